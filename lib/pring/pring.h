@@ -209,6 +209,10 @@ int pring_drv_post_chain(struct pring_drv *d, const struct pring_sg *sg, uint16_
 /**
  * Reap up to @p n used buffers in the order the device completed them.
  * @p len receives the bytes the device wrote (0 for read-only buffers); may be NULL.
+ * In in-order mode one used entry may complete several buffers; they are
+ * returned over as many calls as needed, the bytes written reported for the
+ * last of them only. A violation stops the end, but buffers validated
+ * before it in the same call are still returned (their state is released).
  * @return buffers reaped; 0 when none are ready or the end is broken.
  */
 uint16_t pring_drv_reap(struct pring_drv *d, void **cookie, uint32_t *len, uint16_t n);

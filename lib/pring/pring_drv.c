@@ -240,11 +240,15 @@ int pring_drv_post_chain(struct pring_drv *d, const struct pring_sg *sg, uint16_
 	return 1;
 }
 
-static uint16_t drv_fail(struct pring_drv *d, enum pring_err e)
+/*
+ * A violation: count it and stop. Buffers already returned by this call
+ * stay returned (their state is gone), so the count of them is passed back.
+ */
+static uint16_t drv_fail(struct pring_drv *d, enum pring_err e, uint16_t got)
 {
 	d->stats.err[e]++;
 	d->broken = 1;
-	return 0;
+	return got;
 }
 
 /* Step used_idx over the @p ndesc slots of a reaped chain. */
@@ -312,12 +316,12 @@ static uint16_t reap_out_of_order(struct pring_drv *d, void **cookie, uint32_t *
 		if (!drv_read_used(d, &id, &ulen, &flags))
 			break;
 		if (id >= d->l.size)
-			return drv_fail(d, PRING_ERR_ID);
+			return drv_fail(d, PRING_ERR_ID, got);
 		s = &d->slot[id];
 		if (s->ndesc == 0)
-			return drv_fail(d, PRING_ERR_NOT_OUTSTANDING);
+			return drv_fail(d, PRING_ERR_NOT_OUTSTANDING, got);
 		if (!drv_used_len(flags, ulen, s->wlen, &wr))
-			return drv_fail(d, PRING_ERR_LEN);
+			return drv_fail(d, PRING_ERR_LEN, got);
 		cookie[got] = s->cookie;
 		if (len != NULL)
 			len[got] = wr;
@@ -348,13 +352,13 @@ static uint16_t reap_in_order(struct pring_drv *d, void **cookie, uint32_t *len,
 			if (!drv_read_used(d, &id, &ulen, &flags))
 				break;
 			if (id >= size)
-				return drv_fail(d, PRING_ERR_ID);
+				return drv_fail(d, PRING_ERR_ID, got);
 			dist = (uint16_t)(id >= d->oldest_id ? id - d->oldest_id :
 					  id + size - d->oldest_id);
 			if (dist >= d->nr_out)
-				return drv_fail(d, PRING_ERR_NOT_OUTSTANDING);
+				return drv_fail(d, PRING_ERR_NOT_OUTSTANDING, got);
 			if (!drv_used_len(flags, ulen, d->slot[id].wlen, &wr))
-				return drv_fail(d, PRING_ERR_LEN);
+				return drv_fail(d, PRING_ERR_LEN, got);
 			d->io_done = (uint16_t)(dist + 1);
 			d->io_last_len = wr;
 		}
