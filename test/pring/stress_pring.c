@@ -393,9 +393,8 @@ static void watchdog(struct xring *r, const struct timespec *t0)
 static int run_phase(const struct phase *ph)
 {
 	struct xring *r = zalloc(sizeof(*r));
-	size_t descs = (size_t)ph->size * sizeof(struct pring_desc);
 	struct pring_drv_slot *slot = zalloc(ph->size * sizeof(*slot));
-	size_t sect = (descs + sizeof(struct pring_event) + 4095) & ~(size_t)4095;
+	size_t sect = (pring_split_mem_size(ph->size) + 4095) & ~(size_t)4095;
 	size_t data_len;
 	uint8_t *win;
 	struct timespec t0, t1;
@@ -418,9 +417,7 @@ static int run_phase(const struct phase *ph)
 	win = zalloc(2 * sect + data_len);
 	r->data = win + 2 * sect;
 	if (ph->split) {
-		r->l = (struct pring_layout){ (struct pring_desc *)win, (struct pring_desc *)(win + sect),
-					      (struct pring_event *)(win + descs),
-					      (struct pring_event *)(win + sect + descs), ph->size };
+		pring_layout_split(&r->l, win, win + sect, ph->size);
 	} else {
 		pring_layout_plain(&r->l, win, ph->size);
 	}
