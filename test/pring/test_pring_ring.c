@@ -74,7 +74,12 @@ START_TEST(full_ring)
 		ck_assert_uint_eq(ch[i].wlen, 0);
 	}
 	ck_assert_uint_eq(seen, 0x1f);
-	pring_dev_complete(&e.v, ch, 5, NULL);
+	/* Asking to complete more than was peeked completes what was peeked. */
+	pring_dev_complete(&e.v, ch, 8, NULL);
+	ck_assert_uint_eq(e.v.pending, 0);
+	ck_assert_uint_eq(e.v.stats.descs, 5);
+	pring_dev_complete(&e.v, ch, 1, NULL);
+	ck_assert_uint_eq(e.v.stats.bufs, 5);
 	ck_assert_uint_eq(pring_drv_reap(&e.d, got, NULL, 7), 5);
 	for (int i = 0; i < 5; i++)
 		ck_assert_ptr_eq(got[i], cookie[i]);
