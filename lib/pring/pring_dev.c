@@ -1,0 +1,389 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 vm2vm authors
+ */
+
+/*
+ * Device end: find available buffers, validate and translate them, complete
+ * them in the order they were found.
+ *
+ * Every descriptor field comes from the driver, which may be hostile: each
+ * is read once, checked, and only then used. Buffer addresses are never
+ * dereferenced; they are translated through the caller's region table and
+ * the caller gets local pointers that lie inside one region.
+ */
+
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "pring_internal.h"
+
+static void dev_start(struct pring_dev *v, uint16_t idx, uint8_t wrap)
+{
+	v->avail_idx = idx;
+	v->avail_wrap = wrap;
+	v->used_idx = idx;
+	v->used_wrap = wrap;
+	v->used_lap = 1;
+	v->call_old = idx;
+	v->call_old_wrap = wrap;
+	v->pending = 0;
+	v->pending_desc = 0;
+	v->broken = 0;
+	v->xlate_hint = 0;
+}
+
+int pring_dev_init(struct pring_dev *v, const struct pring_layout *l,
+		   const struct pring_xlate *x, uint16_t avail_idx, bool avail_wrap, bool event_idx)
+{
+	if (v == NULL || x == NULL || pring_layout_check(l) != 0 || avail_idx >= l->size)
+		return -EINVAL;
+	memset(v, 0, sizeof(*v));
+	v->l = *l;
+	v->xlate = x;
+	v->event_idx = event_idx;
+	v->split = l->used != l->avail;
+	dev_start(v, avail_idx, avail_wrap);
+	return 0;
+}
+
+void pring_dev_reset(struct pring_dev *v)
+{
+	/*
+	 * Zero what only this end writes: its used array in the split layout
+	 * (in the plain layout the driver owns and resets the descriptors) and
+	 * its event suppression area (back to ENABLE).
+	 */
+	if (v->l.used != v->l.avail)
+		memset(v->l.used, 0, (size_t)v->l.size * sizeof(struct pring_desc));
+	memset(v->l.dev_event, 0, sizeof(*v->l.dev_event));
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	dev_start(v, 0, 1);
+	v->stats.resets++;
+}
+
+static uint16_t dev_fail(struct pring_dev *v, enum pring_err e)
+{
+	v->stats.err[e]++;
+	v->broken = 1;
+	return 0;
+}
+
+/* Outcome of reading one chain. */
+enum chain_res {
+	CHAIN_OK,    /* chain validated, segments filled */
+	CHAIN_ROOM,  /* available, but does not fit in what is left of segs */
+	CHAIN_BAD,   /* violation: counted, end broken */
+};
+
+static enum chain_res chain_bad(struct pring_dev *v, enum pring_err e)
+{
+	dev_fail(v, e);
+	return CHAIN_BAD;
+}
+
+/* Cursor over the available slots while a batch is being read. */
+struct avail_cur {
+	uint16_t idx;
+	uint8_t wrap;
+};
+
+/*
+ * Read and validate the chain starting at @p c, whose head flags the caller
+ * already loaded (acquire) as @p flags, writing its segments to segs[0..].
+ * @p room_desc: descriptors not yet held by the device; @p seg_room: what is
+ * left of the caller's segment array.
+ */
+static enum chain_res dev_read_chain(struct pring_dev *v, struct avail_cur *c, uint16_t flags,
+				     struct pring_chain *ch, struct pring_seg *segs,
+				     uint32_t seg_room, uint32_t max_segs, uint32_t room_desc)
+{
+	const struct pring_desc *ring = v->l.avail;
+	uint16_t size = v->l.size;
+	uint64_t rlen = 0, wlen = 0;
+	uint16_t id = 0;
+	uint32_t k = 0;
+	bool seen_write = false;
+
+	for (;;) {
+		const struct pring_desc *desc = &ring[c->idx];
+		uint64_t addr;
+		uint32_t len;
+		void *ptr;
+
+		/* An honest driver never has more than size descriptors outstanding. */
+		if (k >= size || k >= room_desc)
+			return chain_bad(v, PRING_ERR_CHAIN);
+		if (k >= seg_room) {
+			if (k >= max_segs)
+				return chain_bad(v, PRING_ERR_CHAIN);
+			return CHAIN_ROOM;
+		}
+		if (k > 0) {
+			/* Every descriptor of a chain is published before its head. */
+			flags = pring_ld16(&desc->flags);
+			if (!pring_is_avail(flags, c->wrap))
+				return chain_bad(v, PRING_ERR_FLAGS);
+		}
+		if (flags & PRING_DESC_F_INDIRECT)
+			return chain_bad(v, PRING_ERR_FLAGS);
+		if (flags & PRING_DESC_F_WRITE)
+			seen_write = true;
+		else if (seen_write)
+			return chain_bad(v, PRING_ERR_FLAGS);
+		addr = pring_ld64(&desc->addr);
+		len = pring_ld32(&desc->len);
+		id = pring_ld16(&desc->id);
+		if (len == 0)
+			return chain_bad(v, PRING_ERR_LEN);
+		ptr = pring_xlate_hot(v->xlate, addr, len, &v->xlate_hint);
+		if (ptr == NULL)
+			return chain_bad(v, PRING_ERR_ADDR);
+		if (flags & PRING_DESC_F_WRITE)
+			wlen += len;
+		else
+			rlen += len;
+		segs[k].ptr = ptr;
+		segs[k].len = len;
+		segs[k].write = (flags & PRING_DESC_F_WRITE) != 0;
+		k++;
+		if (++c->idx == size) {
+			c->idx = 0;
+			c->wrap ^= 1;
+		}
+		if (!(flags & PRING_DESC_F_NEXT))
+			break;
+	}
+	/* The id of a chain is the one in its last descriptor. */
+	if (id >= size)
+		return chain_bad(v, PRING_ERR_ID);
+	if (rlen > UINT32_MAX || wlen > UINT32_MAX)
+		return chain_bad(v, PRING_ERR_LEN);
+	ch->id = id;
+	ch->ndesc = (uint16_t)k;
+	ch->rlen = (uint32_t)rlen;
+	ch->wlen = (uint32_t)wlen;
+	return CHAIN_OK;
+}
+
+uint16_t pring_dev_peek(struct pring_dev *v, struct pring_chain *chains, uint16_t max_chains,
+			struct pring_seg *segs, uint32_t max_segs)
+{
+	const struct pring_desc *ring = v->l.avail;
+	const uint16_t size = v->l.size;
+	struct avail_cur c = { v->avail_idx, v->avail_wrap };
+	uint32_t room_desc = (uint32_t)size - v->pending_desc;
+	uint32_t hint = v->xlate_hint;
+	uint32_t nseg = 0;
+	uint16_t nch = 0;
+
+	if (v->broken || max_segs == 0)
+		return 0;
+	while (nch < max_chains) {
+		const struct pring_desc *desc = &ring[c.idx];
+		struct pring_chain *ch = &chains[nch];
+		uint16_t flags, id;
+		uint64_t addr;
+		uint32_t len;
+		void *ptr;
+
+		/* Acquire pairs with the driver's release of the batch head: the batch is visible. */
+		flags = pring_ld16_acq(&desc->flags);
+		if (!pring_is_avail(flags, c.wrap))
+			break;
+		if (flags & (PRING_DESC_F_NEXT | PRING_DESC_F_INDIRECT)) {
+			/* Chains (and the INDIRECT refusal) take the general path. */
+			struct avail_cur start = c;
+			enum chain_res r;
+
+			v->xlate_hint = hint;
+			r = dev_read_chain(v, &c, flags, ch, segs + nseg, max_segs - nseg,
+					   max_segs, room_desc);
+			hint = v->xlate_hint;
+			if (r == CHAIN_BAD)
+				return 0; /* nothing of this batch is handed out: the end is broken */
+			if (r != CHAIN_OK) {
+				c = start;
+				break;
+			}
+		} else {
+			/* One descriptor: the common case, the same checks in the same order. */
+			if (room_desc == 0)
+				return dev_fail(v, PRING_ERR_CHAIN);
+			if (nseg == max_segs)
+				break;
+			addr = pring_ld64(&desc->addr);
+			len = pring_ld32(&desc->len);
+			id = pring_ld16(&desc->id);
+			if (len == 0)
+				return dev_fail(v, PRING_ERR_LEN);
+			ptr = pring_xlate_hot(v->xlate, addr, len, &hint);
+			if (ptr == NULL)
+				return dev_fail(v, PRING_ERR_ADDR);
+			if (id >= size)
+				return dev_fail(v, PRING_ERR_ID);
+			segs[nseg].ptr = ptr;
+			segs[nseg].len = len;
+			segs[nseg].write = (flags & PRING_DESC_F_WRITE) != 0;
+			ch->id = id;
+			ch->ndesc = 1;
+			ch->rlen = flags & PRING_DESC_F_WRITE ? 0 : len;
+			ch->wlen = flags & PRING_DESC_F_WRITE ? len : 0;
+			if (++c.idx == size) {
+				c.idx = 0;
+				c.wrap ^= 1;
+			}
+		}
+		ch->seg0 = nseg;
+		nseg += ch->ndesc;
+		room_desc -= ch->ndesc;
+		nch++;
+	}
+	v->xlate_hint = hint;
+	v->avail_idx = c.idx;
+	v->avail_wrap = c.wrap;
+	v->pending = (uint16_t)(v->pending + nch);
+	v->pending_desc = (uint16_t)(v->pending_desc + nseg);
+	return nch;
+}
+
+/* Step used_idx over @p ndesc slots. */
+static inline void dev_used_advance(struct pring_dev *v, uint32_t ndesc)
+{
+	uint32_t idx = (uint32_t)v->used_idx + ndesc;
+
+	if (idx >= v->l.size) {
+		idx -= v->l.size;
+		v->used_wrap ^= 1;
+		v->used_lap++;
+	}
+	v->used_idx = (uint16_t)idx;
+}
+
+/*
+ * Write one used entry at used_idx. A batch's first entry (@p head) gets
+ * only its id and len here; dev_publish() writes its flags and lap last.
+ */
+static inline void dev_write_used(struct pring_dev *v, uint16_t id, uint32_t len, bool head)
+{
+	struct pring_desc *e = &v->l.used[v->used_idx];
+	uint16_t flags = pring_used_bits(v->used_wrap);
+
+	if (len != 0)
+		flags |= PRING_DESC_F_WRITE;
+	pring_st16(&e->id, id);
+	pring_st32(&e->len, len);
+	if (!head) {
+		pring_st16(&e->flags, flags);
+		if (v->split)
+			pring_st64(&e->addr, v->used_lap);
+	}
+}
+
+/*
+ * Publish a batch of used entries: the flags of its first entry with
+ * release, after every other store of the batch. The driver polls the first
+ * entry before any other, so once it sees the entry used it also sees the
+ * whole batch, in completion order.
+ *
+ * Split layout: then the lap number, with release. The split-layout driver
+ * polls the lap, so storing it after the flags means a driver that sees the
+ * lap also sees this lap's flags. Never in the plain layout: the slot
+ * belongs to the driver as soon as the flags say used, and a late store
+ * would land on the descriptor it writes next.
+ */
+static inline void dev_publish(struct pring_dev *v, uint16_t head, uint8_t wrap, uint64_t lap,
+			       uint32_t len)
+{
+	struct pring_desc *e = &v->l.used[head];
+	uint16_t flags = pring_used_bits(wrap);
+
+	if (len != 0)
+		flags |= PRING_DESC_F_WRITE;
+	pring_st16_rel(&e->flags, flags);
+	if (v->split)
+		pring_st64_rel(&e->addr, lap);
+}
+
+void pring_dev_complete(struct pring_dev *v, const struct pring_chain *chains, uint16_t n,
+			const uint32_t *written)
+{
+	uint16_t head = v->used_idx;
+	uint8_t head_wrap = v->used_wrap;
+	uint64_t head_lap = v->used_lap;
+	uint32_t head_len = 0;
+	uint32_t ndesc = 0;
+
+	if (v->broken)
+		return;
+	if (n > v->pending)
+		n = v->pending;
+	if (n == 0)
+		return;
+	for (uint16_t i = 0; i < n; i++) {
+		uint32_t len = written != NULL ? written[i] : 0;
+
+		/* Never claim more than the driver offered: it would take us for hostile. */
+		if (len > chains[i].wlen)
+			len = chains[i].wlen;
+		if (i == 0)
+			head_len = len;
+		dev_write_used(v, chains[i].id, len, i == 0);
+		dev_used_advance(v, chains[i].ndesc);
+		ndesc += chains[i].ndesc;
+	}
+	dev_publish(v, head, head_wrap, head_lap, head_len);
+	v->pending = (uint16_t)(v->pending - n);
+	v->pending_desc = (uint16_t)(ndesc < v->pending_desc ? v->pending_desc - ndesc : 0);
+	v->stats.bufs += n;
+	v->stats.descs += ndesc;
+}
+
+void pring_dev_complete_in_order(struct pring_dev *v, const struct pring_chain *chains, uint16_t n)
+{
+	uint16_t head = v->used_idx;
+	uint8_t head_wrap = v->used_wrap;
+	uint64_t head_lap = v->used_lap;
+	uint32_t ndesc = 0;
+
+	if (v->broken)
+		return;
+	if (n > v->pending)
+		n = v->pending;
+	if (n == 0)
+		return;
+	for (uint16_t i = 0; i < n; i++)
+		ndesc += chains[i].ndesc;
+	/* One entry, at the first chain's slot, naming the last chain: it completes them all. */
+	dev_write_used(v, chains[n - 1].id, 0, true);
+	dev_used_advance(v, ndesc);
+	dev_publish(v, head, head_wrap, head_lap, 0);
+	v->pending = (uint16_t)(v->pending - n);
+	v->pending_desc = (uint16_t)(ndesc < v->pending_desc ? v->pending_desc - ndesc : 0);
+	v->stats.bufs += n;
+	v->stats.descs += ndesc;
+}
+
+bool pring_dev_need_call(struct pring_dev *v)
+{
+	bool call;
+
+	if (v->broken)
+		return false;
+	/*
+	 * Full barrier: our used entries must be visible before we read the
+	 * driver's suppression area, or a driver re-enabling notifications
+	 * could miss them while we read its stale DISABLE (lost wake-up).
+	 */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	call = pring_event_need(v->l.drv_event, v->event_idx, v->l.size,
+				v->used_idx, v->used_wrap, v->call_old, v->call_old_wrap);
+	v->call_old = v->used_idx;
+	v->call_old_wrap = v->used_wrap;
+	return call;
+}
+
+void pring_dev_set_event(struct pring_dev *v, uint16_t mode)
+{
+	pring_event_write(v->l.dev_event, mode, v->event_idx, v->avail_idx, v->avail_wrap);
+}
