@@ -95,7 +95,8 @@ struct sw_state {
 	uint16_t port_ids[SW_MAX_PORTS];
 	struct sw_port port[SW_MAX_PORTS];
 	uint64_t used_mask;        /**< ports in use */
-	uint64_t up_mask;          /**< atomic: ports whose link is up */
+	uint64_t up_mask;          /**< atomic: ports up (link up, not admin down) */
+	uint64_t admin_down_mask;  /**< atomic: ports taken down by command */
 	uint16_t rxq, txq;         /**< queues configured per port */
 	struct fdb *fdb;
 	uint32_t now;              /**< atomic: FDB clock, seconds since start */
@@ -115,6 +116,7 @@ int sw_ports_select(char *err, size_t errlen);
 int sw_ports_setup(void);
 void sw_ports_close(void);
 void sw_link_update(uint16_t port);
+void sw_link_admin(uint16_t port, bool up);
 void sw_link_poll(void);
 void sw_ports_pair(void);
 

@@ -172,19 +172,13 @@ static void
 cmd_set_link_cb(void *res, struct cmdline *cl, void *data)
 {
 	struct sw_cmd *r = res;
-	int ret;
 
 	(void)cl; (void)data;
 	if (r->num >= SW_MAX_PORTS || !sw.port[r->num].used) {
 		printf("port %u is not in use\n", r->num);
 		return;
 	}
-	ret = strcmp(r->w1, "link-up") == 0 ? rte_eth_dev_set_link_up(r->num)
-					     : rte_eth_dev_set_link_down(r->num);
-	if (ret != 0)
-		printf("port %u: %s failed: %s\n", r->num, r->w1, rte_strerror(-ret));
-	/* Do not wait for the next link poll. */
-	sw_link_update(r->num);
+	sw_link_admin(r->num, strcmp(r->w1, "link-up") == 0);
 }
 
 TOK(w0, start);

@@ -70,6 +70,13 @@ sw_l2_burst(struct sw_lcore *lc, uint16_t in, struct rte_mbuf **pkts, uint16_t n
 	const uint32_t now = __atomic_load_n(&sw.now, __ATOMIC_RELAXED);
 	uint64_t dirty = 0;
 
+	/* A port held down receives nothing through the switch. */
+	if (unlikely(!(up >> in & 1))) {
+		rte_pktmbuf_free_bulk(pkts, n);
+		st->drop_link_down += n;
+		return;
+	}
+
 	/* Pass 1: addresses. A runt gets a group destination and is dropped below. */
 	for (uint16_t i = 0; i < n; i++) {
 		const uint8_t *h = rte_pktmbuf_mtod(pkts[i], const uint8_t *);

@@ -181,7 +181,8 @@ sw_link_update(uint16_t port)
 
 	if (rte_eth_link_get_nowait(port, &link) != 0)
 		return;
-	if (link.link_status == RTE_ETH_LINK_UP) {
+	if (link.link_status == RTE_ETH_LINK_UP &&
+	    !(__atomic_load_n(&sw.admin_down_mask, __ATOMIC_ACQUIRE) & bit)) {
 		old = __atomic_fetch_or(&sw.up_mask, bit, __ATOMIC_RELEASE);
 		if (!(old & bit) && sw.start_tsc != 0)
 			printf("port %u: link up\n", port);
@@ -193,6 +194,28 @@ sw_link_update(uint16_t port)
 
 		printf("port %u: link down, %u FDB entries flushed\n", port, n);
 	}
+}
+
+/*
+ * "set link-up|link-down port N": ask the PMD, and in any case hold the port
+ * down in the switch itself (not every PMD can drop its link): a port held
+ * down neither receives nor sends through the switch.
+ */
+void
+sw_link_admin(uint16_t port, bool up)
+{
+	uint64_t bit = UINT64_C(1) << port;
+	int ret;
+
+	if (up)
+		__atomic_fetch_and(&sw.admin_down_mask, ~bit, __ATOMIC_RELEASE);
+	else
+		__atomic_fetch_or(&sw.admin_down_mask, bit, __ATOMIC_RELEASE);
+	ret = up ? rte_eth_dev_set_link_up(port) : rte_eth_dev_set_link_down(port);
+	if (ret != 0)
+		printf("port %u: the PMD cannot set its link %s (%s); the switch holds it %s\n",
+		       port, up ? "up" : "down", rte_strerror(-ret), up ? "up" : "down");
+	sw_link_update(port);
 }
 
 /* For PMDs without LSC interrupts: called every second by the control thread. */
