@@ -70,11 +70,19 @@ sw_l2_burst(struct sw_lcore *lc, uint16_t in, struct rte_mbuf **pkts, uint16_t n
 	const uint32_t now = __atomic_load_n(&sw.now, __ATOMIC_RELAXED);
 	uint64_t dirty = 0;
 
-	/* A port held down receives nothing through the switch. */
+	/*
+	 * A port held down by command receives nothing through the switch.
+	 * Otherwise a frame from a port proves its link is up, even if the
+	 * LSC event has not been handled yet: publish that now, so replies can
+	 * flow from the first frame (the control thread corrects it each second).
+	 */
 	if (unlikely(!(up >> in & 1))) {
-		rte_pktmbuf_free_bulk(pkts, n);
-		st->drop_link_down += n;
-		return;
+		if (__atomic_load_n(&sw.admin_down_mask, __ATOMIC_RELAXED) >> in & 1) {
+			rte_pktmbuf_free_bulk(pkts, n);
+			st->drop_link_down += n;
+			return;
+		}
+		__atomic_fetch_or(&sw.up_mask, UINT64_C(1) << in, __ATOMIC_RELEASE);
 	}
 
 	/* Pass 1: addresses. A runt gets a group destination and is dropped below. */

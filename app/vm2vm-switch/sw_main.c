@@ -187,6 +187,8 @@ main(int argc, char **argv)
 	char **sw_argv, err[512];
 	int eal_argc, sw_argc, ret;
 
+	/* Line-buffered even into a pipe or file: logs and tests see events live. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	sw_argc = sw_split_args(argc, argv, &eal_argc, &sw_argv);
 	ret = sw_args_parse(sw_argc, sw_argv, &sw.cfg, err, sizeof(err));
 	if (ret == 1) {

@@ -218,13 +218,13 @@ sw_link_admin(uint16_t port, bool up)
 	sw_link_update(port);
 }
 
-/* For PMDs without LSC interrupts: called every second by the control thread. */
+/* Called every second by the control thread: the only link source for PMDs
+ * without LSC interrupts, and a safety net for those with them. */
 void
 sw_link_poll(void)
 {
 	for (uint16_t i = 0; i < sw.nb_ports; i++)
-		if (!sw.port[sw.port_ids[i]].lsc)
-			sw_link_update(sw.port_ids[i]);
+		sw_link_update(sw.port_ids[i]);
 }
 
 void

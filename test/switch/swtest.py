@@ -115,3 +115,27 @@ def run_interactive(cmd, script, timeout):
 def check(cond, msg):
     if not cond:
         raise AssertionError(msg)
+
+
+def telemetry(prefix, cmd, timeout=5):
+    """One telemetry command against the DPDK process with file prefix @prefix."""
+    import json
+    import socket
+    path = f'/var/run/dpdk/{prefix}/dpdk_telemetry.v2'
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    s.settimeout(timeout)
+    try:
+        s.connect(path)
+        s.recv(16384)  # greeting
+        s.send(cmd.encode())
+        return json.loads(s.recv(65536).decode())[cmd.split(',')[0]]
+    finally:
+        s.close()
+
+
+def cleanup_prefix(prefix):
+    import glob
+    import shutil
+    for f in glob.glob(f'/dev/hugepages/{prefix}map_*'):
+        os.unlink(f)
+    shutil.rmtree(f'/var/run/dpdk/{prefix}', ignore_errors=True)
