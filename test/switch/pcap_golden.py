@@ -123,6 +123,28 @@ def aging_and_link_down(binary):
     expect_tags(r, 0, [2, 3])  # B->A, C->A known
 
 
+def cmdline(binary):
+    """Interactive commands: mode and lcore map changes only while stopped,
+    errors reported without side effects, io mode after "set fwd io"."""
+    inputs = [[frame(A, A, 1)], [frame(D, D, 2)]]
+    script = [(0, 'set fwd io'), (0, 'set lcore-map (1,0,0)'), (0, 'set lcore-map (0,0,0),(0,1,0)'),
+              (0, 'set lcore-map (1,1,0),(1,0,0)'), (0, 'start'), (0.3, 'set fwd mac'),
+              (0, 'set lcore-map (1,0,0),(1,1,0)'), (0, 'help'), (0, 'bogus'),
+              (0, 'stop'), (0, 'stop'), (0, 'clear fdb'), (0.2, 'quit')]
+    r = Run(binary, 'cmdline', inputs).run(stdin_script=script)
+    check(r.rc == 0, f'exit status {r.rc}')
+    check('forwarding mode: io' in r.out, 'set fwd io not acknowledged')
+    check('lcore map not changed: lcore map: rx queue 0 of port 1 has no lcore' in r.out,
+          'incomplete map accepted')
+    check('main lcore' in r.out, 'map on the main lcore accepted')
+    check('rx (port 1, queue 0) (port 0, queue 0)' in r.out, 'new map not shown')
+    check(r.out.count('stop forwarding first') == 2, 'changes accepted while running')
+    check('forwarding is not running' in r.out, 'second stop not refused')
+    check('Bad arguments' in r.out or 'bogus' in r.out, 'unknown command not reported')
+    expect_tags(r, 1, [1])   # io mode: port 0 -> 1 even though dst == src
+    expect_tags(r, 0, [2])
+
+
 def bad_args(binary):
     """Bad switch arguments: a message, exit 2, and no port probed (no tx file)."""
     import os
@@ -140,7 +162,7 @@ def bad_args(binary):
 
 
 SCENARIOS = {f.__name__: f for f in (learn_flood_move, jumbo, flood_control, io_mode,
-                                     mac_mode, aging_and_link_down, bad_args)}
+                                     mac_mode, aging_and_link_down, cmdline, bad_args)}
 
 if __name__ == '__main__':
     SCENARIOS[sys.argv[2]](sys.argv[1])

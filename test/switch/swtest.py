@@ -4,7 +4,9 @@
 with the struct module, frames with a numbered tag, and running the switch
 on net_pcap ports with a unique file prefix and pinned lcores."""
 
+import atexit
 import os
+import shutil
 import struct
 import subprocess
 import tempfile
@@ -55,8 +57,10 @@ class Run:
         self.dir = tempfile.mkdtemp(prefix=f'sw-{name}-')
         self.binary = binary
         self.name = name
+        self.prefix = f'sw-test-{name}-{os.getpid()}'
+        atexit.register(self.cleanup)
         self.eal = ['--no-pci', '--no-huge', '-m', '128', '--lcores', '0@0,1@1',
-                    '--file-prefix', f'sw-test-{name}-{os.getpid()}', '--log-level', 'lib.eal:error']
+                    '--file-prefix', self.prefix, '--log-level', 'lib.eal:error']
         self.eal += list(eal_args)
         for i, frames in enumerate(inputs):
             rx, tx = self.path(f'in{i}.pcap'), self.path(f'out{i}.pcap')
@@ -64,6 +68,10 @@ class Run:
             self.eal += ['--vdev', f'net_pcap{i},rx_pcap={rx},tx_pcap={tx}']
         self.args = ['--total-num-mbufs', '8192', '--rxd', '256', '--txd', '256'] + list(sw_args)
         self.nports = len(inputs)
+
+    def cleanup(self):
+        cleanup_prefix(self.prefix)
+        shutil.rmtree(self.dir, ignore_errors=True)
 
     def path(self, f):
         return os.path.join(self.dir, f)
