@@ -64,10 +64,8 @@ fdb_slot(const struct fdb *f, uint32_t b1, uint32_t b2, unsigned int i)
 }
 
 static inline uint16_t
-fdb_find(const struct fdb *f, uint64_t mac)
+fdb_find_in(const struct fdb *f, uint64_t mac, uint32_t b1, uint32_t b2)
 {
-	uint32_t b1 = fdb_hash1(f, mac), b2 = fdb_hash2(f, mac);
-
 	for (unsigned int i = 0; i < 2 * FDB_BUCKET_SLOTS; i++) {
 		uint64_t w = fdb_load_word(fdb_slot(f, b1, b2, i));
 
@@ -75,6 +73,12 @@ fdb_find(const struct fdb *f, uint64_t mac)
 			return fdb_word_port(w);
 	}
 	return FDB_PORT_NONE;
+}
+
+static inline uint16_t
+fdb_find(const struct fdb *f, uint64_t mac)
+{
+	return fdb_find_in(f, mac, fdb_hash1(f, mac), fdb_hash2(f, mac));
 }
 
 uint16_t
@@ -91,19 +95,40 @@ fdb_lookup(const struct fdb *fdb, uint64_t mac, struct fdb_stats *st)
 	return port;
 }
 
+/* Largest batch looked up with its buckets prefetched together. */
+#define FDB_BULK_CHUNK 64
+
 void
 fdb_lookup_bulk(const struct fdb *fdb, const uint64_t *macs, uint16_t *ports, unsigned int n,
 		struct fdb_stats *st)
 {
+	uint32_t b1[FDB_BULK_CHUNK], b2[FDB_BULK_CHUNK];
 	uint64_t hits = 0;
 
-	for (unsigned int i = 0; i < n; i++) {
-		__builtin_prefetch(&fdb->buckets[fdb_hash1(fdb, macs[i])]);
-		__builtin_prefetch(&fdb->buckets[fdb_hash2(fdb, macs[i])]);
-	}
-	for (unsigned int i = 0; i < n; i++) {
-		ports[i] = fdb_find(fdb, macs[i]);
-		hits += ports[i] != FDB_PORT_NONE;
+	for (unsigned int base = 0; base < n; base += FDB_BULK_CHUNK) {
+		unsigned int m = n - base < FDB_BULK_CHUNK ? n - base : FDB_BULK_CHUNK;
+		const uint64_t *mc = macs + base;
+		uint16_t *pc = ports + base;
+
+		/* Hash and prefetch the whole chunk first, so the cache misses overlap. */
+		for (unsigned int i = 0; i < m; i++) {
+			uint64_t h = fdb_mix(mc[i]);
+
+			b1[i] = (uint32_t)(h >> fdb->bucket_shift);
+			b2[i] = (uint32_t)h & (fdb->nb_buckets - 1);
+			if (b2[i] == b1[i])
+				b2[i] ^= 1;
+			__builtin_prefetch(&fdb->buckets[b1[i]]);
+			__builtin_prefetch(&fdb->buckets[b2[i]]);
+		}
+		for (unsigned int i = 0; i < m; i++) {
+			/* Bursts often carry runs of one destination. */
+			if (i > 0 && mc[i] == mc[i - 1])
+				pc[i] = pc[i - 1];
+			else
+				pc[i] = fdb_find_in(fdb, mc[i], b1[i], b2[i]);
+			hits += pc[i] != FDB_PORT_NONE;
+		}
 	}
 	if (st != NULL) {
 		st->hits += hits;

@@ -78,6 +78,7 @@ fdb_hash1(const struct fdb *f, uint64_t mac)
 	return (uint32_t)(fdb_mix(mac) >> f->bucket_shift);
 }
 
+/* Keep in step with the inline copy in fdb_lookup_bulk(). */
 static inline uint32_t
 fdb_hash2(const struct fdb *f, uint64_t mac)
 {

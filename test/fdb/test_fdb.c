@@ -188,6 +188,26 @@ START_TEST(bulk_lookup)
 }
 END_TEST
 
+START_TEST(bulk_lookup_runs)
+{
+	/* Runs of one MAC and more than one prefetch chunk (64). */
+	struct fdb *f = fdb_create(256);
+	struct fdb_stats st = { 0 };
+	uint64_t macs[150];
+	uint16_t ports[150];
+
+	fdb_learn(f, mac_n(1), 5, 0, NULL);
+	for (uint32_t i = 0; i < 150; i++)
+		macs[i] = mac_n(i / 10 % 3); /* 0 (absent), 1 (port 5), 2 (absent) */
+	fdb_lookup_bulk(f, macs, ports, 150, &st);
+	for (uint32_t i = 0; i < 150; i++)
+		ck_assert_uint_eq(ports[i], macs[i] == mac_n(1) ? 5 : FDB_PORT_NONE);
+	ck_assert_uint_eq(st.hits, 50);
+	ck_assert_uint_eq(st.misses, 100);
+	fdb_free(f);
+}
+END_TEST
+
 TCase *
 test_fdb_basic_tcase(void)
 {
@@ -202,6 +222,7 @@ test_fdb_basic_tcase(void)
 	tcase_add_test(tc, full_table);
 	tcase_add_test(tc, high_load);
 	tcase_add_test(tc, bulk_lookup);
+	tcase_add_test(tc, bulk_lookup_runs);
 	return tc;
 }
 
