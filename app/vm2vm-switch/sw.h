@@ -83,6 +83,7 @@ struct sw_lcore {
 struct sw_port {
 	bool used;
 	bool lsc;               /**< device raises LSC interrupts */
+	bool pmd_link;          /**< atomic: link state the PMD last reported */
 	uint16_t peer;          /**< io/mac modes: where its frames go */
 	struct rte_ether_addr mac;
 	struct rte_ether_addr peer_mac; /**< mac mode destination */
@@ -115,7 +116,7 @@ extern struct sw_state sw;
 int sw_ports_select(char *err, size_t errlen);
 int sw_ports_setup(void);
 void sw_ports_close(void);
-void sw_link_update(uint16_t port);
+void sw_link_update(uint16_t port, bool force);
 void sw_link_admin(uint16_t port, bool up);
 void sw_link_poll(void);
 void sw_ports_pair(void);

@@ -142,7 +142,7 @@ sw_lsc_event(uint16_t pid, enum rte_eth_event_type type, void *arg, void *ret_pa
 	(void)arg;
 	(void)ret_param;
 	if (pid < SW_MAX_PORTS && sw.port[pid].used)
-		sw_link_update(pid);
+		sw_link_update(pid, false);
 	return 0;
 }
 
@@ -161,39 +161,65 @@ sw_ports_setup(void)
 				sw.port[pid].name, rte_strerror(-ret));
 			return -1;
 		}
-		sw_link_update(pid);
+		sw_link_update(pid, true);
 	}
 	sw_ports_pair();
 	return 0;
 }
 
-/*
- * Read the link of @p port and publish it. A port going down loses its
- * learned FDB entries, so traffic for those MACs floods again (and finds
- * the hosts wherever they reappear) instead of vanishing into a dead port.
- */
-void
-sw_link_update(uint16_t port)
+static void
+sw_port_set_up(uint16_t port)
 {
-	struct rte_eth_link link;
 	uint64_t bit = UINT64_C(1) << port;
-	uint64_t old;
 
-	if (rte_eth_link_get_nowait(port, &link) != 0)
-		return;
-	if (link.link_status == RTE_ETH_LINK_UP &&
-	    !(__atomic_load_n(&sw.admin_down_mask, __ATOMIC_ACQUIRE) & bit)) {
-		old = __atomic_fetch_or(&sw.up_mask, bit, __ATOMIC_RELEASE);
-		if (!(old & bit) && sw.start_tsc != 0)
-			printf("port %u: link up\n", port);
-		return;
-	}
-	old = __atomic_fetch_and(&sw.up_mask, ~bit, __ATOMIC_RELEASE);
-	if (old & bit) {
+	if (!(__atomic_fetch_or(&sw.up_mask, bit, __ATOMIC_RELEASE) & bit) && sw.start_tsc != 0)
+		printf("port %u: link up\n", port);
+}
+
+/*
+ * A port going down loses its learned FDB entries, so traffic for those
+ * MACs floods again (and finds the hosts wherever they reappear) instead of
+ * vanishing into a dead port.
+ */
+static void
+sw_port_set_down(uint16_t port)
+{
+	uint64_t bit = UINT64_C(1) << port;
+
+	if (__atomic_fetch_and(&sw.up_mask, ~bit, __ATOMIC_RELEASE) & bit) {
 		uint32_t n = sw.fdb != NULL ? fdb_flush_port(sw.fdb, port) : 0;
 
 		printf("port %u: link down, %u FDB entries flushed\n", port, n);
 	}
+}
+
+/*
+ * Read the link of @p port and act on changes of what the PMD reports (or
+ * on every call when @p force). Acting only on changes matters: some PMDs
+ * report "down" while delivering packets (net_pcap on an interface); the
+ * datapath marks a port up when frames arrive on it, and a steady "down"
+ * from the PMD must not undo that every second.
+ */
+void
+sw_link_update(uint16_t port, bool force)
+{
+	struct rte_eth_link link;
+	bool now_up, was_up;
+
+	if (rte_eth_link_get_nowait(port, &link) != 0)
+		return;
+	now_up = link.link_status == RTE_ETH_LINK_UP;
+	was_up = __atomic_exchange_n(&sw.port[port].pmd_link, now_up, __ATOMIC_ACQ_REL);
+	if (__atomic_load_n(&sw.admin_down_mask, __ATOMIC_ACQUIRE) >> port & 1) {
+		sw_port_set_down(port);
+		return;
+	}
+	if (now_up == was_up && !force)
+		return;
+	if (now_up)
+		sw_port_set_up(port);
+	else
+		sw_port_set_down(port);
 }
 
 /*
@@ -215,7 +241,7 @@ sw_link_admin(uint16_t port, bool up)
 	if (ret != 0)
 		printf("port %u: the PMD cannot set its link %s (%s); the switch holds it %s\n",
 		       port, up ? "up" : "down", rte_strerror(-ret), up ? "up" : "down");
-	sw_link_update(port);
+	sw_link_update(port, true);
 }
 
 /* Called every second by the control thread: the only link source for PMDs
@@ -224,7 +250,7 @@ void
 sw_link_poll(void)
 {
 	for (uint16_t i = 0; i < sw.nb_ports; i++)
-		sw_link_update(sw.port_ids[i]);
+		sw_link_update(sw.port_ids[i], false);
 }
 
 void
