@@ -145,6 +145,31 @@ def cmdline(binary):
     expect_tags(r, 0, [2])
 
 
+def signals(binary):
+    """SIGTERM (non-interactive) and SIGINT (interactive) stop cleanly:
+    frames switched, final stats printed, tx files complete, exit 0."""
+    import signal
+    import subprocess
+    import time
+    for sig, extra in ((signal.SIGTERM, []), (signal.SIGINT, ['-i'])):
+        r = Run(binary, f'sig{int(sig)}', [[frame(B, A, 1)], [frame(A, B, 2)]])
+        p = subprocess.Popen(r.cmd() + extra, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+        time.sleep(1.5)
+        if extra:
+            p.stdin.write('start\n')
+            p.stdin.flush()
+            time.sleep(0.5)
+        p.send_signal(sig)
+        r.out, r.err = p.communicate(timeout=20)
+        r.rc = p.returncode
+        r.log()
+        check(r.rc == 0, f'{sig.name}: exit status {r.rc}')
+        check('==== final stats ====' in r.out, f'{sig.name}: no final stats')
+        expect_tags(r, 1, [1])
+        expect_tags(r, 0, [2])
+
+
 def bad_args(binary):
     """Bad switch arguments: a message, exit 2, and no port probed (no tx file)."""
     import os
@@ -162,7 +187,7 @@ def bad_args(binary):
 
 
 SCENARIOS = {f.__name__: f for f in (learn_flood_move, jumbo, flood_control, io_mode,
-                                     mac_mode, aging_and_link_down, cmdline, bad_args)}
+                                     mac_mode, aging_and_link_down, cmdline, signals, bad_args)}
 
 if __name__ == '__main__':
     SCENARIOS[sys.argv[2]](sys.argv[1])
