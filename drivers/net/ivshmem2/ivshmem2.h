@@ -25,11 +25,9 @@
 
 #include "pring.h"
 #include "ivshmem2_dev.h"
+#include "ivshmem2_log.h"
 #include "ivshmem2_wire.h"
 
-extern int ivshmem2_logtype;
-#define IV2_LOG(level, fmt, ...) \
-	rte_log(RTE_LOG_ ## level, ivshmem2_logtype, "%s(): " fmt "\n", __func__, ##__VA_ARGS__)
 
 /** Packets handled per pring call; bursts longer than this are split. */
 #define IV2_BURST 64
@@ -156,7 +154,8 @@ struct pmd_internals {
 int iv2_ethdev_init(struct rte_eth_dev *eth_dev, const struct iv2_config *cfg);
 
 /* ivshmem2_devargs.c */
-int iv2_devargs_parse(const char *args, struct iv2_config *cfg);
+/** Parse devargs; @p host: vdev flavour (shm and id required) rather than PCI. */
+int iv2_devargs_parse(const char *args, struct iv2_config *cfg, bool host);
 
 /* ivshmem2_lifecycle.c */
 int iv2_lifecycle_start(struct pmd_internals *p);

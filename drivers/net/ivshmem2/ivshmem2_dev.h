@@ -72,4 +72,44 @@ struct iv2_host_params {
  */
 int iv2_host_open(struct iv2_dev *d, const struct iv2_host_params *p);
 
+/* ivshmem 2.0 PCI facts (devices.md 1.2-1.6). */
+#define IV2_PCI_CFG_VENDOR   0x00
+#define IV2_PCI_CFG_CLASS    0x08 /* revision, prog-if, sub-class, base class */
+#define IV2_PCI_CFG_STATUS   0x04 /* high half of the command/status dword */
+#define IV2_PCI_CFG_CAP_PTR  0x34
+#define IV2_PCI_STATUS_CAP   (1u << (16 + 4))
+#define IV2_PCI_CAP_VENDOR   0x09
+#define IV2_PCI_CAP_LEN_BASE 0x20 /* vendor capability with the Base Address field */
+#define IV2_PCI_CAP_LEN      0x18
+#define IV2_PCI_CAP_STATE_SZ 0x04
+#define IV2_PCI_CAP_RW_SZ    0x08
+#define IV2_PCI_CAP_OUT_SZ   0x10
+#define IV2_PCI_CAP_ADDR     0x18
+#define IV2_REG_ID           0x00
+#define IV2_REG_MAX_PEERS    0x04
+#define IV2_REG_INT_CONTROL  0x08
+#define IV2_REG_DOORBELL     0x0C
+#define IV2_REG_STATE        0x10
+
+/** How the PCI probe logic reaches a device; the PCI bus or a test model fills it. */
+struct iv2_pci_access {
+	/** Read a config-space dword at @p off (4-byte aligned); returns 0 on success. */
+	int (*cfg_read32)(void *ctx, uint32_t off, uint32_t *val);
+	void *ctx;
+	volatile uint32_t *bar0;  /**< register region, at least 0x14 bytes */
+	uint64_t bar0_len;
+	uint8_t *bar2;            /**< shared memory BAR, or NULL when absent */
+	uint64_t bar2_len;
+	/** Map @p len bytes at guest-physical @p addr (no BAR2); NULL when not possible. */
+	void *(*map_phys)(void *ctx, uint64_t addr, uint64_t len);
+};
+
+/**
+ * Identify and attach an ivshmem 2.0 device speaking our protocol: check
+ * IDs, class and protocol, find the vendor capability, read the section
+ * sizes, check ID and peer count, locate the shared memory.
+ * @return 0, or a negative errno with the reason logged.
+ */
+int iv2_pci_attach(struct iv2_dev *d, const struct iv2_pci_access *acc);
+
 #endif /* IVSHMEM2_DEV_H */

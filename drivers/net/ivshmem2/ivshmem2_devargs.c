@@ -213,10 +213,18 @@ iv2_config_defaults(struct iv2_config *cfg)
 
 /* Checks across keys, once all are parsed. */
 static int
-iv2_config_check(struct iv2_config *cfg)
+iv2_config_check(struct iv2_config *cfg, bool host)
 {
 	uint64_t need = iv2_section_need(cfg->queues, cfg->ring_size, cfg->buf_size);
 
+	if (!host) {
+		/* The device fixes ID and sizes; only the queue geometry is ours. */
+		if (cfg->shm[0] != '\0' || cfg->id >= 0 || cfg->out_size != 0) {
+			IV2_LOG(ERR, "shm, id and section sizes come from the PCI device");
+			return -EINVAL;
+		}
+		return 0;
+	}
 	if (cfg->shm[0] == '\0') {
 		IV2_LOG(ERR, "missing shm=<file> (a file on hugetlbfs or /dev/shm)");
 		return -EINVAL;
@@ -236,7 +244,7 @@ iv2_config_check(struct iv2_config *cfg)
 }
 
 int
-iv2_devargs_parse(const char *args, struct iv2_config *cfg)
+iv2_devargs_parse(const char *args, struct iv2_config *cfg, bool host)
 {
 	static const struct {
 		const char *key;
@@ -273,7 +281,7 @@ iv2_devargs_parse(const char *args, struct iv2_config *cfg)
 		if (rte_kvargs_process(kv, handlers[i].key, handlers[i].fn, cfg) < 0)
 			goto exit;
 	}
-	ret = iv2_config_check(cfg);
+	ret = iv2_config_check(cfg, host);
 exit:
 	rte_kvargs_free(kv);
 	return ret;

@@ -303,7 +303,7 @@ rte_pmd_ivshmem2_probe(struct rte_vdev_device *vdev)
 		IV2_LOG(ERR, "%s: secondary processes are not supported", name);
 		return -ENOTSUP;
 	}
-	ret = iv2_devargs_parse(rte_vdev_device_args(vdev), &cfg);
+	ret = iv2_devargs_parse(rte_vdev_device_args(vdev), &cfg, true);
 	if (ret < 0) {
 		IV2_LOG(ERR, "%s: invalid devargs, see the driver guide", name);
 		return ret;
