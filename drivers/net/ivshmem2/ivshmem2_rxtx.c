@@ -62,8 +62,6 @@ iv2_tx_reap(struct iv2_txq *q)
 		;
 }
 
-static void *const iv2_null_cookies[IV2_BURST];
-
 /* Copy a frame of @p need buffers (multi-segment mbuf or jumbo) and post it as a chain. */
 static int
 iv2_tx_chain(struct iv2_txq *q, struct rte_mbuf *m, uint16_t slot, uint16_t need)
@@ -151,7 +149,7 @@ eth_iv2_tx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		} else {
 			/* Keep ring order: publish the singles gathered so far first. */
 			if (n != 0)
-				pring_drv_post(&q->ring, addr, len, iv2_null_cookies, n, false);
+				pring_drv_post(&q->ring, addr, len, NULL, n, false);
 			n = 0;
 			if (unlikely(iv2_tx_chain(q, m, (slot + used) & q->mask, need) != 1)) {
 				q->drops[IV2_DROP_BAD_DESC]++;
@@ -163,7 +161,7 @@ eth_iv2_tx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		bytes += plen;
 	}
 	if (n != 0)
-		pring_drv_post(&q->ring, addr, len, iv2_null_cookies, n, false);
+		pring_drv_post(&q->ring, addr, len, NULL, n, false);
 	iv2_burst_leave(&q->in_burst);
 
 	if (full)
