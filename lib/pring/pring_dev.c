@@ -139,7 +139,7 @@ static enum chain_res dev_read_chain(struct pring_dev *v, struct avail_cur *c,
 		id = pring_ld16(&desc->id);
 		if (len == 0)
 			return chain_bad(v, PRING_ERR_LEN);
-		ptr = pring_xlate(v->xlate, addr, len, &v->xlate_hint);
+		ptr = pring_xlate_hot(v->xlate, addr, len, &v->xlate_hint);
 		if (ptr == NULL)
 			return chain_bad(v, PRING_ERR_ADDR);
 		if (flags & PRING_DESC_F_WRITE)
@@ -172,30 +172,77 @@ static enum chain_res dev_read_chain(struct pring_dev *v, struct avail_cur *c,
 uint16_t pring_dev_peek(struct pring_dev *v, struct pring_chain *chains, uint16_t max_chains,
 			struct pring_seg *segs, uint32_t max_segs)
 {
+	const struct pring_desc *ring = v->l.avail;
+	const uint16_t size = v->l.size;
 	struct avail_cur c = { v->avail_idx, v->avail_wrap };
-	uint32_t room_desc = (uint32_t)v->l.size - v->pending_desc;
+	uint32_t room_desc = (uint32_t)size - v->pending_desc;
+	uint32_t hint = v->xlate_hint;
 	uint32_t nseg = 0;
 	uint16_t nch = 0;
 
 	if (v->broken || max_segs == 0)
 		return 0;
 	while (nch < max_chains) {
-		struct avail_cur start = c;
+		const struct pring_desc *desc = &ring[c.idx];
 		struct pring_chain *ch = &chains[nch];
-		enum chain_res r;
+		uint16_t flags, id;
+		uint64_t addr;
+		uint32_t len;
+		void *ptr;
 
-		r = dev_read_chain(v, &c, ch, segs + nseg, max_segs - nseg, max_segs, room_desc);
-		if (r == CHAIN_BAD)
-			return 0; /* nothing of this batch is handed out: the end is broken */
-		if (r != CHAIN_OK) {
-			c = start;
+		/* Acquire pairs with the driver's release of the batch head: the batch is visible. */
+		flags = pring_ld16_acq(&desc->flags);
+		if (!pring_is_avail(flags, c.wrap))
 			break;
+		if (flags & (PRING_DESC_F_NEXT | PRING_DESC_F_INDIRECT)) {
+			/* Chains (and the INDIRECT refusal) take the general path. */
+			struct avail_cur start = c;
+			enum chain_res r;
+
+			v->xlate_hint = hint;
+			r = dev_read_chain(v, &c, ch, segs + nseg, max_segs - nseg, max_segs,
+					   room_desc);
+			hint = v->xlate_hint;
+			if (r == CHAIN_BAD)
+				return 0; /* nothing of this batch is handed out: the end is broken */
+			if (r != CHAIN_OK) {
+				c = start;
+				break;
+			}
+		} else {
+			/* One descriptor: the common case, the same checks in the same order. */
+			if (room_desc == 0)
+				return dev_fail(v, PRING_ERR_CHAIN);
+			if (nseg == max_segs)
+				break;
+			addr = pring_ld64(&desc->addr);
+			len = pring_ld32(&desc->len);
+			id = pring_ld16(&desc->id);
+			if (len == 0)
+				return dev_fail(v, PRING_ERR_LEN);
+			ptr = pring_xlate_hot(v->xlate, addr, len, &hint);
+			if (ptr == NULL)
+				return dev_fail(v, PRING_ERR_ADDR);
+			if (id >= size)
+				return dev_fail(v, PRING_ERR_ID);
+			segs[nseg].ptr = ptr;
+			segs[nseg].len = len;
+			segs[nseg].write = (flags & PRING_DESC_F_WRITE) != 0;
+			ch->id = id;
+			ch->ndesc = 1;
+			ch->rlen = flags & PRING_DESC_F_WRITE ? 0 : len;
+			ch->wlen = flags & PRING_DESC_F_WRITE ? len : 0;
+			if (++c.idx == size) {
+				c.idx = 0;
+				c.wrap ^= 1;
+			}
 		}
 		ch->seg0 = nseg;
 		nseg += ch->ndesc;
 		room_desc -= ch->ndesc;
 		nch++;
 	}
+	v->xlate_hint = hint;
 	v->avail_idx = c.idx;
 	v->avail_wrap = c.wrap;
 	v->pending = (uint16_t)(v->pending + nch);

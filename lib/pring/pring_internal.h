@@ -115,6 +115,26 @@ static inline bool pring_is_used(uint16_t flags, uint8_t wrap)
 	return (flags & PRING_AVAIL_USED) == pring_used_bits(wrap);
 }
 
+/*
+ * pring_xlate's fast path, for the datapath: the region that translated the
+ * previous buffer nearly always translates this one too. Same checks, no
+ * overflow possible; on a miss the full search runs.
+ */
+static inline void *pring_xlate_hot(const struct pring_xlate *x, uint64_t addr, uint32_t len,
+				    uint32_t *hint)
+{
+	uint32_t h = *hint;
+
+	if (h < x->nr && h < PRING_MAX_REGIONS) {
+		const struct pring_region *r = &x->region[h];
+		uint64_t off = addr - r->addr;
+
+		if (addr >= r->addr && off < r->len && len <= r->len - off)
+			return r->local + off;
+	}
+	return pring_xlate(x, addr, len, hint);
+}
+
 /* Validate a layout before an end trusts it. */
 int pring_layout_check(const struct pring_layout *l);
 
