@@ -123,7 +123,7 @@ iv2_dev_close(struct rte_eth_dev *dev)
 		iv2_rxq_free(p, q);
 		iv2_txq_free(p, q);
 	}
-	pthread_mutex_destroy(&p->lock);
+	/* The lock stays usable: ethdev still releases the (already freed) queues. */
 	return 0;
 }
 

@@ -241,6 +241,12 @@ eth_iv2_rx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 			   q->segs, RTE_DIM(q->segs));
 	if (n == 0)
 		goto out;
+	/*
+	 * The frames were just written by the peer's core: start every miss of
+	 * the batch now so they overlap with each other and the mbuf allocation.
+	 */
+	for (i = 0; i < n; i++)
+		rte_prefetch0(q->segs[q->chains[i].seg0].ptr);
 	if (unlikely(rte_pktmbuf_alloc_bulk(q->mp, pkts, n) != 0)) {
 		q->drops[IV2_DROP_NO_MBUF] += n;
 		goto complete;
@@ -250,8 +256,6 @@ eth_iv2_rx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		const struct pring_seg *seg = &q->segs[c->seg0];
 		struct rte_mbuf *m = pkts[i];
 
-		if (i + 1 < n)
-			rte_prefetch0(q->segs[q->chains[i + 1].seg0].ptr);
 		if (unlikely(iv2_rx_bad(q, c))) {
 			rte_pktmbuf_free(m);
 			continue;
