@@ -71,7 +71,6 @@ static uint16_t dev_fail(struct pring_dev *v, enum pring_err e)
 /* Outcome of reading one chain. */
 enum chain_res {
 	CHAIN_OK,    /* chain validated, segments filled */
-	CHAIN_NONE,  /* nothing available at this slot */
 	CHAIN_ROOM,  /* available, but does not fit in what is left of segs */
 	CHAIN_BAD,   /* violation: counted, end broken */
 };
@@ -89,25 +88,22 @@ struct avail_cur {
 };
 
 /*
- * Read and validate the chain starting at @p c, writing its segments to
- * segs[0..]. @p room_desc: descriptors not yet held by the device;
- * @p seg_room: what is left of the caller's segment array.
+ * Read and validate the chain starting at @p c, whose head flags the caller
+ * already loaded (acquire) as @p flags, writing its segments to segs[0..].
+ * @p room_desc: descriptors not yet held by the device; @p seg_room: what is
+ * left of the caller's segment array.
  */
-static enum chain_res dev_read_chain(struct pring_dev *v, struct avail_cur *c,
+static enum chain_res dev_read_chain(struct pring_dev *v, struct avail_cur *c, uint16_t flags,
 				     struct pring_chain *ch, struct pring_seg *segs,
 				     uint32_t seg_room, uint32_t max_segs, uint32_t room_desc)
 {
 	const struct pring_desc *ring = v->l.avail;
 	uint16_t size = v->l.size;
 	uint64_t rlen = 0, wlen = 0;
-	uint16_t flags, id = 0;
+	uint16_t id = 0;
 	uint32_t k = 0;
 	bool seen_write = false;
 
-	/* Acquire pairs with the driver's release of the first flags: the whole batch is visible. */
-	flags = pring_ld16_acq(&ring[c->idx].flags);
-	if (!pring_is_avail(flags, c->wrap))
-		return CHAIN_NONE;
 	for (;;) {
 		const struct pring_desc *desc = &ring[c->idx];
 		uint64_t addr;
@@ -200,8 +196,8 @@ uint16_t pring_dev_peek(struct pring_dev *v, struct pring_chain *chains, uint16_
 			enum chain_res r;
 
 			v->xlate_hint = hint;
-			r = dev_read_chain(v, &c, ch, segs + nseg, max_segs - nseg, max_segs,
-					   room_desc);
+			r = dev_read_chain(v, &c, flags, ch, segs + nseg, max_segs - nseg,
+					   max_segs, room_desc);
 			hint = v->xlate_hint;
 			if (r == CHAIN_BAD)
 				return 0; /* nothing of this batch is handed out: the end is broken */

@@ -146,12 +146,13 @@ uint16_t pring_drv_post(struct pring_drv *d, const uint64_t *addr, const uint32_
 		s->wlen = write ? len[i] : 0;
 		s->ndesc = 1;
 		pring_st64(&desc->addr, addr[i]);
-		pring_st32(&desc->len, len[i]);
-		pring_st16(&desc->id, id);
-		if (i == 0)
+		if (i == 0) {
+			pring_st32(&desc->len, len[i]);
+			pring_st16(&desc->id, id);
 			head_flags = flags;
-		else
-			pring_st16(&desc->flags, flags);
+		} else {
+			pring_desc_tail_store(desc, len[i], id, flags);
+		}
 		if (++idx == size) {
 			idx = 0;
 			wrap ^= 1;

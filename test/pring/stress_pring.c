@@ -53,6 +53,9 @@ struct xring {
 	_Alignas(64) struct pring_dev v;
 	_Alignas(64) volatile int failed; /* set by whichever thread sees a fault */
 	uint64_t posted_descs;            /* set once by the driver when it stops posting */
+	int finished;                     /* threads done */
+	uint64_t reaped;                  /* progress, for the stall watchdog */
+	uint64_t seen;
 	char why[160];
 };
 
@@ -115,6 +118,8 @@ static void *drv_thread(void *arg)
 	while (!r->failed) {
 		uint16_t n = pring_drv_reap(&r->d, got, rl, 2 * BATCH);
 
+		if (n != 0)
+			__atomic_store_n(&r->reaped, reaped + n, __ATOMIC_RELAXED);
 		for (uint16_t i = 0; i < n; i++, reaped++) {
 			if ((uint64_t)(uintptr_t)got[i] != reaped + 1) {
 				fail(r, "driver: reaped buffer %" PRIu64 ", expected %" PRIu64,
@@ -265,6 +270,7 @@ static void *dev_thread(void *arg)
 			}
 			descs += ch[i].ndesc;
 		}
+		__atomic_store_n(&r->seen, seen, __ATOMIC_RELAXED);
 		if (ph->in_order && !ph->writable)
 			pring_dev_complete_in_order(&r->v, ch, n);
 		else
@@ -285,12 +291,61 @@ static void *zalloc(size_t n)
 	return p;
 }
 
+/* Thread entry points: run one end, then say so to the watchdog. */
+static void *drv_main(void *arg)
+{
+	struct xring *r = arg;
+
+	drv_thread(r);
+	__atomic_fetch_add(&r->finished, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static void *dev_main(void *arg)
+{
+	struct xring *r = arg;
+
+	dev_thread(r);
+	__atomic_fetch_add(&r->finished, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/* Fail the phase when neither end makes progress for STALL_SECONDS (a lost completion, a desync). */
+#define STALL_SECONDS 20
+
+static void watchdog(struct xring *r, const struct timespec *t0)
+{
+	uint64_t last = UINT64_MAX;
+	time_t since = t0->tv_sec;
+	struct timespec now, nap = { 0, 50 * 1000 * 1000 };
+
+	while (!r->failed) {
+		uint64_t reaped = __atomic_load_n(&r->reaped, __ATOMIC_RELAXED);
+		uint64_t p = reaped + __atomic_load_n(&r->seen, __ATOMIC_RELAXED);
+
+		if (__atomic_load_n(&r->finished, __ATOMIC_ACQUIRE) == 2)
+			return;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (p != last) {
+			last = p;
+			since = now.tv_sec;
+		} else if (now.tv_sec - since > STALL_SECONDS) {
+			fail(r, "stalled: driver reaped %" PRIu64 ", device saw %" PRIu64,
+			     reaped, __atomic_load_n(&r->seen, __ATOMIC_RELAXED));
+			return;
+		}
+		nanosleep(&nap, NULL);
+	}
+}
+
 static int run_phase(const struct phase *ph)
 {
 	struct xring *r = zalloc(sizeof(*r));
 	size_t descs = (size_t)ph->size * sizeof(struct pring_desc);
 	struct pring_drv_slot *slot = zalloc(ph->size * sizeof(*slot));
-	void *w0 = NULL, *w1 = NULL;
+	size_t sect = (descs + sizeof(struct pring_event) + 4095) & ~(size_t)4095;
+	size_t data_len;
+	uint8_t *win;
 	struct timespec t0, t1;
 	pthread_t td, tv;
 	double secs;
@@ -299,27 +354,33 @@ static int run_phase(const struct phase *ph)
 	r->ph = ph;
 	r->posted_descs = UINT64_MAX;
 	r->nbuf = 2u * ph->size;
-	r->data = zalloc((size_t)r->nbuf * BUF_BYTES);
+	/*
+	 * One shared window, laid out as an ivshmem 2.0 link would be: the
+	 * driver's section (descriptors + driver event), the device's section
+	 * (used slots + device event), then the buffers. The plain layout puts
+	 * its one ring in the first section.
+	 */
+	data_len = (size_t)r->nbuf * BUF_BYTES;
+	win = zalloc(2 * sect + data_len);
+	r->data = win + 2 * sect;
 	if (ph->split) {
-		/* Two windows: the driver's descriptors + driver event, the device's used slots + device event. */
-		w0 = zalloc(descs + 64);
-		w1 = zalloc(descs + 64);
-		r->l = (struct pring_layout){ w0, w1, (struct pring_event *)((uint8_t *)w0 + descs),
-					      (struct pring_event *)((uint8_t *)w1 + descs), ph->size };
+		r->l = (struct pring_layout){ (struct pring_desc *)win, (struct pring_desc *)(win + sect),
+					      (struct pring_event *)(win + descs),
+					      (struct pring_event *)(win + sect + descs), ph->size };
 	} else {
-		w0 = zalloc(pring_plain_mem_size(ph->size));
-		pring_layout_plain(&r->l, w0, ph->size);
+		pring_layout_plain(&r->l, win, ph->size);
 	}
 	r->x.nr = 1;
-	r->x.region[0] = (struct pring_region){ BASE, (uint64_t)r->nbuf * BUF_BYTES, r->data };
+	r->x.region[0] = (struct pring_region){ BASE, data_len, r->data };
 	if (pring_drv_init(&r->d, &r->l, slot, ph->in_order, false) != 0 ||
 	    pring_dev_init(&r->v, &r->l, &r->x, 0, true, false) != 0) {
 		fprintf(stderr, "stress_pring: init failed\n");
 		return 1;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	pthread_create(&tv, NULL, dev_thread, r);
-	pthread_create(&td, NULL, drv_thread, r);
+	pthread_create(&tv, NULL, dev_main, r);
+	pthread_create(&td, NULL, drv_main, r);
+	watchdog(r, &t0);
 	pthread_join(td, NULL);
 	pthread_join(tv, NULL);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -339,9 +400,7 @@ static int run_phase(const struct phase *ph)
 		       ph->name, r->d.stats.descs, r->d.stats.bufs, secs,
 		       (double)r->d.stats.descs / secs / 1e6);
 	}
-	free(w0);
-	free(w1);
-	free(r->data);
+	free(win);
 	free(slot);
 	free(r);
 	return rc;

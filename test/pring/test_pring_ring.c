@@ -425,6 +425,55 @@ START_TEST(split_stale_used_slot)
 }
 END_TEST
 
+/*
+ * Plain layout with a foreign device (DPDK vhost, QEMU): it leaves addr as
+ * the driver wrote it. Only the split layout relies on the lap in addr.
+ */
+START_TEST(plain_ignores_used_addr)
+{
+	struct penv e;
+	void *got[2];
+	uint32_t len[2];
+
+	penv_init(&e, 4, false, _i, false);
+	ck_assert_uint_eq(penv_post1(&e, 0, 64, true, (void *)ck(3)), 1);
+	penv_put_used(&e, 0, e.l.avail[0].id, 9, penv_used_bits(true) | PRING_DESC_F_WRITE,
+		      penv_addr(0));
+	ck_assert_uint_eq(pring_drv_reap(&e.d, got, len, 2), 1);
+	ck_assert_ptr_eq(got[0], (void *)ck(3));
+	ck_assert_uint_eq(len[0], 9);
+	/* The same entry in the split layout, without the lap, is not taken as fresh. */
+	penv_fini(&e);
+	penv_init(&e, 4, true, _i, false);
+	ck_assert_uint_eq(penv_post1(&e, 0, 64, true, (void *)ck(3)), 1);
+	penv_put_used(&e, 0, e.l.avail[0].id, 9, penv_used_bits(true) | PRING_DESC_F_WRITE,
+		      penv_addr(0));
+	ck_assert_uint_eq(pring_drv_reap(&e.d, got, len, 2), 0);
+	ck_assert_uint_eq(penv_errs(&e.d.stats), 0);
+	penv_fini(&e);
+}
+END_TEST
+
+/* A writable chain completed with nothing written: no WRITE flag, length 0. */
+START_TEST(writable_nothing_written)
+{
+	struct penv e;
+	struct pring_chain ch;
+	struct pring_seg seg;
+	void *got;
+	uint32_t len = 77;
+
+	penv_init(&e, 4, _i, true, false);
+	ck_assert_uint_eq(penv_post1(&e, 0, 64, true, NULL), 1);
+	ck_assert_uint_eq(pring_dev_peek(&e.v, &ch, 1, &seg, 1), 1);
+	pring_dev_complete(&e.v, &ch, 1, NULL);
+	ck_assert_uint_eq(e.l.used[0].flags & PRING_DESC_F_WRITE, 0);
+	ck_assert_uint_eq(pring_drv_reap(&e.d, &got, &len, 1), 1);
+	ck_assert_uint_eq(len, 0);
+	penv_fini(&e);
+}
+END_TEST
+
 static void count_cookie(void *cookie, void *arg)
 {
 	*(uintptr_t *)arg += (uintptr_t)cookie;
@@ -568,6 +617,8 @@ static Suite *ring_suite(void)
 	tcase_add_loop_test(t, out_of_order_completion, 0, 2);
 	tcase_add_loop_test(t, split_stale_used_slot, 0, 2);
 	tcase_add_loop_test(t, reset_returns_cookies, 0, 4);
+	tcase_add_loop_test(t, plain_ignores_used_addr, 0, 2);
+	tcase_add_loop_test(t, writable_nothing_written, 0, 2);
 	tcase_add_test(t, device_start_position);
 	tcase_add_test(t, layout_and_init_checks);
 	tcase_add_test(t, xlate_regions);
