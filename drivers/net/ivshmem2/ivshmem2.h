@@ -107,6 +107,7 @@ struct iv2_txq {
 	uint8_t *bufs;               /**< our packet buffers for queue q */
 	uint64_t bufs_off;           /**< their offset in our section (descriptor addr base) */
 	uint16_t mask;               /**< ring_size - 1 */
+	uint16_t reap_below;         /**< reap completions once fewer descriptors are free */
 	uint16_t buf_shift;          /**< log2(buf_size) */
 	uint16_t port_id;
 	uint16_t queue_id;

@@ -118,10 +118,19 @@ eth_iv2_tx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		rte_pktmbuf_free_bulk(pkts, nb_pkts);
 		return nb_pkts;
 	}
-	iv2_tx_reap(q);
+	/*
+	 * Reap only when half the ring is in flight: the used entries sit in
+	 * the receiver's section, and reading them every burst would pull that
+	 * line back and forth while the receiver is writing it.
+	 */
+	if (pring_drv_free_count(&q->ring) < q->reap_below)
+		iv2_tx_reap(q);
 	nb_pkts = RTE_MIN(nb_pkts, (uint16_t)IV2_BURST);
 	nfree = pring_drv_free_count(&q->ring);
 	slot = q->ring.avail_idx;
+	/* The buffers were last read by the receiver's core: ask for them now. */
+	for (i = 0; i < nb_pkts && i < nfree; i++)
+		rte_prefetch0_write(q->bufs + ((uint64_t)((slot + i) & q->mask) << q->buf_shift));
 
 	for (i = 0; i < nb_pkts; i++) {
 		struct rte_mbuf *m = pkts[i];
@@ -466,6 +475,7 @@ iv2_txq_bind(struct pmd_internals *p, struct iv2_txq *q)
 	q->bufs = own + iv2_q_buf_off(ring);
 	q->bufs_off = (uint64_t)(q->bufs - p->dev.out_own);
 	q->mask = (uint16_t)(ring - 1);
+	q->reap_below = (uint16_t)(ring / 2);
 	q->buf_shift = (uint16_t)rte_log2_u32(p->cfg.buf_size);
 	pring_drv_init(&q->ring, &l, q->slots, true, false);
 	/* We poll: the peer need not notify us of completions. */
