@@ -128,9 +128,6 @@ eth_iv2_tx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	nb_pkts = RTE_MIN(nb_pkts, (uint16_t)IV2_BURST);
 	nfree = pring_drv_free_count(&q->ring);
 	slot = q->ring.avail_idx;
-	/* The buffers were last read by the receiver's core: ask for them now. */
-	for (i = 0; i < nb_pkts && i < nfree; i++)
-		rte_prefetch0_write(q->bufs + ((uint64_t)((slot + i) & q->mask) << q->buf_shift));
 
 	for (i = 0; i < nb_pkts; i++) {
 		struct rte_mbuf *m = pkts[i];
@@ -250,12 +247,6 @@ eth_iv2_rx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 			   q->segs, RTE_DIM(q->segs));
 	if (n == 0)
 		goto out;
-	/*
-	 * The frames were just written by the peer's core: start every miss of
-	 * the batch now so they overlap with each other and the mbuf allocation.
-	 */
-	for (i = 0; i < n; i++)
-		rte_prefetch0(q->segs[q->chains[i].seg0].ptr);
 	if (unlikely(rte_pktmbuf_alloc_bulk(q->mp, pkts, n) != 0)) {
 		q->drops[IV2_DROP_NO_MBUF] += n;
 		goto complete;
