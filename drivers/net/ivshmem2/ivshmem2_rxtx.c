@@ -182,6 +182,10 @@ eth_iv2_tx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 /* RX, copy                                                            */
 /* ------------------------------------------------------------------ */
 
+/* The rearm word: data_off, refcnt, nb_segs, port, in that order from rearm_data. */
+_Static_assert(offsetof(struct rte_mbuf, port) - offsetof(struct rte_mbuf, data_off) == 6,
+	       "mbuf rearm word layout");
+
 /* Copy a chain into one or more mbufs. @return 0, or -1 when the pool ran dry. */
 static int
 iv2_rx_copy_chain(struct iv2_rxq *q, struct rte_mbuf *m, const struct pring_seg *seg,
@@ -247,7 +251,8 @@ eth_iv2_rx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 			   q->segs, RTE_DIM(q->segs));
 	if (n == 0)
 		goto out;
-	if (unlikely(rte_pktmbuf_alloc_bulk(q->mp, pkts, n) != 0)) {
+	/* Raw mbufs: free ones already have next = NULL; one store sets the rest. */
+	if (unlikely(rte_mempool_get_bulk(q->mp, (void **)pkts, n) != 0)) {
 		q->drops[IV2_DROP_NO_MBUF] += n;
 		goto complete;
 	}
@@ -256,6 +261,9 @@ eth_iv2_rx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		const struct pring_seg *seg = &q->segs[c->seg0];
 		struct rte_mbuf *m = pkts[i];
 
+		memcpy(&m->data_off, &q->rearm, sizeof(q->rearm)); /* the rearm_data word */
+		m->ol_flags = 0;
+		m->packet_type = 0;
 		if (unlikely(iv2_rx_bad(q, c))) {
 			rte_pktmbuf_free(m);
 			continue;
@@ -269,7 +277,6 @@ eth_iv2_rx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 			continue;
 		}
 		m->pkt_len = c->rlen;
-		m->port = q->port_id;
 		bytes += c->rlen;
 		pkts[got++] = m;
 	}
