@@ -91,6 +91,18 @@ uint64_t pring_plain_mem_size(uint16_t size);
 /** Fill @p l with the plain virtio layout over @p mem (16-byte aligned, pring_plain_mem_size bytes). */
 int pring_layout_plain(struct pring_layout *l, void *mem, uint16_t size);
 
+/** Bytes of one end's part of the split layout for @p size slots: its slots, then its event area. */
+uint64_t pring_split_mem_size(uint16_t size);
+/**
+ * Fill @p l with the split layout: the driver's descriptor slots followed by
+ * the driver event area at @p drv_mem (in the driver's window), the device's
+ * used slots followed by the device event area at @p dev_mem (in the
+ * device's window). Each is 16-byte aligned and pring_split_mem_size bytes;
+ * they must not overlap.
+ * @return 0, or -EINVAL.
+ */
+int pring_layout_split(struct pring_layout *l, void *drv_mem, void *dev_mem, uint16_t size);
+
 /** One peer-address range and where it is mapped locally. */
 struct pring_region {
 	uint64_t addr;  /**< first peer address (offset or guest-physical) */

@@ -260,10 +260,10 @@ static inline void dev_used_advance(struct pring_dev *v, uint32_t ndesc)
 }
 
 /*
- * Write one used entry at used_idx, all but the flags when @p publish is
- * false (the batch head, published last by the caller).
+ * Write one used entry at used_idx. A batch's first entry (@p head) gets
+ * only its id and len here; dev_publish() writes its flags and lap last.
  */
-static inline void dev_write_used(struct pring_dev *v, uint16_t id, uint32_t len, bool publish)
+static inline void dev_write_used(struct pring_dev *v, uint16_t id, uint32_t len, bool head)
 {
 	struct pring_desc *e = &v->l.used[v->used_idx];
 	uint16_t flags = pring_used_bits(v->used_wrap);
@@ -272,28 +272,30 @@ static inline void dev_write_used(struct pring_dev *v, uint16_t id, uint32_t len
 		flags |= PRING_DESC_F_WRITE;
 	pring_st16(&e->id, id);
 	pring_st32(&e->len, len);
-	/*
-	 * The lap number, released after id and len: a split-layout driver
-	 * that acquires the lap it expects also sees this entry's id and len.
-	 */
-	pring_st64_rel(&e->addr, v->used_lap);
-	if (publish)
+	if (!head) {
 		pring_st16(&e->flags, flags);
+		pring_st64(&e->addr, v->used_lap);
+	}
 }
 
-/* Release-store the flags of the entry at @p head: publishes the batch. */
-static inline void dev_publish(struct pring_dev *v, uint16_t head, uint8_t wrap, uint32_t len)
+/*
+ * Publish a batch of used entries: the flags of its first entry, then its
+ * lap number, both with release, after every other store of the batch.
+ * The driver polls the first entry before any other, so once it sees the
+ * entry used it also sees the whole batch, in completion order. A plain
+ * layout driver looks at the flags; a split layout driver looks at the lap
+ * (stored after the flags, so it also sees the flags of this lap).
+ */
+static inline void dev_publish(struct pring_dev *v, uint16_t head, uint8_t wrap, uint64_t lap,
+			       uint32_t len)
 {
+	struct pring_desc *e = &v->l.used[head];
 	uint16_t flags = pring_used_bits(wrap);
 
 	if (len != 0)
 		flags |= PRING_DESC_F_WRITE;
-	/*
-	 * The driver polls the head slot first; once it sees it used, the
-	 * release/acquire pair guarantees it also sees every entry of this
-	 * batch written above, so entries appear in completion order.
-	 */
-	pring_st16_rel(&v->l.used[head].flags, flags);
+	pring_st16_rel(&e->flags, flags);
+	pring_st64_rel(&e->addr, lap);
 }
 
 void pring_dev_complete(struct pring_dev *v, const struct pring_chain *chains, uint16_t n,
@@ -301,6 +303,7 @@ void pring_dev_complete(struct pring_dev *v, const struct pring_chain *chains, u
 {
 	uint16_t head = v->used_idx;
 	uint8_t head_wrap = v->used_wrap;
+	uint64_t head_lap = v->used_lap;
 	uint32_t head_len = 0;
 	uint32_t ndesc = 0;
 
@@ -318,11 +321,11 @@ void pring_dev_complete(struct pring_dev *v, const struct pring_chain *chains, u
 			len = chains[i].wlen;
 		if (i == 0)
 			head_len = len;
-		dev_write_used(v, chains[i].id, len, i != 0);
+		dev_write_used(v, chains[i].id, len, i == 0);
 		dev_used_advance(v, chains[i].ndesc);
 		ndesc += chains[i].ndesc;
 	}
-	dev_publish(v, head, head_wrap, head_len);
+	dev_publish(v, head, head_wrap, head_lap, head_len);
 	v->pending = (uint16_t)(v->pending - n);
 	v->pending_desc = (uint16_t)(ndesc < v->pending_desc ? v->pending_desc - ndesc : 0);
 	v->stats.bufs += n;
@@ -333,6 +336,7 @@ void pring_dev_complete_in_order(struct pring_dev *v, const struct pring_chain *
 {
 	uint16_t head = v->used_idx;
 	uint8_t head_wrap = v->used_wrap;
+	uint64_t head_lap = v->used_lap;
 	uint32_t ndesc = 0;
 
 	if (v->broken)
@@ -344,9 +348,9 @@ void pring_dev_complete_in_order(struct pring_dev *v, const struct pring_chain *
 	for (uint16_t i = 0; i < n; i++)
 		ndesc += chains[i].ndesc;
 	/* One entry, at the first chain's slot, naming the last chain: it completes them all. */
-	dev_write_used(v, chains[n - 1].id, 0, false);
+	dev_write_used(v, chains[n - 1].id, 0, true);
 	dev_used_advance(v, ndesc);
-	dev_publish(v, head, head_wrap, 0);
+	dev_publish(v, head, head_wrap, head_lap, 0);
 	v->pending = (uint16_t)(v->pending - n);
 	v->pending_desc = (uint16_t)(ndesc < v->pending_desc ? v->pending_desc - ndesc : 0);
 	v->stats.bufs += n;

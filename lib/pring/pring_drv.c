@@ -290,9 +290,10 @@ static inline bool drv_read_used(const struct pring_drv *d, uint16_t *id, uint32
 
 	if (d->split) {
 		/*
-		 * Split layout: the lap number in addr, written by the device
-		 * with release after id and len, tells a fresh entry from a
-		 * stale one of the same wrap parity. Acquire pairs with it.
+		 * Split layout: the lap number in addr tells a fresh entry from
+		 * a stale one of the same wrap parity. The device stores it
+		 * last, with release; this acquire makes the entry's flags, id
+		 * and len (and the rest of its batch) visible.
 		 */
 		if (pring_ld64_acq(&e->addr) != d->used_lap)
 			return false;

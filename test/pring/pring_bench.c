@@ -210,7 +210,6 @@ static void *zalloc(size_t n)
 static double bench_pring(uint64_t total, uint16_t size, bool split)
 {
 	struct bench *b = zalloc(sizeof(*b));
-	size_t ring = (size_t)size * sizeof(struct pring_desc);
 	struct pring_drv_slot *slot = zalloc(size * sizeof(*slot));
 	void *w0, *w1 = NULL;
 	double rate;
@@ -221,10 +220,9 @@ static double bench_pring(uint64_t total, uint16_t size, bool split)
 	b->data = zalloc(BATCH * BUF);
 	if (split) {
 		/* the driver's window and the device's window, as with ivshmem 2.0 */
-		w0 = zalloc(ring + 64);
-		w1 = zalloc(ring + 64);
-		b->l = (struct pring_layout){ w0, w1, (struct pring_event *)((uint8_t *)w0 + ring),
-					      (struct pring_event *)((uint8_t *)w1 + ring), size };
+		w0 = zalloc(pring_split_mem_size(size));
+		w1 = zalloc(pring_split_mem_size(size));
+		pring_layout_split(&b->l, w0, w1, size);
 	} else {
 		w0 = zalloc(pring_plain_mem_size(size));
 		pring_layout_plain(&b->l, w0, size);

@@ -21,6 +21,7 @@
 #include <inttypes.h>
 #include <pthread.h>
 #include <sched.h>
+#include <semaphore.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,7 @@ struct phase {
 	bool writable;    /* device-writable buffers, filled by the device */
 	uint32_t chain_1_in; /* one buffer in this many is a 3-segment chain; 0: never */
 	uint64_t descs;   /* descriptors to move */
+	bool notify;      /* sleep when idle; wake through kicks and calls with EVENT_IDX */
 };
 
 /* One ring, with the two ends on separate cache lines. */
@@ -55,6 +57,8 @@ struct xring {
 	uint64_t posted_descs;            /* set once by the driver when it stops posting */
 	int finished;                     /* threads done */
 	uint64_t reaped;                  /* progress, for the stall watchdog */
+	sem_t kick, call;                 /* notify phase: the doorbell and the interrupt */
+	uint64_t kicks, calls;            /* notifications sent */
 	uint64_t seen;
 	char why[160];
 };
@@ -65,6 +69,40 @@ static void fail(struct xring *r, const char *fmt, uint64_t a, uint64_t b)
 {
 	if (__atomic_exchange_n(&r->failed, 1, __ATOMIC_SEQ_CST) == 0)
 		snprintf(r->why, sizeof(r->why), fmt, a, b);
+	/* wake sleepers so they see the failure */
+	sem_post(&r->kick);
+	sem_post(&r->call);
+}
+
+/*
+ * Notify phase, driver side: nothing to reap and nothing to post. Ask for a
+ * call at the next used slot, look once more (the device may have completed
+ * before it could see the request), and only then sleep.
+ */
+static uint16_t drv_wait_call(struct xring *r, void **got, uint32_t *rl)
+{
+	uint16_t n;
+
+	pring_drv_set_event(&r->d, PRING_EVENT_DESC);
+	n = pring_drv_reap(&r->d, got, rl, 2 * BATCH);
+	if (n == 0)
+		sem_wait(&r->call);
+	pring_drv_set_event(&r->d, PRING_EVENT_DISABLE);
+	return n;
+}
+
+/* Notify phase, device side: the same protocol for kicks. */
+static uint16_t dev_wait_kick(struct xring *r, struct pring_chain *ch, struct pring_seg *seg,
+			      uint64_t descs)
+{
+	uint16_t n;
+
+	pring_dev_set_event(&r->v, PRING_EVENT_DESC);
+	n = pring_dev_peek(&r->v, ch, BATCH, seg, 3 * BATCH);
+	if (n == 0 && descs != __atomic_load_n(&r->posted_descs, __ATOMIC_ACQUIRE))
+		sem_wait(&r->kick);
+	pring_dev_set_event(&r->v, PRING_EVENT_DISABLE);
+	return n;
 }
 
 /*
@@ -118,6 +156,9 @@ static void *drv_thread(void *arg)
 	while (!r->failed) {
 		uint16_t n = pring_drv_reap(&r->d, got, rl, 2 * BATCH);
 
+		if (n == 0 && ph->notify && reaped < posted &&
+		    (descs >= ph->descs || pring_drv_free_count(&r->d) == 0))
+			n = drv_wait_call(r, got, rl);
 		if (n != 0)
 			__atomic_store_n(&r->reaped, reaped + n, __ATOMIC_RELAXED);
 		for (uint16_t i = 0; i < n; i++, reaped++) {
@@ -144,7 +185,8 @@ static void *drv_thread(void *arg)
 			return NULL;
 		}
 		if (descs >= ph->descs) {
-			__atomic_store_n(&r->posted_descs, descs, __ATOMIC_RELEASE);
+			if (__atomic_exchange_n(&r->posted_descs, descs, __ATOMIC_ACQ_REL) == UINT64_MAX)
+				sem_post(&r->kick); /* a sleeping device must see the end */
 			if (reaped == posted)
 				break;
 			if (n == 0)
@@ -199,6 +241,10 @@ static void *drv_thread(void *arg)
 		n = want ? pring_drv_post(&r->d, addr, len, ck, want, ph->writable) : 0;
 		posted += n;
 		descs += n;
+		if (ph->notify && n != 0 && pring_drv_need_kick(&r->d)) {
+			r->kicks++;
+			sem_post(&r->kick);
+		}
 		if (n == 0)
 			cpu_relax();
 	}
@@ -245,6 +291,8 @@ static void *dev_thread(void *arg)
 	while (!r->failed) {
 		uint16_t n = pring_dev_peek(&r->v, ch, BATCH, seg, 3 * BATCH);
 
+		if (n == 0 && ph->notify)
+			n = dev_wait_kick(r, ch, seg, descs);
 		if (n == 0) {
 			if (descs == __atomic_load_n(&r->posted_descs, __ATOMIC_ACQUIRE))
 				break;
@@ -275,6 +323,10 @@ static void *dev_thread(void *arg)
 			pring_dev_complete_in_order(&r->v, ch, n);
 		else
 			pring_dev_complete(&r->v, ch, n, wr);
+		if (ph->notify && pring_dev_need_call(&r->v)) {
+			r->calls++;
+			sem_post(&r->call);
+		}
 	}
 	return NULL;
 }
@@ -341,9 +393,8 @@ static void watchdog(struct xring *r, const struct timespec *t0)
 static int run_phase(const struct phase *ph)
 {
 	struct xring *r = zalloc(sizeof(*r));
-	size_t descs = (size_t)ph->size * sizeof(struct pring_desc);
 	struct pring_drv_slot *slot = zalloc(ph->size * sizeof(*slot));
-	size_t sect = (descs + sizeof(struct pring_event) + 4095) & ~(size_t)4095;
+	size_t sect = (pring_split_mem_size(ph->size) + 4095) & ~(size_t)4095;
 	size_t data_len;
 	uint8_t *win;
 	struct timespec t0, t1;
@@ -353,6 +404,8 @@ static int run_phase(const struct phase *ph)
 
 	r->ph = ph;
 	r->posted_descs = UINT64_MAX;
+	sem_init(&r->kick, 0, 0);
+	sem_init(&r->call, 0, 0);
 	r->nbuf = 2u * ph->size;
 	/*
 	 * One shared window, laid out as an ivshmem 2.0 link would be: the
@@ -364,19 +417,20 @@ static int run_phase(const struct phase *ph)
 	win = zalloc(2 * sect + data_len);
 	r->data = win + 2 * sect;
 	if (ph->split) {
-		r->l = (struct pring_layout){ (struct pring_desc *)win, (struct pring_desc *)(win + sect),
-					      (struct pring_event *)(win + descs),
-					      (struct pring_event *)(win + sect + descs), ph->size };
+		pring_layout_split(&r->l, win, win + sect, ph->size);
 	} else {
 		pring_layout_plain(&r->l, win, ph->size);
 	}
 	r->x.nr = 1;
 	r->x.region[0] = (struct pring_region){ BASE, data_len, r->data };
-	if (pring_drv_init(&r->d, &r->l, slot, ph->in_order, false) != 0 ||
-	    pring_dev_init(&r->v, &r->l, &r->x, 0, true, false) != 0) {
+	if (pring_drv_init(&r->d, &r->l, slot, ph->in_order, ph->notify) != 0 ||
+	    pring_dev_init(&r->v, &r->l, &r->x, 0, true, ph->notify) != 0) {
 		fprintf(stderr, "stress_pring: init failed\n");
 		return 1;
 	}
+	/* Notifications only while a side sleeps. */
+	pring_drv_set_event(&r->d, PRING_EVENT_DISABLE);
+	pring_dev_set_event(&r->v, PRING_EVENT_DISABLE);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	pthread_create(&tv, NULL, dev_main, r);
 	pthread_create(&td, NULL, drv_main, r);
@@ -399,7 +453,12 @@ static int run_phase(const struct phase *ph)
 		printf("stress_pring: %-48s %11" PRIu64 " descs %10" PRIu64 " bufs %6.2f s %7.2f Mdesc/s\n",
 		       ph->name, r->d.stats.descs, r->d.stats.bufs, secs,
 		       (double)r->d.stats.descs / secs / 1e6);
+		if (ph->notify)
+			printf("stress_pring: %-48s %11" PRIu64 " kicks %9" PRIu64 " calls\n", "",
+			       r->kicks, r->calls);
 	}
+	sem_destroy(&r->kick);
+	sem_destroy(&r->call);
 	free(win);
 	free(slot);
 	free(r);
@@ -413,12 +472,15 @@ int main(void)
 	struct phase phases[] = {
 		{ "split, 1000 slots, in-order, read-only + chains", 1000, true, true, false, 16, 0 },
 		{ "plain, 256 slots, out-of-order ids, writable", 256, false, false, true, 0, 0 },
+		{ "split, 512 slots, sleeping ends, EVENT_IDX", 512, true, true, false, 0, 0, true },
 	};
 	uint64_t moved = 0;
 
 	/* Two thirds through the split layout (ivshmem), the rest through the plain one. */
 	phases[0].descs = total - total / 3;
 	phases[1].descs = total / 3;
+	/* On top: kicks and calls between sleeping ends; a lost wake-up stalls it. */
+	phases[2].descs = total / 50 + 1;
 	for (size_t i = 0; i < sizeof(phases) / sizeof(phases[0]); i++) {
 		if (run_phase(&phases[i]) != 0)
 			return 1;

@@ -74,7 +74,12 @@ START_TEST(full_ring)
 		ck_assert_uint_eq(ch[i].wlen, 0);
 	}
 	ck_assert_uint_eq(seen, 0x1f);
-	pring_dev_complete(&e.v, ch, 5, NULL);
+	/* Asking to complete more than was peeked completes what was peeked. */
+	pring_dev_complete(&e.v, ch, 8, NULL);
+	ck_assert_uint_eq(e.v.pending, 0);
+	ck_assert_uint_eq(e.v.stats.descs, 5);
+	pring_dev_complete(&e.v, ch, 1, NULL);
+	ck_assert_uint_eq(e.v.stats.bufs, 5);
 	ck_assert_uint_eq(pring_drv_reap(&e.d, got, NULL, 7), 5);
 	for (int i = 0; i < 5; i++)
 		ck_assert_ptr_eq(got[i], cookie[i]);
@@ -554,6 +559,24 @@ START_TEST(layout_and_init_checks)
 	l.used = l.avail;
 	ck_assert_int_eq(pring_drv_init(&d, &l, slot, true, false), 0);
 	ck_assert_uint_eq(pring_drv_free_count(&d), 4);
+
+	/* Split layout helper: two parts, each slots + its event area, no overlap. */
+	{
+		static _Alignas(64) uint8_t a[256], b[256];
+
+		ck_assert_uint_eq(pring_split_mem_size(4), 68);
+		ck_assert_int_eq(pring_layout_split(&l, a, b, 4), 0);
+		ck_assert_ptr_eq((void *)l.avail, (void *)a);
+		ck_assert_ptr_eq((void *)l.drv_event, (void *)(a + 64));
+		ck_assert_ptr_eq((void *)l.used, (void *)b);
+		ck_assert_ptr_eq((void *)l.dev_event, (void *)(b + 64));
+		ck_assert_int_eq(pring_layout_split(&l, a, a + 64, 4), -EINVAL);
+		ck_assert_int_eq(pring_layout_split(&l, a + 64, a, 4), -EINVAL);
+		ck_assert_int_eq(pring_layout_split(&l, a, a + 80, 4), 0);
+		ck_assert_int_eq(pring_layout_split(&l, a, b + 8, 4), -EINVAL);
+		ck_assert_int_eq(pring_layout_split(&l, a, b, 0), -EINVAL);
+		ck_assert_int_eq(pring_layout_split(&l, a, NULL, 4), -EINVAL);
+	}
 }
 END_TEST
 
