@@ -74,6 +74,7 @@ struct iv2_rxq {
 	uint16_t queue_id;
 	uint32_t mbuf_room;          /**< data room of mp's mbufs */
 	uint64_t rearm;              /**< data_off, refcnt, nb_segs, port of a fresh mbuf */
+	uint64_t rearm_zc;           /**< the same with data_off 0 (external buffer) */
 	uint8_t enabled;             /**< set by the control path: ring bound and link up */
 	uint8_t in_burst;            /**< set by the datapath while it touches the ring */
 	uint64_t pkts;

@@ -166,6 +166,8 @@ iv2_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc, unsi
 	tmpl.port = q->port_id;
 	rte_mbuf_refcnt_set(&tmpl, 1);
 	memcpy(&q->rearm, &tmpl.data_off, sizeof(q->rearm)); /* the rearm_data word */
+	tmpl.data_off = 0;
+	memcpy(&q->rearm_zc, &tmpl.data_off, sizeof(q->rearm_zc));
 	pthread_mutex_lock(&p->lock);
 	iv2_rxq_free(p, qid);
 	p->rxq[qid] = q;

@@ -159,7 +159,8 @@ iv2_rx_zc_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		goto out;
 	for (i = 0; i < n; i++)
 		nseg += q->chains[i].ndesc;
-	have_mbufs = rte_pktmbuf_alloc_bulk(q->mp, q->zc_mbufs, nseg) == 0;
+	/* Raw mbufs (free ones have next = NULL); every field we rely on is set below. */
+	have_mbufs = rte_mempool_get_bulk(q->mp, (void **)q->zc_mbufs, nseg) == 0;
 	if (unlikely(!have_mbufs))
 		q->drops[IV2_DROP_NO_MBUF] += n;
 	for (i = 0; i < n; i++) {
@@ -173,7 +174,7 @@ iv2_rx_zc_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		if (unlikely(!have_mbufs || iv2_rx_bad(q, c))) {
 			/* Dropped: released at once, it completes with the next batch. */
 			if (have_mbufs)
-				rte_pktmbuf_free_bulk(&q->zc_mbufs[mb], c->ndesc);
+				rte_mempool_put_bulk(q->mp, (void **)&q->zc_mbufs[mb], c->ndesc);
 			mb += c->ndesc;
 			slot = (uint16_t)((slot + c->ndesc) & mask);
 			continue;
@@ -184,9 +185,15 @@ iv2_rx_zc_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		for (k = 0; k < c->ndesc; k++) {
 			struct rte_mbuf *sm = q->zc_mbufs[mb + k];
 
-			rte_pktmbuf_attach_extbuf(sm, seg[k].ptr, RTE_BAD_IOVA,
-						  (uint16_t)seg[k].len, sh);
+			/* What rte_pktmbuf_reset() + rte_pktmbuf_attach_extbuf() would leave. */
+			memcpy(&sm->data_off, &q->rearm_zc, sizeof(q->rearm_zc));
+			sm->ol_flags = RTE_MBUF_F_EXTERNAL;
+			sm->packet_type = 0;
+			sm->buf_addr = seg[k].ptr;
+			rte_mbuf_iova_set(sm, RTE_BAD_IOVA);
+			sm->buf_len = (uint16_t)seg[k].len;
 			sm->data_len = (uint16_t)seg[k].len;
+			sm->shinfo = sh;
 			if (prev != NULL)
 				prev->next = sm;
 			prev = sm;
@@ -195,7 +202,6 @@ iv2_rx_zc_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		slot = (uint16_t)((slot + c->ndesc) & mask);
 		m->nb_segs = c->ndesc;
 		m->pkt_len = c->rlen;
-		m->port = q->port_id;
 		bytes += c->rlen;
 		pkts[got++] = m;
 	}
