@@ -22,9 +22,9 @@
  *    entry's addr field (unused by the spec) carries the lap number, 1 for
  *    the first pass over the ring, so the driver can tell a fresh entry from
  *    one left two laps ago at a slot the device skipped since (the middle of
- *    a chain or of an in-order batch), which has the same wrap parity. The
- *    device end writes it in both layouts; the driver end checks it only in
- *    the split layout, where nobody else overwrites skipped slots.
+ *    a chain or of an in-order batch), which has the same wrap parity. Only
+ *    the split layout carries it: in the plain layout the driver rewrites
+ *    every slot on every lap, and the device leaves addr alone.
  *
  * Everything the other end can write is untrusted. Each end reads a peer
  * field once into a local, validates it against what the local end
@@ -285,7 +285,8 @@ struct pring_dev {
 	uint16_t call_old;     /**< used_idx at the last call decision */
 	uint8_t call_old_wrap; /**< used_wrap at the last call decision */
 	uint32_t xlate_hint;   /**< last region hit */
-	uint64_t used_lap;     /**< lap of used_idx, written into each used entry's addr */
+	uint8_t split;         /**< split layout: used entries carry the lap number */
+	uint64_t used_lap;     /**< lap of used_idx, written into each used entry's addr (split) */
 	struct pring_stats stats;
 };
 

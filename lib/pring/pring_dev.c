@@ -42,6 +42,7 @@ int pring_dev_init(struct pring_dev *v, const struct pring_layout *l,
 	v->l = *l;
 	v->xlate = x;
 	v->event_idx = event_idx;
+	v->split = l->used != l->avail;
 	dev_start(v, avail_idx, avail_wrap);
 	return 0;
 }
@@ -274,17 +275,22 @@ static inline void dev_write_used(struct pring_dev *v, uint16_t id, uint32_t len
 	pring_st32(&e->len, len);
 	if (!head) {
 		pring_st16(&e->flags, flags);
-		pring_st64(&e->addr, v->used_lap);
+		if (v->split)
+			pring_st64(&e->addr, v->used_lap);
 	}
 }
 
 /*
- * Publish a batch of used entries: the flags of its first entry, then its
- * lap number, both with release, after every other store of the batch.
- * The driver polls the first entry before any other, so once it sees the
- * entry used it also sees the whole batch, in completion order. A plain
- * layout driver looks at the flags; a split layout driver looks at the lap
- * (stored after the flags, so it also sees the flags of this lap).
+ * Publish a batch of used entries: the flags of its first entry with
+ * release, after every other store of the batch. The driver polls the first
+ * entry before any other, so once it sees the entry used it also sees the
+ * whole batch, in completion order.
+ *
+ * Split layout: then the lap number, with release. The split-layout driver
+ * polls the lap, so storing it after the flags means a driver that sees the
+ * lap also sees this lap's flags. Never in the plain layout: the slot
+ * belongs to the driver as soon as the flags say used, and a late store
+ * would land on the descriptor it writes next.
  */
 static inline void dev_publish(struct pring_dev *v, uint16_t head, uint8_t wrap, uint64_t lap,
 			       uint32_t len)
@@ -295,7 +301,8 @@ static inline void dev_publish(struct pring_dev *v, uint16_t head, uint8_t wrap,
 	if (len != 0)
 		flags |= PRING_DESC_F_WRITE;
 	pring_st16_rel(&e->flags, flags);
-	pring_st64_rel(&e->addr, lap);
+	if (v->split)
+		pring_st64_rel(&e->addr, lap);
 }
 
 void pring_dev_complete(struct pring_dev *v, const struct pring_chain *chains, uint16_t n,

@@ -77,6 +77,16 @@ static double now(void)
 	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
+/* A benchmark must not spin forever: stop if either end found a violation. */
+static void check_ends(struct bench *b)
+{
+	if (__atomic_load_n(&b->d.broken, __ATOMIC_RELAXED) ||
+	    __atomic_load_n(&b->v.broken, __ATOMIC_RELAXED)) {
+		fprintf(stderr, "vm2vm-pring-bench: %s: ring violation, stopping\n", b->name);
+		exit(1);
+	}
+}
+
 static void *pring_producer(void *arg)
 {
 	struct bench *b = arg;
@@ -101,8 +111,10 @@ static void *pring_producer(void *arg)
 		uint16_t n = pring_drv_post(&b->d, addr, len, ck, want, false);
 
 		posted += n;
-		if (n == 0)
+		if (n == 0) {
+			check_ends(b);
 			relax();
+		}
 	}
 	return NULL;
 }
@@ -119,6 +131,7 @@ static void *pring_consumer(void *arg)
 		uint16_t n = pring_dev_peek(&b->v, ch, BATCH, seg, BATCH);
 
 		if (n == 0) {
+			check_ends(b);
 			relax();
 			continue;
 		}

@@ -459,6 +459,32 @@ START_TEST(plain_ignores_used_addr)
 }
 END_TEST
 
+/*
+ * Plain layout: the device writes id, len and flags of a used entry and
+ * nothing else. A slot is the driver's again once its flags say used; the
+ * device must not store to it afterwards (its addr would clobber the
+ * driver's next descriptor).
+ */
+START_TEST(plain_device_leaves_addr)
+{
+	struct penv e;
+	struct pring_chain ch[4];
+	struct pring_seg seg[4];
+
+	penv_init(&e, 4, false, _i, false);
+	for (int i = 0; i < 3; i++)
+		ck_assert_uint_eq(penv_post1(&e, 16 * i, 8, false, NULL), 1);
+	ck_assert_uint_eq(pring_dev_peek(&e.v, ch, 4, seg, 4), 3);
+	if (_i)
+		pring_dev_complete_in_order(&e.v, ch, 3);
+	else
+		pring_dev_complete(&e.v, ch, 3, NULL);
+	for (int i = 0; i < 3; i++)
+		ck_assert_uint_eq(e.l.avail[i].addr, penv_addr(16 * i));
+	penv_fini(&e);
+}
+END_TEST
+
 /* A writable chain completed with nothing written: no WRITE flag, length 0. */
 START_TEST(writable_nothing_written)
 {
@@ -641,6 +667,7 @@ static Suite *ring_suite(void)
 	tcase_add_loop_test(t, split_stale_used_slot, 0, 2);
 	tcase_add_loop_test(t, reset_returns_cookies, 0, 4);
 	tcase_add_loop_test(t, plain_ignores_used_addr, 0, 2);
+	tcase_add_loop_test(t, plain_device_leaves_addr, 0, 2);
 	tcase_add_loop_test(t, writable_nothing_written, 0, 2);
 	tcase_add_test(t, device_start_position);
 	tcase_add_test(t, layout_and_init_checks);
