@@ -17,8 +17,15 @@ min=20000
 
 if [ "$mode" = txonly ]; then m0=rxonly m1=txonly; else m0=io m1=io; fi
 qargs="--rxq=$queues --txq=$queues --nb-cores=1"
-iv2_start p0 '0@1,1@0' "id=0,queues=$queues$extra" --forward-mode=$m0 $qargs
-iv2_start p1 '0@0,1@1' "id=1,queues=$queues$extra" --forward-mode=$m1 $qargs --txpkts=64
+# Either peer may start first: io runs start peer 1 (which then creates the file).
+if [ "$mode" = io ]; then
+	iv2_start p1 '0@0,1@1' "id=1,queues=$queues$extra" --forward-mode=$m1 $qargs --txpkts=64
+	sleep 1
+	iv2_start p0 '0@1,1@0' "id=0,queues=$queues$extra" --forward-mode=$m0 $qargs
+else
+	iv2_start p0 '0@1,1@0' "id=0,queues=$queues$extra" --forward-mode=$m0 $qargs
+	iv2_start p1 '0@0,1@1' "id=1,queues=$queues$extra" --forward-mode=$m1 $qargs --txpkts=64
+fi
 iv2_wait p0 'Port 0: link state change event' 1 30
 iv2_wait p1 'Port 0: link state change event' 1 30
 [ "$(iv2_link p0)" = up ] || iv2_fail "p0 link not up"
@@ -51,6 +58,7 @@ iv2_cmd p0 stop
 iv2_cmd p1 stop
 iv2_quit p1
 iv2_wait p0 'Port 0: link state change event' 2 10
+[ "$(iv2_link p0)" = down ] || iv2_fail "p0 link still up after p1 quit"
 iv2_quit p0
 [ -e "$IV2_SHM" ] && iv2_fail "link file $IV2_SHM left behind"
 echo "PASS: $mode, $queues queue(s)"
