@@ -7,24 +7,27 @@
 # both sides and packets flow on every queue.
 #   txonly: peer 1 generates, peer 0 receives (rxonly)
 #   io:     both forward in io mode, peer 1 starts with tx_first
-# usage: link.sh BUILD_DIR txonly|io QUEUES [extra vdev args]
+# With FWD_CORES = 2 each process forwards with two lcores, one per queue
+# (queues are never shared between lcores; the PMD takes no lock).
+# usage: link.sh BUILD_DIR txonly|io QUEUES [extra vdev args] [FWD_CORES]
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib.sh"
 iv2_init "$1"
-mode=$2 queues=$3 extra=${4:+,$4}
+mode=$2 queues=$3 extra=${4:+,$4} cores=${5:-1}
 min=20000
 
 if [ "$mode" = txonly ]; then m0=rxonly m1=txonly; else m0=io m1=io; fi
-qargs="--rxq=$queues --txq=$queues --nb-cores=1"
+qargs="--rxq=$queues --txq=$queues --nb-cores=$cores"
+if [ "$cores" = 2 ]; then l0='0@1,1@0,2@1' l1='0@0,1@1,2@0'; else l0='0@1,1@0' l1='0@0,1@1'; fi
 # Either peer may start first: io runs start peer 1 (which then creates the file).
 if [ "$mode" = io ]; then
-	iv2_start p1 '0@0,1@1' "id=1,queues=$queues$extra" --forward-mode=$m1 $qargs --txpkts=64
+	iv2_start p1 "$l1" "id=1,queues=$queues$extra" --forward-mode=$m1 $qargs --txpkts=64
 	sleep 1
-	iv2_start p0 '0@1,1@0' "id=0,queues=$queues$extra" --forward-mode=$m0 $qargs
+	iv2_start p0 "$l0" "id=0,queues=$queues$extra" --forward-mode=$m0 $qargs
 else
-	iv2_start p0 '0@1,1@0' "id=0,queues=$queues$extra" --forward-mode=$m0 $qargs
-	iv2_start p1 '0@0,1@1' "id=1,queues=$queues$extra" --forward-mode=$m1 $qargs --txpkts=64
+	iv2_start p0 "$l0" "id=0,queues=$queues$extra" --forward-mode=$m0 $qargs
+	iv2_start p1 "$l1" "id=1,queues=$queues$extra" --forward-mode=$m1 $qargs --txpkts=64
 fi
 iv2_wait p0 'Port 0: link state change event' 1 30
 iv2_wait p1 'Port 0: link state change event' 1 30
@@ -61,4 +64,4 @@ iv2_wait p0 'Port 0: link state change event' 2 10
 [ "$(iv2_link p0)" = down ] || iv2_fail "p0 link still up after p1 quit"
 iv2_quit p0
 [ -e "$IV2_SHM" ] && iv2_fail "link file $IV2_SHM left behind"
-echo "PASS: $mode, $queues queue(s)"
+echo "PASS: $mode, $queues queue(s), $cores forwarding lcore(s)"
