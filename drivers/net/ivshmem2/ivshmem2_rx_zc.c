@@ -20,9 +20,17 @@
 #include <string.h>
 
 #include <rte_malloc.h>
+#include <rte_memcpy.h>
 
 #include "ivshmem2.h"
 #include "ivshmem2_burst.h"
+
+/*
+ * Frames up to this size are copied even in zero-copy mode: attaching,
+ * freeing and completing an external buffer costs more than copying them.
+ * Their slot stays released, so they complete with the next batch.
+ */
+#define IV2_ZC_COPY_MAX 256
 
 struct iv2_zc_block {
 	struct iv2_zc_block *next;   /**< retired list */
@@ -179,9 +187,23 @@ iv2_rx_zc_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 			slot = (uint16_t)((slot + c->ndesc) & mask);
 			continue;
 		}
+		m = q->zc_mbufs[mb];
+		if (c->ndesc == 1 && c->rlen <= IV2_ZC_COPY_MAX) {
+			/* Small frame: a copy costs less than an external buffer. */
+			memcpy(&m->data_off, &q->rearm, sizeof(q->rearm));
+			m->ol_flags = 0;
+			m->packet_type = 0;
+			rte_memcpy(rte_pktmbuf_mtod(m, void *), seg->ptr, c->rlen);
+			m->data_len = (uint16_t)c->rlen;
+			m->pkt_len = c->rlen;
+			mb++;
+			slot = (uint16_t)((slot + 1) & mask);
+			bytes += c->rlen;
+			pkts[got++] = m;
+			continue;
+		}
 		blk->released[slot] = 0;
 		rte_mbuf_ext_refcnt_set(sh, c->ndesc);
-		m = q->zc_mbufs[mb];
 		for (k = 0; k < c->ndesc; k++) {
 			struct rte_mbuf *sm = q->zc_mbufs[mb + k];
 
