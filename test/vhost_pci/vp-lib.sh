@@ -37,7 +37,8 @@ vp_skip_unless_ready() {
 	grep -q hugetlbfs /proc/mounts || { echo "SKIP: no hugetlbfs"; exit 77; }
 }
 
-# vp_start NAME SECONDS LCORES VDEV EAL_EXTRA -- TESTPMD_ARGS...: background testpmd, log in $VP_TMP/NAME.log
+# vp_start NAME SECONDS LCORES VDEV EAL_EXTRA -- TESTPMD_ARGS...: background testpmd, log in
+# $VP_TMP/NAME.log, stdin from $VP_STDIN (default /dev/null)
 vp_start() {
 	local name=$1 secs=$2 lcores=$3 vdev=$4 extra=$5
 	shift 5
@@ -47,7 +48,7 @@ vp_start() {
 	# shellcheck disable=SC2086
 	timeout -s INT -k 5 "$secs" "$TESTPMD" --lcores "$lcores" --no-pci --file-prefix="$prefix" \
 		-m 256 $extra --vdev "$vdev" -- --nb-cores=1 --no-mlockall "$@" \
-		> "$VP_TMP/$name.log" 2>&1 &
+		< "${VP_STDIN:-/dev/null}" > "$VP_TMP/$name.log" 2>&1 &
 	local pid=$!
 	VP_PIDS+=("$pid")
 	eval "VP_PID_${name}=$pid"
