@@ -66,6 +66,9 @@ vp_peer() { # NAME SECONDS DEVARGS -- testpmd args
 	vp_start "$name" "$secs" '0@0,1@1' "net_virtio_user0,$devargs" "--single-file-segments" "$@"
 }
 
+# The testpmd under a vp_start'ed timeout.
+vp_child() { pgrep -P "$1" | head -1; }
+
 # Wait until FILE exists (socket) or SECONDS pass.
 vp_wait_file() {
 	local i
