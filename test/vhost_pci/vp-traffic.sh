@@ -31,10 +31,10 @@ esac
 cq=""
 [ "$queues" -gt 1 ] && cq=",cq=1"
 
-vp_ours ours 14 "iface=$sock,queues=$queues" -- --forward-mode=$ours "${qargs[@]}" "${first[@]}"
+vp_ours ours 10 "iface=$sock,queues=$queues" -- --forward-mode=$ours "${qargs[@]}" "${first[@]}"
 vp_wait_file "$sock" 10 || vp_fail "our socket never appeared"
 sleep 1
-vp_peer peer 8 "path=$sock,packed_vq=$packed,queues=$queues,mrg_rxbuf=$mrg$cq" -- \
+vp_peer peer 6 "path=$sock,packed_vq=$packed,queues=$queues,mrg_rxbuf=$mrg$cq" -- \
 	--forward-mode=$peer "${pargs[@]}" "${first[@]}"
 vp_wait "$VP_PID_peer"; peer_rc=$?
 vp_wait "$VP_PID_ours"; ours_rc=$?
