@@ -268,6 +268,25 @@ START_TEST(drv_already_reaped)
 }
 END_TEST
 
+/* Entries validated before the violation in the same call are still handed back. */
+START_TEST(drv_violation_mid_batch)
+{
+	struct penv e;
+	void *c[8];
+
+	penv_init(&e, 4, _i & 1, (_i >> 1) & 1, false);
+	ck_assert_uint_eq(penv_post1(&e, 0, 64, false, (void *)1), 1);
+	ck_assert_uint_eq(penv_post1(&e, 0, 64, false, (void *)2), 1);
+	penv_put_used(&e, 0, e.l.avail[0].id, 0, US(1), 1);
+	penv_put_used(&e, 1, 7, 0, US(1), 1);
+	ck_assert_uint_eq(pring_drv_reap(&e.d, c, NULL, 8), 1);
+	ck_assert_ptr_eq(c[0], (void *)1);
+	assert_drv_broken(&e, PRING_ERR_ID);
+	assert_usable_after_reset(&e);
+	penv_fini(&e);
+}
+END_TEST
+
 /* Without WRITE a used length is reserved: ignored, not an error (spec 2.7.8). */
 START_TEST(drv_len_ignored_without_write)
 {
@@ -327,6 +346,7 @@ static Suite *validate_suite(void)
 	tcase_add_loop_test(t, drv_len_beyond_posted, 0, 4);
 	tcase_add_loop_test(t, drv_already_reaped, 0, 4);
 	tcase_add_loop_test(t, drv_len_ignored_without_write, 0, 4);
+	tcase_add_loop_test(t, drv_violation_mid_batch, 0, 4);
 	tcase_add_loop_test(t, counters_accumulate, 0, 2);
 	suite_add_tcase(s, t);
 	return s;
