@@ -14,6 +14,7 @@
 
 #include <rte_branch_prediction.h>
 #include <rte_memcpy.h>
+#include <rte_prefetch.h>
 
 #include "vp_ring.h"
 
@@ -119,6 +120,18 @@ vp_rx_burst(void *qp, struct rte_mbuf **pkts, uint16_t n)
 		vp_ring_complete(q, chains, nc, NULL);
 		goto notify;
 	}
+	/*
+	 * The front-end wrote these frames on another core: start pulling
+	 * every frame's first lines in before copying any of them.
+	 */
+	for (i = 0; i < nc; i++) {
+		const struct pring_seg *s = &segs[chains[i].seg0];
+
+		rte_prefetch0(s->ptr);
+		rte_prefetch0((const uint8_t *)s->ptr + RTE_CACHE_LINE_SIZE);
+		if (chains[i].ndesc > 1)
+			rte_prefetch0(s[1].ptr);
+	}
 	for (i = 0; i < nc; i++) {
 		if (likely(chain_to_mbuf(q, &chains[i], segs, mb[i]) == 0)) {
 			bytes += mb[i]->pkt_len;
@@ -190,6 +203,9 @@ stash_refill(struct vp_queue *q, uint16_t want)
 		struct pring_chain *last = &q->st_chain[q->st_nr + got - 1];
 
 		q->st_segs = last->seg0 + last->ndesc;
+		/* We are about to write into these buffers: fetch them for ownership now. */
+		for (i = 0; i < got; i++)
+			rte_prefetch0_write(q->st_seg[q->st_chain[q->st_nr + i].seg0].ptr);
 	}
 	q->st_nr = (uint16_t)(q->st_nr + got);
 	return got;
@@ -289,6 +305,21 @@ place(struct vp_queue *q, struct rte_mbuf *m, uint16_t want)
 	bool full;
 
 	k = chains_for(q, need, want, &full);
+	if (likely(k == 1 && m->nb_segs == 1)) {
+		/* Common case: one mbuf into one buffer whose first segment holds it all. */
+		const struct pring_chain *c = &q->st_chain[q->st_used];
+		const struct pring_seg *sg = &q->st_seg[c->seg0];
+
+		if (likely(sg->write && sg->len >= need)) {
+			hdr.num_buffers = 1;
+			memcpy(sg->ptr, &hdr, VP_HDR_LEN);
+			rte_memcpy((uint8_t *)sg->ptr + VP_HDR_LEN, rte_pktmbuf_mtod(m, const void *),
+				   m->data_len);
+			q->st_written[q->st_used] = need;
+			q->st_used++;
+			return PLACED;
+		}
+	}
 	if (k == 0) {
 		/* Non-mergeable: the next buffer is too small. Mergeable: even a full stash is. */
 		if (q->st_used < q->st_nr && (!q->mrg_rxbuf || (full && q->st_used == 0)))
