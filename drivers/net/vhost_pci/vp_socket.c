@@ -154,6 +154,7 @@ vp_handle_one(struct vp_internals *in)
 	uint8_t buf[sizeof(struct vhost_msg)];
 	int fds[VHOST_MSG_MAX_FDS];
 	unsigned int nfds = 0;
+	struct vhost_msg_hdr hdr;
 	struct vhost_msg reply;
 	size_t rlen;
 	uint32_t act;
@@ -186,16 +187,14 @@ vp_handle_one(struct vp_internals *in)
 	pthread_mutex_unlock(&in->ctl_lock);
 	if (act & VHOST_BE_ACT_REPLY)
 		(void)send(in->conn_fd, &reply, rlen, MSG_NOSIGNAL);
+	memcpy(&hdr, buf, sizeof(hdr));
 	if (e != VHOST_MSG_OK) {
-		struct vhost_msg_hdr hdr;
-
-		memcpy(&hdr, buf, sizeof(hdr));
 		VP_LOG(ERR, "port %u: refused %s (%u): %s", in->port_id, vhost_msg_name(hdr.request),
 		       hdr.request, vhost_msg_err_name(e));
 		vp_disconnect(in, "protocol violation");
 		return;
 	}
-	VP_LOG(DEBUG, "port %u: %s", in->port_id, vhost_msg_name(((struct vhost_msg_hdr *)buf)->request));
+	VP_LOG(DEBUG, "port %u: %s", in->port_id, vhost_msg_name(hdr.request));
 	vp_link_update_notify(in);
 }
 
