@@ -18,7 +18,13 @@
  *    used slots in another, so each peer writes only its own memory
  *    (ivshmem 2.0 output sections). Slot semantics are unchanged: a used
  *    entry for a chain is written at the chain's first slot index, only in
- *    the device's array instead of the shared one.
+ *    the device's array instead of the shared one. One addition: a used
+ *    entry's addr field (unused by the spec) carries the lap number, 1 for
+ *    the first pass over the ring, so the driver can tell a fresh entry from
+ *    one left two laps ago at a slot the device skipped since (the middle of
+ *    a chain or of an in-order batch), which has the same wrap parity. The
+ *    device end writes it in both layouts; the driver end checks it only in
+ *    the split layout, where nobody else overwrites skipped slots.
  *
  * Everything the other end can write is untrusted. Each end reads a peer
  * field once into a local, validates it against what the local end
@@ -156,6 +162,11 @@ struct pring_drv {
 	uint16_t kick_old;        /**< avail_idx at the last kick decision */
 	uint8_t kick_old_wrap;    /**< avail_wrap at the last kick decision */
 	uint8_t event_idx;        /**< EVENT_IDX negotiated */
+	uint8_t split;            /**< split layout: used entries carry the lap number */
+	uint16_t nr_out;          /**< buffers posted and not yet returned by reap */
+	uint16_t io_done;         /**< in-order mode: oldest buffers known used, not yet returned */
+	uint32_t io_last_len;     /**< in-order mode: bytes written into the last of those */
+	uint64_t used_lap;        /**< lap of used_idx, 1 on the first pass (split layout check) */
 	struct pring_drv_slot *slot; /**< size entries, caller-allocated */
 	struct pring_stats stats;
 };
@@ -198,6 +209,10 @@ int pring_drv_post_chain(struct pring_drv *d, const struct pring_sg *sg, uint16_
 /**
  * Reap up to @p n used buffers in the order the device completed them.
  * @p len receives the bytes the device wrote (0 for read-only buffers); may be NULL.
+ * In in-order mode one used entry may complete several buffers; they are
+ * returned over as many calls as needed, the bytes written reported for the
+ * last of them only. A violation stops the end, but buffers validated
+ * before it in the same call are still returned (their state is released).
  * @return buffers reaped; 0 when none are ready or the end is broken.
  */
 uint16_t pring_drv_reap(struct pring_drv *d, void **cookie, uint32_t *len, uint16_t n);
@@ -243,6 +258,7 @@ struct pring_dev {
 	uint16_t call_old;     /**< used_idx at the last call decision */
 	uint8_t call_old_wrap; /**< used_wrap at the last call decision */
 	uint32_t xlate_hint;   /**< last region hit */
+	uint64_t used_lap;     /**< lap of used_idx, written into each used entry's addr */
 	struct pring_stats stats;
 };
 
