@@ -1,0 +1,266 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 vm2vm authors
+ */
+
+/* Ports: selection against --portmask, mempool, queue set-up, link state. */
+
+#include <errno.h>
+#include <string.h>
+
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+
+#include "sw.h"
+
+#define SW_MEMPOOL_CACHE 256
+
+/* Pick the ports to drive; check every port the options name exists. */
+int
+sw_ports_select(char *err, size_t errlen)
+{
+	const struct sw_config *cfg = &sw.cfg;
+	uint64_t avail = 0;
+	uint16_t pid;
+
+	RTE_ETH_FOREACH_DEV(pid) {
+		if (pid < SW_MAX_PORTS)
+			avail |= UINT64_C(1) << pid;
+	}
+	if (cfg->portmask & ~avail) {
+		snprintf(err, errlen, "--portmask 0x%" PRIx64 " names ports that do not exist "
+			 "(available: 0x%" PRIx64 ")", cfg->portmask, avail);
+		return -1;
+	}
+	sw.used_mask = cfg->portmask ? cfg->portmask : avail;
+	if (sw.used_mask == 0) {
+		snprintf(err, errlen, "no ports: give some with EAL --vdev or -a");
+		return -1;
+	}
+	for (unsigned int i = 0; i < cfg->nb_static; i++) {
+		if (!(sw.used_mask >> cfg->statics[i].port & 1)) {
+			snprintf(err, errlen, "--fdb-static: port %u is not in use",
+				 cfg->statics[i].port);
+			return -1;
+		}
+	}
+	sw.nb_ports = 0;
+	for (pid = 0; pid < SW_MAX_PORTS; pid++) {
+		if (!(sw.used_mask >> pid & 1))
+			continue;
+		sw.port_ids[sw.nb_ports++] = pid;
+		sw.port[pid].used = true;
+		rte_eth_dev_get_name_by_port(pid, sw.port[pid].name);
+	}
+	return 0;
+}
+
+/* io and mac modes: ports pair up in order 0<->1, 2<->3; an odd last port
+ * pairs with itself, as testpmd does. */
+void
+sw_ports_pair(void)
+{
+	for (uint16_t i = 0; i < sw.nb_ports; i++) {
+		uint16_t j = (i ^ 1) < sw.nb_ports ? (i ^ 1) : i;
+		struct sw_port *p = &sw.port[sw.port_ids[i]];
+
+		p->peer = sw.port_ids[j];
+		if (sw.cfg.peers[sw.port_ids[i]].set)
+			memcpy(p->peer_mac.addr_bytes, sw.cfg.peers[sw.port_ids[i]].mac, 6);
+		else
+			p->peer_mac = (struct rte_ether_addr){
+				{ 0x02, 0, 0, 0, 0, (uint8_t)sw.port_ids[i] } };
+	}
+}
+
+static int
+sw_mempool_create(void)
+{
+	const struct sw_config *cfg = &sw.cfg;
+	uint32_t n = cfg->total_num_mbufs;
+
+	if (n == 0) {
+		n = sw.nb_ports * (sw.rxq * cfg->rxd + sw.txq * cfg->txd);
+		n += sw.nb_lcores * (sw.nb_ports * cfg->burst + SW_MEMPOOL_CACHE) + 4096;
+	}
+	sw.pool = rte_pktmbuf_pool_create("sw_mbuf_pool", n, SW_MEMPOOL_CACHE, 0,
+					  cfg->mbuf_size, (int)rte_socket_id());
+	if (sw.pool == NULL) {
+		fprintf(stderr, SW_NAME ": cannot create a pool of %u mbufs of %u bytes: %s "
+			"(try a smaller --total-num-mbufs or more EAL -m)\n", n, cfg->mbuf_size,
+			rte_strerror(rte_errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+sw_port_setup(uint16_t pid)
+{
+	const struct sw_config *cfg = &sw.cfg;
+	struct rte_eth_conf conf = { 0 };
+	struct rte_eth_dev_info info;
+	uint16_t rxd = cfg->rxd, txd = cfg->txd;
+	int ret;
+
+	ret = rte_eth_dev_info_get(pid, &info);
+	if (ret != 0)
+		return ret;
+	sw.port[pid].lsc = (*info.dev_flags & RTE_ETH_DEV_INTR_LSC) != 0;
+	conf.intr_conf.lsc = sw.port[pid].lsc;
+	conf.rxmode.mtu = cfg->max_pkt_len - RTE_ETHER_HDR_LEN - RTE_ETHER_CRC_LEN;
+	if (conf.rxmode.mtu > info.max_mtu) {
+		fprintf(stderr, SW_NAME ": port %u: --max-pkt-len %u exceeds its largest MTU %u\n",
+			pid, cfg->max_pkt_len, info.max_mtu);
+		return -EINVAL;
+	}
+	if (sw.rxq > info.max_rx_queues || sw.txq > info.max_tx_queues) {
+		fprintf(stderr, SW_NAME ": port %u has at most %u rx / %u tx queues, %u / %u "
+			"needed\n", pid, info.max_rx_queues, info.max_tx_queues, sw.rxq, sw.txq);
+		return -EINVAL;
+	}
+	ret = rte_eth_dev_configure(pid, sw.rxq, sw.txq, &conf);
+	if (ret == 0)
+		ret = rte_eth_dev_adjust_nb_rx_tx_desc(pid, &rxd, &txd);
+	for (uint16_t q = 0; ret == 0 && q < sw.rxq; q++)
+		ret = rte_eth_rx_queue_setup(pid, q, rxd, rte_eth_dev_socket_id(pid), NULL,
+					     sw.pool);
+	for (uint16_t q = 0; ret == 0 && q < sw.txq; q++)
+		ret = rte_eth_tx_queue_setup(pid, q, txd, rte_eth_dev_socket_id(pid), NULL);
+	if (ret != 0)
+		return ret;
+	rte_eth_macaddr_get(pid, &sw.port[pid].mac);
+	/* A switch port must see every destination MAC; not every PMD has a filter. */
+	rte_eth_promiscuous_enable(pid);
+	rte_eth_allmulticast_enable(pid);
+	return rte_eth_dev_start(pid);
+}
+
+static int
+sw_lsc_event(uint16_t pid, enum rte_eth_event_type type, void *arg, void *ret_param)
+{
+	(void)type;
+	(void)arg;
+	(void)ret_param;
+	if (pid < SW_MAX_PORTS && sw.port[pid].used)
+		sw_link_update(pid, false);
+	return 0;
+}
+
+int
+sw_ports_setup(void)
+{
+	if (sw_mempool_create() != 0)
+		return -1;
+	rte_eth_dev_callback_register(RTE_ETH_ALL, RTE_ETH_EVENT_INTR_LSC, sw_lsc_event, NULL);
+	for (uint16_t i = 0; i < sw.nb_ports; i++) {
+		uint16_t pid = sw.port_ids[i];
+		int ret = sw_port_setup(pid);
+
+		if (ret != 0) {
+			fprintf(stderr, SW_NAME ": port %u (%s): set-up failed: %s\n", pid,
+				sw.port[pid].name, rte_strerror(-ret));
+			return -1;
+		}
+		sw_link_update(pid, true);
+	}
+	sw_ports_pair();
+	return 0;
+}
+
+static void
+sw_port_set_up(uint16_t port)
+{
+	uint64_t bit = UINT64_C(1) << port;
+
+	if (!(__atomic_fetch_or(&sw.up_mask, bit, __ATOMIC_RELEASE) & bit) && sw.start_tsc != 0)
+		printf("port %u: link up\n", port);
+}
+
+/*
+ * A port going down loses its learned FDB entries, so traffic for those
+ * MACs floods again (and finds the hosts wherever they reappear) instead of
+ * vanishing into a dead port.
+ */
+static void
+sw_port_set_down(uint16_t port)
+{
+	uint64_t bit = UINT64_C(1) << port;
+
+	if (__atomic_fetch_and(&sw.up_mask, ~bit, __ATOMIC_RELEASE) & bit) {
+		uint32_t n = sw.fdb != NULL ? fdb_flush_port(sw.fdb, port) : 0;
+
+		printf("port %u: link down, %u FDB entries flushed\n", port, n);
+	}
+}
+
+/*
+ * Read the link of @p port and act on changes of what the PMD reports (or
+ * on every call when @p force). Acting only on changes matters: some PMDs
+ * report "down" while delivering packets (net_pcap on an interface); the
+ * datapath marks a port up when frames arrive on it, and a steady "down"
+ * from the PMD must not undo that every second.
+ */
+void
+sw_link_update(uint16_t port, bool force)
+{
+	struct rte_eth_link link;
+	bool now_up, was_up;
+
+	if (rte_eth_link_get_nowait(port, &link) != 0)
+		return;
+	now_up = link.link_status == RTE_ETH_LINK_UP;
+	was_up = __atomic_exchange_n(&sw.port[port].pmd_link, now_up, __ATOMIC_ACQ_REL);
+	if (__atomic_load_n(&sw.admin_down_mask, __ATOMIC_ACQUIRE) >> port & 1) {
+		sw_port_set_down(port);
+		return;
+	}
+	if (now_up == was_up && !force)
+		return;
+	if (now_up)
+		sw_port_set_up(port);
+	else
+		sw_port_set_down(port);
+}
+
+/*
+ * "set link-up|link-down port N": ask the PMD, and in any case hold the port
+ * down in the switch itself (not every PMD can drop its link): a port held
+ * down neither receives nor sends through the switch.
+ */
+void
+sw_link_admin(uint16_t port, bool up)
+{
+	uint64_t bit = UINT64_C(1) << port;
+	int ret;
+
+	if (up)
+		__atomic_fetch_and(&sw.admin_down_mask, ~bit, __ATOMIC_RELEASE);
+	else
+		__atomic_fetch_or(&sw.admin_down_mask, bit, __ATOMIC_RELEASE);
+	ret = up ? rte_eth_dev_set_link_up(port) : rte_eth_dev_set_link_down(port);
+	if (ret != 0)
+		printf("port %u: the PMD cannot set its link %s (%s); the switch holds it %s\n",
+		       port, up ? "up" : "down", rte_strerror(-ret), up ? "up" : "down");
+	sw_link_update(port, true);
+}
+
+/* Called every second by the control thread: the only link source for PMDs
+ * without LSC interrupts, and a safety net for those with them. */
+void
+sw_link_poll(void)
+{
+	for (uint16_t i = 0; i < sw.nb_ports; i++)
+		sw_link_update(sw.port_ids[i], false);
+}
+
+void
+sw_ports_close(void)
+{
+	rte_eth_dev_callback_unregister(RTE_ETH_ALL, RTE_ETH_EVENT_INTR_LSC, sw_lsc_event, NULL);
+	for (uint16_t i = 0; i < sw.nb_ports; i++) {
+		uint16_t pid = sw.port_ids[i];
+
+		rte_eth_dev_stop(pid);
+		rte_eth_dev_close(pid);
+	}
+}

@@ -1,0 +1,194 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 vm2vm authors
+"""pcap golden tests: frames in from net_pcap rx files, out to tx files.
+
+Within one run the forwarding lcore polls port 0, 1, 2, ... in order and
+each input file holds fewer frames than a burst, so all of port 0's
+frames are switched before port 1's, and so on: the tests rely on that
+order to build up the FDB step by step.
+
+usage: pcap_golden.py SWITCH_BINARY SCENARIO
+"""
+
+import re
+import sys
+
+from swtest import Run, check, frame
+
+A, B, C, D = ('02:00:00:00:00:0a', '02:00:00:00:00:0b', '02:00:00:00:00:0c',
+              '02:00:00:00:00:0d')
+BCAST = 'ff:ff:ff:ff:ff:ff'
+MCAST = '01:00:5e:00:00:01'
+
+
+def expect_tags(run, port, want):
+    got = run.tags(port)
+    check(got == want, f'port {port}: sent tags {got}, expected {want}')
+
+
+def stat(run, name):
+    m = re.search(rf'\b{name} (\d+)', run.out.split('==== final stats ====')[-1])
+    check(m is not None, f'no "{name}" in final stats')
+    return int(m.group(1))
+
+
+def learn_flood_move(binary):
+    """Learning, unknown-unicast/broadcast/multicast flooding, no hairpin,
+    MAC move, all in one run on four ports."""
+    inputs = [
+        [frame(B, A, 1), frame(BCAST, A, 2), frame(MCAST, A, 3), frame(A, A, 4)],
+        [frame(A, B, 5), frame(C, B, 6)],
+        [frame(B, C, 7), frame(C, A, 8)],   # A moves from port 0 to port 2
+        [frame(A, D, 9), frame(B, D, 10)],
+    ]
+    r = Run(binary, 'learn', inputs).run()
+    check(r.rc == 0, f'exit status {r.rc}')
+    expect_tags(r, 0, [5, 6])           # B->A known; B->C flooded
+    expect_tags(r, 1, [1, 2, 3, 7, 10])
+    expect_tags(r, 2, [1, 2, 3, 6, 9])  # after the move, D->A goes to port 2 only
+    expect_tags(r, 3, [1, 2, 3, 6])
+    # Frames leave unchanged.
+    check(r.output(1)[0] == inputs[0][0], 'flooded frame altered')
+    check(stat(r, 'hairpin') == 2, 'expected 2 hairpin drops (A->A, C->A on C\'s port)')
+    check(stat(r, 'moves') == 1, 'expected one MAC move')
+    check(stat(r, 'learned') == 4, 'expected A, B, C, D learned')
+    check(stat(r, 'flooded') == 4, 'expected 4 flooded frames')
+
+
+def jumbo(binary):
+    """9000-byte frames through a switch set up for them, unchanged."""
+    big1, big2 = frame(B, A, 1, 9000), frame(A, B, 2, 9000)
+    r = Run(binary, 'jumbo', [[big1], [big2]],
+            ['--max-pkt-len', '9018', '--mbuf-size', '9216']).run()
+    check(r.rc == 0, f'exit status {r.rc}')
+    check(r.output(1) == [big1], 'port 1 did not get the flooded 9000-byte frame')
+    check(r.output(0) == [big2], 'port 0 did not get the 9000-byte reply')
+
+
+def flood_control(binary):
+    """--no-flood drops unknown unicast, --no-mcast-flood multicast,
+    broadcast still floods; a static entry is neither learned over nor moved."""
+    inputs = [
+        [frame(B, A, 1), frame(C, A, 2), frame(MCAST, A, 3), frame(BCAST, A, 4)],
+        [],
+        [frame(A, B, 5), frame(B, C, 6)],   # B seen on port 2 but static on 1
+    ]
+    r = Run(binary, 'flood', inputs,
+            ['--no-flood', '--no-mcast-flood', '--fdb-static', f'{B}@1']).run()
+    check(r.rc == 0, f'exit status {r.rc}')
+    expect_tags(r, 0, [5])
+    expect_tags(r, 1, [1, 4, 6])
+    expect_tags(r, 2, [4])
+    check(stat(r, 'no-flood') == 2, 'expected 2 no-flood drops')
+    check(stat(r, 'moves') == 0, 'a static entry moved')
+
+
+def io_mode(binary):
+    """io mode: port pairs, addresses untouched, no learning."""
+    r = Run(binary, 'io', [[frame(A, A, 1), frame(B, C, 2)], [frame(D, D, 3)]],
+            ['--forward-mode', 'io']).run()
+    check(r.rc == 0, f'exit status {r.rc}')
+    expect_tags(r, 1, [1, 2])
+    expect_tags(r, 0, [3])
+
+
+def mac_mode(binary):
+    """mac mode: the peer MAC and the tx port's MAC are written in."""
+    peer = '02:00:00:00:00:99'
+    r = Run(binary, 'mac', [[frame(A, B, 1)], []],
+            ['--forward-mode', 'mac', '--eth-peer', f'1,{peer}']).run()
+    check(r.rc == 0, f'exit status {r.rc}')
+    out = r.output(1)
+    check(len(out) == 1 and out[0][:6] == bytes.fromhex(peer.replace(':', '')),
+          'mac mode did not write the peer MAC')
+
+
+def aging_and_link_down(binary):
+    """Interactive: entries are learned, a port taken down loses its
+    entries, the rest age out after --fdb-aging-time."""
+    inputs = [[frame(B, A, 1)], [frame(A, B, 2)], [frame(A, C, 3)]]
+    script = [(0, 'start'), (0.5, 'show fdb'), (0, 'set link-down port 1'),
+              (0.2, 'show fdb'), (4.5, 'show fdb'), (0, 'show port info all'),
+              (0, 'show port stats all'), (0, 'show lcores'), (0, 'stop'), (0.2, 'quit')]
+    r = Run(binary, 'aging', inputs, ['--fdb-aging-time', '2']).run(stdin_script=script)
+    check(r.rc == 0, f'exit status {r.rc}')
+    tables = re.findall(r'FDB: (\d+) of \d+ entries', r.out)
+    check(tables == ['3', '2', '0'], f'FDB sizes {tables}, expected 3, 2 (after link down), 0 (aged)')
+    check('port 1: link down, 1 FDB entries flushed' in r.out, 'no flush on link down')
+    check(re.search(r'02:00:00:00:00:0b\s+port 1', r.out) is not None, 'B not learned on port 1')
+    check('forwarding stopped' in r.out and 'busy cycles/packet' in r.out, 'no lcore stats')
+    expect_tags(r, 1, [1])     # A->B flooded
+    expect_tags(r, 2, [1])
+    expect_tags(r, 0, [2, 3])  # B->A, C->A known
+
+
+def cmdline(binary):
+    """Interactive commands: mode and lcore map changes only while stopped,
+    errors reported without side effects, io mode after "set fwd io"."""
+    inputs = [[frame(A, A, 1)], [frame(D, D, 2)]]
+    script = [(0, 'set fwd io'), (0, 'set lcore-map (1,0,0)'), (0, 'set lcore-map (0,0,0),(0,1,0)'),
+              (0, 'set lcore-map (1,1,0),(1,0,0)'), (0, 'start'), (0.3, 'set fwd mac'),
+              (0, 'set lcore-map (1,0,0),(1,1,0)'), (0, 'help'), (0, 'bogus'),
+              (0, 'stop'), (0, 'stop'), (0, 'clear fdb'), (0.2, 'quit')]
+    r = Run(binary, 'cmdline', inputs).run(stdin_script=script)
+    check(r.rc == 0, f'exit status {r.rc}')
+    check('forwarding mode: io' in r.out, 'set fwd io not acknowledged')
+    check('lcore map not changed: lcore map: rx queue 0 of port 1 has no lcore' in r.out,
+          'incomplete map accepted')
+    check('main lcore' in r.out, 'map on the main lcore accepted')
+    check('rx (port 1, queue 0) (port 0, queue 0)' in r.out, 'new map not shown')
+    check(r.out.count('stop forwarding first') == 2, 'changes accepted while running')
+    check('forwarding is not running' in r.out, 'second stop not refused')
+    check('Bad arguments' in r.out or 'bogus' in r.out, 'unknown command not reported')
+    expect_tags(r, 1, [1])   # io mode: port 0 -> 1 even though dst == src
+    expect_tags(r, 0, [2])
+
+
+def signals(binary):
+    """SIGTERM (non-interactive) and SIGINT (interactive) stop cleanly:
+    frames switched, final stats printed, tx files complete, exit 0."""
+    import signal
+    import subprocess
+    import time
+    for sig, extra in ((signal.SIGTERM, []), (signal.SIGINT, ['-i'])):
+        r = Run(binary, f'sig{int(sig)}', [[frame(B, A, 1)], [frame(A, B, 2)]])
+        p = subprocess.Popen(r.cmd() + extra, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+        time.sleep(1.5)
+        if extra:
+            p.stdin.write('start\n')
+            p.stdin.flush()
+            time.sleep(0.5)
+        p.send_signal(sig)
+        r.out, r.err = p.communicate(timeout=20)
+        r.rc = p.returncode
+        r.log()
+        check(r.rc == 0, f'{sig.name}: exit status {r.rc}')
+        check('==== final stats ====' in r.out, f'{sig.name}: no final stats')
+        expect_tags(r, 1, [1])
+        expect_tags(r, 0, [2])
+
+
+def bad_args(binary):
+    """Bad switch arguments: a message, exit 2, and no port probed (no tx file)."""
+    import os
+    r = Run(binary, 'badargs', [[], []], ['--rxq', '0'])
+    r.run()
+    check(r.rc == 2, f'exit status {r.rc}, expected 2')
+    check('--rxq' in r.err, 'message does not name the option')
+    check(not os.path.exists(r.path('out0.pcap')), 'a port was created despite bad arguments')
+    r = Run(binary, 'badmask', [[], []], ['--portmask', '0x4']).run()
+    check(r.rc == 2 and 'do not exist' in r.err, 'portmask naming a missing port accepted')
+    r = Run(binary, 'badmap', [[], []], ['--lcore-map', '(1,0,0)']).run()
+    check(r.rc == 2 and 'rx queue 0 of port 1 has no lcore' in r.err, 'incomplete map accepted')
+    r = Run(binary, 'badlcore', [[], []], ['--lcore-map', '(0,0,0),(0,1,0)']).run()
+    check(r.rc == 2 and 'main lcore' in r.err, 'map on the main lcore accepted')
+
+
+SCENARIOS = {f.__name__: f for f in (learn_flood_move, jumbo, flood_control, io_mode,
+                                     mac_mode, aging_and_link_down, cmdline, signals, bad_args)}
+
+if __name__ == '__main__':
+    SCENARIOS[sys.argv[2]](sys.argv[1])
+    print('PASS')
