@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 vm2vm authors
+ */
+
+/**
+ * @file
+ * net_ivshmem2 internals shared by the PMD's files: configuration,
+ * queue structures, the per-port private data and the functions each file
+ * offers the others.
+ */
+
+#ifndef IVSHMEM2_H
+#define IVSHMEM2_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <pthread.h>
+
+#include <rte_common.h>
+#include <rte_ether.h>
+#include <rte_log.h>
+#include <rte_mbuf.h>
+
+#include <ethdev_driver.h>
+
+#include "pring.h"
+#include "ivshmem2_dev.h"
+#include "ivshmem2_log.h"
+#include "ivshmem2_wire.h"
+
+
+/** Packets handled per pring call; bursts longer than this are split. */
+#define IV2_BURST 64
+/** Descriptors a frame may span: IV2_MAX_FRAME / IV2_MIN_BUF. */
+#define IV2_MAX_CHAIN (IV2_MAX_FRAME / IV2_MIN_BUF)
+/** Control-path poll period. */
+#define IV2_POLL_US 10000
+/** A peer whose heartbeat stands still this long is considered gone. */
+#define IV2_HEARTBEAT_TIMEOUT_MS 3000
+
+/** Devargs, after parsing and defaults. */
+struct iv2_config {
+	char shm[256];       /**< host flavour: shared file */
+	int id;              /**< -1 until given */
+	uint16_t queues;     /**< queue pairs on the wire */
+	uint16_t ring_size;  /**< slots per ring */
+	uint32_t buf_size;   /**< bytes per packet buffer */
+	uint64_t state_size; /**< ivshmem section sizes (0: default) */
+	uint64_t rw_size;
+	uint64_t out_size;
+	bool zero_copy;      /**< RX hands out mbufs pointing into the peer's section */
+	bool have_mac;
+	struct rte_ether_addr mac;
+};
+
+/* Drop reasons, indexing the drops[] counters of both queue kinds. */
+enum iv2_drop {
+	IV2_DROP_RING_FULL = 0, /**< TX: no free descriptor */
+	IV2_DROP_NO_MBUF,       /**< RX: mempool empty */
+	IV2_DROP_BAD_DESC,      /**< RX: peer posted a descriptor pring rejected */
+	IV2_DROP_PEER_DOWN,     /**< TX: link down */
+	IV2_DROP_OVERSIZE,      /**< TX: frame above IV2_MAX_FRAME; RX: frame above our limit */
+	IV2_DROP__MAX
+};
+
+/** Per-slot bookkeeping of zero-copy RX: one block per ring session. */
+struct iv2_zc_slot {
+	struct rte_mbuf_ext_shared_info shinfo; /**< refcnt = mbufs still pointing here */
+	uint8_t released;                       /**< set by the free callback */
+	struct iv2_zc_block *blk;
+};
+
+struct iv2_zc_block {
+	uint32_t refs;                /**< 1 for the queue + mbufs still out */
+	uint32_t size;
+	struct iv2_zc_slot slot[];    /**< one per ring slot, cache-line aligned entries not needed */
+};
+
+/** A receive queue: device end of the peer's TX ring q. */
+struct iv2_rxq {
+	/* hot, written by the datapath lcore */
+	struct pring_dev ring;
+	struct rte_mempool *mp;
+	uint16_t port_id;
+	uint16_t queue_id;
+	uint32_t mbuf_room;          /**< data room of mp's mbufs */
+	uint8_t enabled;             /**< set by the control path: ring bound and link up */
+	uint8_t in_burst;            /**< set by the datapath while it touches the ring */
+	uint64_t pkts;
+	uint64_t bytes;
+	uint64_t drops[IV2_DROP__MAX];
+	/* zero-copy: peeked chains waiting for the app to free their mbufs */
+	struct iv2_zc_block *zc;
+	uint16_t zc_head;            /**< ring slot of the oldest pending chain */
+	uint16_t zc_pending;         /**< chains pending */
+	struct pring_chain *zc_chain; /**< the chain starting at each ring slot, while pending */
+	uint8_t bound;               /**< ring initialised (control path) */
+	struct pring_xlate xlate;    /**< the peer's packet buffer area of queue q */
+	struct pring_chain chains[IV2_BURST];
+	struct pring_seg segs[IV2_BURST * 4];
+	struct rte_mbuf *zc_mbufs[IV2_BURST * 4];
+} __rte_cache_aligned;
+
+/** A transmit queue: driver end of our TX ring q. */
+struct iv2_txq {
+	struct pring_drv ring;
+	uint8_t *bufs;               /**< our packet buffers for queue q */
+	uint64_t bufs_off;           /**< their offset in our section (descriptor addr base) */
+	uint16_t mask;               /**< ring_size - 1 */
+	uint16_t buf_shift;          /**< log2(buf_size) */
+	uint16_t port_id;
+	uint16_t queue_id;
+	uint8_t enabled;
+	uint8_t in_burst;
+	uint8_t bound;
+	uint64_t pkts;
+	uint64_t bytes;
+	uint64_t drops[IV2_DROP__MAX];
+	struct pring_drv_slot *slots;
+} __rte_cache_aligned;
+
+/** Per-port private data. */
+struct pmd_internals {
+	struct iv2_config cfg;
+	struct iv2_dev dev;
+	struct rte_eth_dev *eth_dev;
+	uint16_t nb_rxq;
+	uint16_t nb_txq;
+	struct iv2_rxq *rxq[IV2_MAX_QUEUES];
+	struct iv2_txq *txq[IV2_MAX_QUEUES];
+	/* life cycle, owned by the control path (alarm callback) */
+	uint32_t local_state;
+	uint32_t peer_state;         /**< peer state as last evaluated (after liveness checks) */
+	uint32_t peer_state_raw;     /**< cached state-table entry, for change detection */
+	uint32_t peer_session;       /**< session of the peer's section we bound to */
+	uint32_t session;            /**< our section's session */
+	uint64_t peer_hb;            /**< last heartbeat value seen */
+	uint64_t peer_hb_tsc;        /**< when it last changed */
+	uint64_t hb;                 /**< our heartbeat */
+	bool started;
+	bool link_up;
+	bool bound;                  /**< queues bound to a validated peer section */
+	bool polling;                /**< alarm armed */
+	bool incompatible_logged;
+	bool lsc_pending;            /**< link changed: notify once the lock is dropped */
+	pthread_mutex_t lock;        /**< serialises the alarm with start/stop/close */
+	uint64_t link_changes;
+	uint64_t peer_resets;        /**< times the peer went away or restarted */
+	uint64_t peer_incompatible;  /**< peer section failed validation */
+	uint64_t ring_errors;        /**< pring end marked broken */
+};
+
+/* ivshmem2_ethdev.c */
+int iv2_ethdev_init(struct rte_eth_dev *eth_dev, const struct iv2_config *cfg);
+
+/* ivshmem2_devargs.c */
+/** Parse devargs; @p host: vdev flavour (shm and id required) rather than PCI. */
+int iv2_devargs_parse(const char *args, struct iv2_config *cfg, bool host);
+
+/* ivshmem2_lifecycle.c */
+int iv2_lifecycle_start(struct pmd_internals *p);
+void iv2_lifecycle_stop(struct pmd_internals *p);
+void iv2_lifecycle_poll(struct pmd_internals *p);
+void iv2_lifecycle_attach(struct pmd_internals *p);
+void iv2_lifecycle_detach(struct pmd_internals *p);
+
+/* ivshmem2_rxtx.c */
+void iv2_select_burst(struct rte_eth_dev *dev);
+void iv2_rxq_bind(struct pmd_internals *p, struct iv2_rxq *q);
+void iv2_txq_bind(struct pmd_internals *p, struct iv2_txq *q);
+void iv2_rxq_unbind(struct iv2_rxq *q);
+void iv2_txq_unbind(struct iv2_txq *q);
+int iv2_rxq_zc_init(struct iv2_rxq *q, uint16_t ring_size);
+void iv2_rxq_zc_fini(struct iv2_rxq *q);
+
+/* ivshmem2_xstats.c */
+int iv2_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st);
+int iv2_stats_reset(struct rte_eth_dev *dev);
+int iv2_xstats_get_names(struct rte_eth_dev *dev, struct rte_eth_xstat_name *names,
+			 unsigned int size);
+int iv2_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs, unsigned int n);
+int iv2_xstats_reset(struct rte_eth_dev *dev);
+
+/** Queue-area pointers of queue @p q in a section. */
+static inline uint8_t *iv2_queue_base(const struct pmd_internals *p, const uint8_t *sect, uint16_t q)
+{
+	return (uint8_t *)(uintptr_t)sect + IV2_QUEUE_OFF +
+		(uint64_t)q * iv2_q_stride(p->cfg.ring_size, p->cfg.buf_size);
+}
+
+#endif /* IVSHMEM2_H */

@@ -1,0 +1,257 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 vm2vm authors
+ */
+
+/*
+ * Host flavour of the ivshmem 2.0 device: two processes share one file (on
+ * hugetlbfs or /dev/shm) laid out exactly like the device's shared memory:
+ * state table, R/W section, output section of peer 0, output section of
+ * peer 1, each rounded up to the file system's page size.
+ *
+ * The device semantics are emulated with open file description locks on
+ * the file (advisory, beyond the data they do not touch):
+ *   byte 0      setup lock: held while a peer creates/checks the file and
+ *               while the last peer removes it;
+ *   byte 1 + k  held by peer k for as long as it is attached. The kernel
+ *               drops it when the process dies, however it dies, so the
+ *               survivor learns with F_OFD_GETLK that the peer is gone even
+ *               if it never wrote RESET to its state entry.
+ * Our "State register" is our own 32-bit entry of the state table.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include <rte_malloc.h>
+
+#include "ivshmem2.h"
+
+#ifndef HUGETLBFS_MAGIC
+#define HUGETLBFS_MAGIC 0x958458f6
+#endif
+
+#define IV2_LOCK_SETUP 0
+#define IV2_LOCK_PEER(k) (1 + (k))
+
+struct iv2_host {
+	int fd;
+	void *map;
+	size_t map_len;
+	char path[256];
+};
+
+static int
+iv2_host_lock(int fd, short type, off_t byte, bool wait)
+{
+	struct flock fl = {
+		.l_type = type,
+		.l_whence = SEEK_SET,
+		.l_start = byte,
+		.l_len = 1,
+	};
+
+	return fcntl(fd, wait ? F_OFD_SETLKW : F_OFD_SETLK, &fl) < 0 ? -errno : 0;
+}
+
+/* Is anyone (not us) holding byte @p byte? */
+static bool
+iv2_host_lock_held(int fd, off_t byte)
+{
+	struct flock fl = {
+		.l_type = F_WRLCK,
+		.l_whence = SEEK_SET,
+		.l_start = byte,
+		.l_len = 1,
+	};
+
+	if (fcntl(fd, F_OFD_GETLK, &fl) < 0)
+		return true; /* cannot tell: assume attached, the heartbeat decides */
+	return fl.l_type != F_UNLCK;
+}
+
+static uint64_t
+iv2_host_page(int fd)
+{
+	struct statfs sfs;
+	long pg = sysconf(_SC_PAGESIZE);
+
+	if (fstatfs(fd, &sfs) == 0 && (uint64_t)sfs.f_type == HUGETLBFS_MAGIC)
+		return (uint64_t)sfs.f_bsize;
+	return pg > 0 ? (uint64_t)pg : 4096;
+}
+
+/* Open @p path and take the setup lock on the inode the path names now. */
+static int
+iv2_host_open_locked(const char *path)
+{
+	struct stat a, b;
+	int fd, ret, tries;
+
+	for (tries = 0; tries < 16; tries++) {
+		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		if (fd < 0) {
+			ret = -errno;
+			IV2_LOG(ERR, "cannot open %s: %s", path, strerror(errno));
+			return ret;
+		}
+		ret = iv2_host_lock(fd, F_WRLCK, IV2_LOCK_SETUP, true);
+		if (ret < 0) {
+			IV2_LOG(ERR, "cannot lock %s: %s", path, strerror(-ret));
+			close(fd);
+			return ret;
+		}
+		/* The last peer of a link unlinks the file under this lock: retry on a fresh one. */
+		if (fstat(fd, &a) == 0 && stat(path, &b) == 0 &&
+		    a.st_ino == b.st_ino && a.st_dev == b.st_dev)
+			return fd;
+		close(fd);
+	}
+	IV2_LOG(ERR, "%s keeps being replaced", path);
+	return -EBUSY;
+}
+
+static void
+iv2_host_state_write(struct iv2_dev *d, uint32_t state)
+{
+	volatile uint32_t *own = (volatile uint32_t *)(uintptr_t)&d->state_table[d->id];
+
+	/* Everything we wrote to our section before must be visible before the new state. */
+	__atomic_store_n(own, state, __ATOMIC_RELEASE);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+static bool
+iv2_host_peer_attached(struct iv2_dev *d)
+{
+	struct iv2_host *h = d->priv;
+
+	return iv2_host_lock_held(h->fd, IV2_LOCK_PEER(d->peer_id));
+}
+
+static void
+iv2_host_doorbell(struct iv2_dev *d, uint16_t vector)
+{
+	/* Host peers poll; there is nobody to interrupt. */
+	RTE_SET_USED(d);
+	RTE_SET_USED(vector);
+}
+
+static void
+iv2_host_close(struct iv2_dev *d)
+{
+	struct iv2_host *h = d->priv;
+
+	if (h == NULL)
+		return;
+	iv2_host_state_write(d, IV2_STATE_RESET);
+	munmap(h->map, h->map_len);
+	/* The last peer out removes the file, so no hugepage stays behind. */
+	if (iv2_host_lock(h->fd, F_WRLCK, IV2_LOCK_SETUP, true) == 0 &&
+	    !iv2_host_lock_held(h->fd, IV2_LOCK_PEER(d->peer_id)))
+		unlink(h->path);
+	close(h->fd);
+	rte_free(h);
+	memset(d, 0, sizeof(*d));
+}
+
+static const struct iv2_dev_ops iv2_host_ops = {
+	.state_write = iv2_host_state_write,
+	.peer_attached = iv2_host_peer_attached,
+	.doorbell = iv2_host_doorbell,
+	.close = iv2_host_close,
+};
+
+/* Size a new file, or check that an existing one has exactly our layout. */
+static int
+iv2_host_size(int fd, const char *path, uint64_t total, bool *created)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (st.st_size == 0) {
+		*created = true;
+		if (ftruncate(fd, (off_t)total) < 0) {
+			IV2_LOG(ERR, "cannot size %s to %" PRIu64 " bytes: %s (enough hugepages?)",
+				path, total, strerror(errno));
+			return -errno;
+		}
+		IV2_LOG(INFO, "created %s, %" PRIu64 " bytes", path, total);
+		return 0;
+	}
+	if ((uint64_t)st.st_size != total) {
+		IV2_LOG(ERR, "%s is %" PRIu64 " bytes but this layout needs %" PRIu64
+			" (peer started with other sizes, or a stale file?)",
+			path, (uint64_t)st.st_size, total);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int
+iv2_host_open(struct iv2_dev *d, const struct iv2_host_params *p)
+{
+	struct iv2_host *h;
+	uint64_t pg, total;
+	bool created = false;
+	int fd, ret;
+
+	memset(d, 0, sizeof(*d));
+	h = rte_zmalloc("iv2_host", sizeof(*h), 0);
+	if (h == NULL)
+		return -ENOMEM;
+	snprintf(h->path, sizeof(h->path), "%s", p->path);
+	fd = iv2_host_open_locked(p->path);
+	if (fd < 0) {
+		rte_free(h);
+		return fd;
+	}
+	h->fd = fd;
+	pg = iv2_host_page(fd);
+	d->state_size = RTE_ALIGN_CEIL(p->state_size, pg);
+	d->rw_size = RTE_ALIGN_CEIL(p->rw_size, pg);
+	d->out_size = RTE_ALIGN_CEIL(p->out_size, pg);
+	total = d->state_size + d->rw_size + 2 * d->out_size;
+
+	ret = iv2_host_size(fd, p->path, total, &created);
+	if (ret < 0)
+		goto fail;
+	ret = iv2_host_lock(fd, F_WRLCK, IV2_LOCK_PEER(p->id), false);
+	if (ret < 0) {
+		IV2_LOG(ERR, "id=%u on %s is already attached by another process", p->id, p->path);
+		ret = -EADDRINUSE;
+		goto fail;
+	}
+	h->map = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (h->map == MAP_FAILED) {
+		ret = -errno;
+		IV2_LOG(ERR, "cannot map %s (%" PRIu64 " bytes): %s", p->path, total, strerror(errno));
+		goto fail;
+	}
+	h->map_len = total;
+	d->ops = &iv2_host_ops;
+	d->flavour = "host";
+	d->priv = h;
+	d->id = p->id;
+	d->peer_id = 1 - p->id;
+	d->max_peers = 2;
+	d->state_table = (const volatile uint32_t *)h->map;
+	d->out_own = (uint8_t *)h->map + d->state_size + d->rw_size + d->id * d->out_size;
+	d->out_peer = (uint8_t *)h->map + d->state_size + d->rw_size + d->peer_id * d->out_size;
+	iv2_host_state_write(d, IV2_STATE_RESET);
+	iv2_host_lock(fd, F_UNLCK, IV2_LOCK_SETUP, false);
+	return 0;
+fail:
+	if (created && !iv2_host_lock_held(fd, IV2_LOCK_PEER(1 - p->id)))
+		unlink(p->path);
+	iv2_host_lock(fd, F_UNLCK, IV2_LOCK_SETUP, false);
+	close(fd);
+	rte_free(h);
+	memset(d, 0, sizeof(*d));
+	return ret;
+}

@@ -1,0 +1,533 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 vm2vm authors
+ */
+
+/*
+ * Datapath. Each queue pair q uses two packed rings:
+ *  - our TX ring q: we are the pring driver end. The frame is copied into
+ *    the buffer that belongs to the ring slot the descriptor lands in, in
+ *    our own section, and posted with addr = that buffer's offset in our
+ *    section. In-order ids mean buffers come back in posting order, so a
+ *    fixed buffer per slot needs no allocator.
+ *  - the peer's TX ring q: we are the pring device end. Descriptor slots
+ *    live in the peer's section, our used slots in ours. Every address is
+ *    translated through a table that covers only the peer's packet buffers
+ *    of queue q; the batch is completed with one used entry (IN_ORDER).
+ *
+ * Queues are bound to the rings by the control path; a burst runs only
+ * while the control path has the queue enabled (see iv2_burst_enter).
+ */
+
+#include <string.h>
+
+#include <rte_branch_prediction.h>
+#include <rte_malloc.h>
+#include <rte_memcpy.h>
+#include <rte_prefetch.h>
+
+#include "ivshmem2.h"
+
+/*
+ * Enter a burst: publish that we are inside before checking that the queue
+ * is enabled; the control path clears enabled before waiting for in_burst
+ * to drop, so one of the two sees the other (store-load fence on both).
+ */
+static __rte_always_inline bool
+iv2_burst_enter(uint8_t *enabled, uint8_t *in_burst)
+{
+	__atomic_store_n(in_burst, 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (likely(__atomic_load_n(enabled, __ATOMIC_RELAXED) != 0))
+		return true;
+	__atomic_store_n(in_burst, 0, __ATOMIC_RELEASE);
+	return false;
+}
+
+static __rte_always_inline void
+iv2_burst_leave(uint8_t *in_burst)
+{
+	__atomic_store_n(in_burst, 0, __ATOMIC_RELEASE);
+}
+
+/* ------------------------------------------------------------------ */
+/* TX                                                                  */
+/* ------------------------------------------------------------------ */
+
+static __rte_always_inline void
+iv2_tx_reap(struct iv2_txq *q)
+{
+	void *cookie[IV2_BURST];
+
+	while (pring_drv_reap(&q->ring, cookie, NULL, IV2_BURST) == IV2_BURST)
+		;
+}
+
+/* Copy a frame of @p need buffers (multi-segment mbuf or jumbo) and post it as a chain. */
+static int
+iv2_tx_chain(struct iv2_txq *q, struct rte_mbuf *m, uint16_t slot, uint16_t need)
+{
+	struct pring_sg sg[IV2_MAX_CHAIN];
+	const uint32_t bsz = 1u << q->buf_shift;
+	const struct rte_mbuf *s = m;
+	uint32_t off = 0, seg_off = 0;
+	uint16_t k = 0;
+
+	sg[0].addr = q->bufs_off + ((uint64_t)slot << q->buf_shift);
+	sg[0].len = 0;
+	sg[0].write = 0;
+	while (s != NULL) {
+		uint32_t n;
+
+		if (off == bsz) {
+			if (++k == need)
+				return -EINVAL; /* pkt_len disagrees with the segments */
+			sg[k].addr = q->bufs_off + ((uint64_t)((slot + k) & q->mask) << q->buf_shift);
+			sg[k].len = 0;
+			sg[k].write = 0;
+			off = 0;
+		}
+		n = RTE_MIN((uint32_t)s->data_len - seg_off, bsz - off);
+		rte_memcpy(q->bufs + (sg[k].addr - q->bufs_off) + off,
+			   rte_pktmbuf_mtod_offset(s, uint8_t *, seg_off), n);
+		off += n;
+		seg_off += n;
+		sg[k].len = off;
+		if (seg_off == s->data_len) {
+			s = s->next;
+			seg_off = 0;
+		}
+	}
+	if (k + 1 != need)
+		return -EINVAL;
+	return pring_drv_post_chain(&q->ring, sg, need, NULL);
+}
+
+static uint16_t
+eth_iv2_tx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
+{
+	struct iv2_txq *q = queue;
+	uint64_t addr[IV2_BURST];
+	uint32_t len[IV2_BURST];
+	uint64_t bytes = 0;
+	uint16_t i, n = 0, sent = 0, nfree, slot, used = 0;
+	const uint32_t bmask = (1u << q->buf_shift) - 1;
+	bool full = false;
+
+	if (unlikely(!iv2_burst_enter(&q->enabled, &q->in_burst))) {
+		q->drops[IV2_DROP_PEER_DOWN] += nb_pkts;
+		rte_pktmbuf_free_bulk(pkts, nb_pkts);
+		return nb_pkts;
+	}
+	iv2_tx_reap(q);
+	nb_pkts = RTE_MIN(nb_pkts, (uint16_t)IV2_BURST);
+	nfree = pring_drv_free_count(&q->ring);
+	slot = q->ring.avail_idx;
+
+	for (i = 0; i < nb_pkts; i++) {
+		struct rte_mbuf *m = pkts[i];
+		uint32_t plen = m->pkt_len;
+		uint16_t need = (uint16_t)((plen + bmask) >> q->buf_shift);
+
+		if (i + 1 < nb_pkts)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+		if (unlikely(plen > IV2_MAX_FRAME || plen == 0)) {
+			q->drops[IV2_DROP_OVERSIZE]++;
+			continue;
+		}
+		if (unlikely(used + need > nfree)) {
+			full = true;
+			break;
+		}
+		if (likely(need == 1 && m->nb_segs == 1)) {
+			uint16_t s = (slot + used) & q->mask;
+
+			rte_memcpy(q->bufs + ((uint64_t)s << q->buf_shift),
+				   rte_pktmbuf_mtod(m, void *), plen);
+			addr[n] = q->bufs_off + ((uint64_t)s << q->buf_shift);
+			len[n] = plen;
+			n++;
+		} else {
+			/* Keep ring order: publish the singles gathered so far first. */
+			if (n != 0)
+				pring_drv_post(&q->ring, addr, len, NULL, n, false);
+			n = 0;
+			if (unlikely(iv2_tx_chain(q, m, (slot + used) & q->mask, need) != 1)) {
+				q->drops[IV2_DROP_BAD_DESC]++;
+				continue;
+			}
+		}
+		used += need;
+		sent++;
+		bytes += plen;
+	}
+	if (n != 0)
+		pring_drv_post(&q->ring, addr, len, NULL, n, false);
+	iv2_burst_leave(&q->in_burst);
+
+	if (full)
+		q->drops[IV2_DROP_RING_FULL] += nb_pkts - i;
+	q->pkts += sent;
+	q->bytes += bytes;
+	rte_pktmbuf_free_bulk(pkts, i);
+	return i;
+}
+
+/* ------------------------------------------------------------------ */
+/* RX, copy                                                            */
+/* ------------------------------------------------------------------ */
+
+/* Copy a chain into one or more mbufs. @return 0, or -1 when the pool ran dry. */
+static int
+iv2_rx_copy_chain(struct iv2_rxq *q, struct rte_mbuf *m, const struct pring_seg *seg,
+		  uint16_t nseg)
+{
+	struct rte_mbuf *cur = m;
+	uint32_t room = q->mbuf_room, off = 0;
+	uint16_t k;
+
+	for (k = 0; k < nseg; k++) {
+		const uint8_t *src = seg[k].ptr;
+		uint32_t left = seg[k].len;
+
+		while (left != 0) {
+			uint32_t n;
+
+			if (off == room) {
+				struct rte_mbuf *nm = rte_pktmbuf_alloc(q->mp);
+
+				if (unlikely(nm == NULL))
+					return -1;
+				cur->next = nm;
+				cur = nm;
+				m->nb_segs++;
+				off = 0;
+			}
+			n = RTE_MIN(left, room - off);
+			rte_memcpy(rte_pktmbuf_mtod_offset(cur, uint8_t *, off), src, n);
+			cur->data_len = (uint16_t)(off + n);
+			off += n;
+			src += n;
+			left -= n;
+		}
+	}
+	return 0;
+}
+
+/* Frames we do not deliver: peer-writable descriptors, oversize. */
+static __rte_always_inline bool
+iv2_rx_bad(struct iv2_rxq *q, const struct pring_chain *c)
+{
+	if (unlikely(c->wlen != 0)) {
+		q->drops[IV2_DROP_BAD_DESC]++;
+		return true;
+	}
+	if (unlikely(c->rlen > IV2_MAX_FRAME || c->rlen == 0)) {
+		q->drops[IV2_DROP_OVERSIZE]++;
+		return true;
+	}
+	return false;
+}
+
+static uint16_t
+eth_iv2_rx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
+{
+	struct iv2_rxq *q = queue;
+	uint16_t i, n, got = 0;
+	uint64_t bytes = 0;
+
+	if (unlikely(!iv2_burst_enter(&q->enabled, &q->in_burst)))
+		return 0;
+	n = pring_dev_peek(&q->ring, q->chains, RTE_MIN(nb_pkts, (uint16_t)IV2_BURST),
+			   q->segs, RTE_DIM(q->segs));
+	if (n == 0)
+		goto out;
+	if (unlikely(rte_pktmbuf_alloc_bulk(q->mp, pkts, n) != 0)) {
+		q->drops[IV2_DROP_NO_MBUF] += n;
+		goto complete;
+	}
+	for (i = 0; i < n; i++) {
+		const struct pring_chain *c = &q->chains[i];
+		const struct pring_seg *seg = &q->segs[c->seg0];
+		struct rte_mbuf *m = pkts[i];
+
+		if (i + 1 < n)
+			rte_prefetch0(q->segs[q->chains[i + 1].seg0].ptr);
+		if (unlikely(iv2_rx_bad(q, c))) {
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		if (likely(c->ndesc == 1 && c->rlen <= q->mbuf_room)) {
+			rte_memcpy(rte_pktmbuf_mtod(m, void *), seg->ptr, c->rlen);
+			m->data_len = (uint16_t)c->rlen;
+		} else if (unlikely(iv2_rx_copy_chain(q, m, seg, c->ndesc) < 0)) {
+			q->drops[IV2_DROP_NO_MBUF]++;
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		m->pkt_len = c->rlen;
+		m->port = q->port_id;
+		bytes += c->rlen;
+		pkts[got++] = m;
+	}
+complete:
+	pring_dev_complete_in_order(&q->ring, q->chains, n);
+out:
+	iv2_burst_leave(&q->in_burst);
+	q->pkts += got;
+	q->bytes += bytes;
+	return got;
+}
+
+/* ------------------------------------------------------------------ */
+/* RX, zero-copy                                                       */
+/* ------------------------------------------------------------------ */
+
+/*
+ * The mbufs handed to the application point into the peer's buffers; the
+ * chains are completed (and the peer may reuse the buffers) only once the
+ * application has freed every mbuf of a chain and all older chains. The free
+ * callback may run on any lcore: it only sets a flag and drops a reference
+ * on the block, which outlives a ring reset while mbufs are still out.
+ */
+static void
+iv2_zc_free(void *addr, void *opaque)
+{
+	struct iv2_zc_slot *e = opaque;
+	struct iv2_zc_block *blk = e->blk;
+
+	RTE_SET_USED(addr);
+	__atomic_store_n(&e->released, 1, __ATOMIC_RELEASE);
+	if (__atomic_sub_fetch(&blk->refs, 1, __ATOMIC_ACQ_REL) == 0)
+		rte_free(blk);
+}
+
+static void
+iv2_zc_put(struct iv2_zc_block *blk)
+{
+	if (blk != NULL && __atomic_sub_fetch(&blk->refs, 1, __ATOMIC_ACQ_REL) == 0)
+		rte_free(blk);
+}
+
+int
+iv2_rxq_zc_init(struct iv2_rxq *q, uint16_t ring_size)
+{
+	struct iv2_zc_block *blk;
+	uint32_t i;
+
+	blk = rte_zmalloc_socket("iv2_zc", sizeof(*blk) + ring_size * sizeof(blk->slot[0]),
+				 RTE_CACHE_LINE_SIZE, SOCKET_ID_ANY);
+	if (blk == NULL)
+		return -ENOMEM;
+	blk->refs = 1;
+	blk->size = ring_size;
+	for (i = 0; i < ring_size; i++) {
+		blk->slot[i].blk = blk;
+		blk->slot[i].shinfo.free_cb = iv2_zc_free;
+		blk->slot[i].shinfo.fcb_opaque = &blk->slot[i];
+	}
+	iv2_zc_put(q->zc);
+	q->zc = blk;
+	q->zc_head = 0;
+	q->zc_pending = 0;
+	return 0;
+}
+
+void
+iv2_rxq_zc_fini(struct iv2_rxq *q)
+{
+	iv2_zc_put(q->zc);
+	q->zc = NULL;
+}
+
+/* Complete, in order, the chains whose mbufs the application has freed. */
+static __rte_always_inline void
+iv2_zc_complete(struct iv2_rxq *q)
+{
+	struct pring_chain done[IV2_BURST];
+	struct iv2_zc_block *blk = q->zc;
+	uint16_t k = 0, s = q->zc_head, mask = (uint16_t)(blk->size - 1);
+
+	while (k < q->zc_pending && k < IV2_BURST &&
+	       __atomic_load_n(&blk->slot[s].released, __ATOMIC_ACQUIRE) != 0) {
+		done[k] = q->zc_chain[s];
+		s = (uint16_t)((s + done[k].ndesc) & mask);
+		k++;
+	}
+	if (k == 0)
+		return;
+	pring_dev_complete_in_order(&q->ring, done, k);
+	q->zc_head = s;
+	q->zc_pending -= k;
+}
+
+static uint16_t
+eth_iv2_rx_zc(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
+{
+	struct iv2_rxq *q = queue;
+	struct iv2_zc_block *blk;
+	uint16_t i, n, got = 0, slot, mask;
+	uint32_t nseg = 0, mb = 0;
+	uint64_t bytes = 0;
+	bool have_mbufs;
+
+	if (unlikely(!iv2_burst_enter(&q->enabled, &q->in_burst)))
+		return 0;
+	blk = q->zc;
+	mask = (uint16_t)(blk->size - 1);
+	if (q->zc_pending != 0)
+		iv2_zc_complete(q);
+	slot = q->ring.avail_idx;
+	n = pring_dev_peek(&q->ring, q->chains, RTE_MIN(nb_pkts, (uint16_t)IV2_BURST),
+			   q->segs, RTE_DIM(q->segs));
+	if (n == 0)
+		goto out;
+	for (i = 0; i < n; i++)
+		nseg += q->chains[i].ndesc;
+	have_mbufs = rte_pktmbuf_alloc_bulk(q->mp, q->zc_mbufs, nseg) == 0;
+	if (unlikely(!have_mbufs))
+		q->drops[IV2_DROP_NO_MBUF] += n;
+	/* One block reference per chain handed out; the free callback drops it. */
+	__atomic_add_fetch(&blk->refs, n, __ATOMIC_RELAXED);
+	for (i = 0; i < n; i++) {
+		const struct pring_chain *c = &q->chains[i];
+		const struct pring_seg *seg = &q->segs[c->seg0];
+		struct iv2_zc_slot *e = &blk->slot[slot];
+		struct rte_mbuf *m, *prev = NULL;
+		uint16_t k;
+
+		q->zc_chain[slot] = *c;
+		slot = (uint16_t)((slot + c->ndesc) & mask);
+		if (unlikely(!have_mbufs || iv2_rx_bad(q, c))) {
+			/* Dropped: nobody holds it, it completes with the next batch. */
+			e->released = 1;
+			__atomic_sub_fetch(&blk->refs, 1, __ATOMIC_RELAXED);
+			if (have_mbufs)
+				rte_pktmbuf_free_bulk(&q->zc_mbufs[mb], c->ndesc);
+			mb += c->ndesc;
+			continue;
+		}
+		e->released = 0;
+		rte_mbuf_ext_refcnt_set(&e->shinfo, c->ndesc);
+		m = q->zc_mbufs[mb];
+		for (k = 0; k < c->ndesc; k++) {
+			struct rte_mbuf *sm = q->zc_mbufs[mb + k];
+
+			rte_pktmbuf_attach_extbuf(sm, seg[k].ptr, RTE_BAD_IOVA,
+						  (uint16_t)seg[k].len, &e->shinfo);
+			sm->data_len = (uint16_t)seg[k].len;
+			if (prev != NULL)
+				prev->next = sm;
+			prev = sm;
+		}
+		mb += c->ndesc;
+		m->nb_segs = c->ndesc;
+		m->pkt_len = c->rlen;
+		m->port = q->port_id;
+		bytes += c->rlen;
+		pkts[got++] = m;
+	}
+	q->zc_pending += n;
+out:
+	iv2_burst_leave(&q->in_burst);
+	q->pkts += got;
+	q->bytes += bytes;
+	return got;
+}
+
+/* ------------------------------------------------------------------ */
+/* Binding queues to rings (control path, queue disabled)              */
+/* ------------------------------------------------------------------ */
+
+static struct iv2_queue_events *
+iv2_events(const struct pmd_internals *p, const uint8_t *sect, uint16_t q)
+{
+	return (struct iv2_queue_events *)(iv2_queue_base(p, sect, q) +
+					   iv2_q_events_off(p->cfg.ring_size));
+}
+
+void
+iv2_txq_bind(struct pmd_internals *p, struct iv2_txq *q)
+{
+	uint16_t ring = p->cfg.ring_size;
+	uint8_t *own = iv2_queue_base(p, p->dev.out_own, q->queue_id);
+	uint8_t *peer = iv2_queue_base(p, p->dev.out_peer, q->queue_id);
+	struct pring_layout l = {
+		.avail = (struct pring_desc *)own,
+		.used = (struct pring_desc *)(peer + iv2_q_used_off(ring)),
+		.drv_event = (struct pring_event *)&iv2_events(p, p->dev.out_own, q->queue_id)->tx_drv_event,
+		.dev_event = (struct pring_event *)&iv2_events(p, p->dev.out_peer, q->queue_id)->rx_dev_event,
+		.size = ring,
+	};
+
+	q->bufs = own + iv2_q_buf_off(ring);
+	q->bufs_off = (uint64_t)(q->bufs - p->dev.out_own);
+	q->mask = (uint16_t)(ring - 1);
+	q->buf_shift = (uint16_t)rte_log2_u32(p->cfg.buf_size);
+	pring_drv_init(&q->ring, &l, q->slots, true, false);
+	/* We poll: the peer need not notify us of completions. */
+	pring_drv_set_event(&q->ring, PRING_EVENT_DISABLE);
+	q->bound = 1;
+}
+
+static void
+iv2_no_cookie(void *cookie, void *arg)
+{
+	RTE_SET_USED(cookie);
+	RTE_SET_USED(arg);
+}
+
+void
+iv2_txq_unbind(struct iv2_txq *q)
+{
+	if (q->bound)
+		pring_drv_reset(&q->ring, iv2_no_cookie, NULL);
+	q->bound = 0;
+}
+
+void
+iv2_rxq_bind(struct pmd_internals *p, struct iv2_rxq *q)
+{
+	uint16_t ring = p->cfg.ring_size;
+	uint8_t *own = iv2_queue_base(p, p->dev.out_own, q->queue_id);
+	uint8_t *peer = iv2_queue_base(p, p->dev.out_peer, q->queue_id);
+	struct pring_layout l = {
+		.avail = (struct pring_desc *)peer,
+		.used = (struct pring_desc *)(own + iv2_q_used_off(ring)),
+		.drv_event = (struct pring_event *)&iv2_events(p, p->dev.out_peer, q->queue_id)->tx_drv_event,
+		.dev_event = (struct pring_event *)&iv2_events(p, p->dev.out_own, q->queue_id)->rx_dev_event,
+		.size = ring,
+	};
+
+	/* Only the peer's packet buffers of this queue are valid descriptor targets. */
+	q->xlate.nr = 1;
+	q->xlate.region[0].addr = (uint64_t)(peer + iv2_q_buf_off(ring) - p->dev.out_peer);
+	q->xlate.region[0].len = (uint64_t)ring * p->cfg.buf_size;
+	q->xlate.region[0].local = peer + iv2_q_buf_off(ring);
+	pring_dev_init(&q->ring, &l, &q->xlate, 0, true, false);
+	pring_dev_set_event(&q->ring, PRING_EVENT_DISABLE);
+	if (p->cfg.zero_copy && iv2_rxq_zc_init(q, ring) < 0) {
+		/* Stays unbound, so never enabled: the peer sees a queue that does not drain. */
+		IV2_LOG(ERR, "port %u rxq %u: no memory for zero-copy state", q->port_id, q->queue_id);
+		return;
+	}
+	q->bound = 1;
+}
+
+void
+iv2_rxq_unbind(struct iv2_rxq *q)
+{
+	if (q->bound)
+		pring_dev_reset(&q->ring);
+	/* mbufs still out keep the old block alive; their callbacks then free it. */
+	q->zc_pending = 0;
+	q->bound = 0;
+}
+
+void
+iv2_select_burst(struct rte_eth_dev *dev)
+{
+	struct pmd_internals *p = dev->data->dev_private;
+
+	dev->rx_pkt_burst = p->cfg.zero_copy ? eth_iv2_rx_zc : eth_iv2_rx;
+	dev->tx_pkt_burst = eth_iv2_tx;
+}
