@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 vm2vm authors
+ */
+
+/* net_vhost_pci: shared driver state (ethdev glue, control thread, datapath). */
+
+#ifndef VP_INTERNAL_H
+#define VP_INTERNAL_H
+
+#include <limits.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/un.h>
+
+#include <rte_ether.h>
+#include <rte_log.h>
+#include <rte_mbuf.h>
+#include <rte_spinlock.h>
+
+#include "pring.h"
+#include "vhost_be.h"
+#include "vp_split.h"
+
+extern int vhost_pci_logtype;
+#define VP_LOG(level, fmt, ...) \
+	rte_log(RTE_LOG_ ## level, vhost_pci_logtype, "vhost_pci: %s(): " fmt "\n", \
+		__func__, ##__VA_ARGS__)
+
+#define VP_MAX_QUEUE_PAIRS VHOST_BE_MAX_QUEUE_PAIRS
+#define VP_HDR_LEN 12          /* struct virtio_net_hdr_mrg_rxbuf (VERSION_1) */
+#define VP_BURST 32            /* chains taken per rx burst */
+#define VP_STASH 64            /* chains a tx queue may hold peeked */
+#define VP_STASH_SEGS 512      /* their segments */
+#define VP_MAX_CHAIN 64        /* longest chain we accept */
+#define VP_MAX_MTU 9000
+
+/** Why packets were dropped; indexes vp_queue.drop[]. */
+enum vp_drop {
+	VP_DROP_NOMBUF = 0,  /**< rx: mbuf allocation failed */
+	VP_DROP_SHORT,       /**< rx: chain shorter than the virtio-net header */
+	VP_DROP_TOO_BIG,     /**< tx: packet larger than the front-end's buffers */
+	VP_DROP_NO_BUFFER,   /**< tx: front-end posted no buffers (ring full) */
+	VP_DROP__MAX
+};
+
+/** One side of a queue pair, bound to one front-end vring while running. */
+struct vp_queue {
+	rte_spinlock_t lock;   /**< datapath trylocks per burst; the control thread holds it to reconfigure */
+	uint8_t running;       /**< a ring is attached */
+	uint8_t packed;        /**< attached ring is packed (pring) rather than split */
+	uint8_t mrg_rxbuf;     /**< tx: MRG_RXBUF negotiated */
+	uint8_t in_order;      /**< IN_ORDER negotiated */
+	uint8_t broken_seen;   /**< control thread already acted on a broken ring */
+	uint16_t vring;        /**< front-end vring index */
+	uint16_t queue_id;
+	uint16_t port_id;
+	int call_fd;           /**< -1: never notify */
+	uint32_t gen;          /**< vhost_be vring gen we attached at */
+	uint32_t mem_gen;      /**< vhost_be mem gen we attached at */
+	struct rte_mempool *mb_pool; /**< rx only */
+	union {
+		struct vp_split split;
+		struct pring_dev packed;
+	} r;
+	/* tx stash: peeked chains not yet used; [0, used) consumed, [used, nr) free to use */
+	uint16_t st_nr;
+	uint16_t st_used;
+	uint32_t st_segs;
+	struct pring_chain st_chain[VP_STASH];
+	uint32_t st_written[VP_STASH];
+	struct pring_seg st_seg[VP_STASH_SEGS];
+	/* counters, written by the datapath thread only */
+	uint64_t pkts;
+	uint64_t bytes;
+	uint64_t calls;
+	uint64_t drop[VP_DROP__MAX];
+} __rte_cache_aligned;
+
+/** Per-port state. */
+struct vp_internals {
+	struct vp_queue rxq[VP_MAX_QUEUE_PAIRS]; /**< ours rx = front-end tx = vring 2i+1 */
+	struct vp_queue txq[VP_MAX_QUEUE_PAIRS]; /**< ours tx = front-end rx = vring 2i */
+	uint16_t port_id;
+	uint16_t max_queue_pairs;
+	struct rte_ether_addr mac;
+	char iface[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	int client;
+	/* control thread state */
+	pthread_t ctl_thread;
+	int ctl_started;
+	volatile int ctl_stop;
+	int listen_fd;
+	int conn_fd;
+	pthread_mutex_t ctl_lock;   /**< serialises control thread against dev_start/stop */
+	struct vhost_be be;
+	struct pring_xlate gpa;     /**< guest-physical → local, used by every ring */
+	struct {
+		uint8_t *base;
+		size_t len;
+	} map[VHOST_MEMORY_MAX_NREGIONS];
+	uint32_t nr_map;
+	volatile int started;       /**< dev_start called */
+	volatile int link_up;
+	uint64_t connects;
+	uint64_t disconnects;
+	uint64_t ring_violations;   /**< connections closed because a ring broke */
+};
+
+/* vp_mem.c */
+int vp_mem_map(void *ctx, const struct vhost_mem_table *mem, const int *fds);
+void vp_mem_unmap(struct vp_internals *in);
+void *vp_mem_uva(const struct vp_internals *in, uint64_t uaddr, uint64_t len);
+
+/* vp_ring.c */
+void vp_queue_sync(struct vp_internals *in, struct vp_queue *q, bool want);
+void vp_queue_detach(struct vp_queue *q);
+void vp_sync_all(struct vp_internals *in);
+void vp_lock_all(struct vp_internals *in);
+void vp_unlock_all(struct vp_internals *in);
+bool vp_any_broken(struct vp_internals *in);
+const struct pring_stats *vp_queue_ring_stats(const struct vp_queue *q);
+
+/* vp_rxtx.c */
+uint16_t vp_rx_burst(void *qp, struct rte_mbuf **pkts, uint16_t n);
+uint16_t vp_tx_burst(void *qp, struct rte_mbuf **pkts, uint16_t n);
+void vp_tx_stash_flush(struct vp_queue *q);
+
+/* vp_socket.c */
+int vp_ctl_start(struct vp_internals *in);
+void vp_ctl_stop(struct vp_internals *in);
+
+/* vp_ethdev.c */
+void vp_link_update_notify(struct vp_internals *in);
+
+#endif /* VP_INTERNAL_H */

@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 vm2vm authors
+ */
+
+/* Attach and detach our queues to the front-end's vrings as the vhost-user state changes. */
+
+#include <string.h>
+
+#include "vp_ring.h"
+
+void
+vp_lock_all(struct vp_internals *in)
+{
+	uint16_t i;
+
+	for (i = 0; i < in->max_queue_pairs; i++) {
+		rte_spinlock_lock(&in->rxq[i].lock);
+		rte_spinlock_lock(&in->txq[i].lock);
+	}
+}
+
+void
+vp_unlock_all(struct vp_internals *in)
+{
+	uint16_t i;
+
+	for (i = 0; i < in->max_queue_pairs; i++) {
+		rte_spinlock_unlock(&in->rxq[i].lock);
+		rte_spinlock_unlock(&in->txq[i].lock);
+	}
+}
+
+/* Report where the ring stopped to the state machine (for GET_VRING_BASE). */
+static void
+save_base(struct vp_internals *in, struct vp_queue *q)
+{
+	uint16_t base;
+
+#ifdef VP_HAVE_PRING
+	if (q->packed)
+		base = pring_dev_base(&q->r.packed);
+	else
+#endif
+		base = vp_split_base(&q->r.split);
+	vhost_be_save_base(&in->be, q->vring, base);
+}
+
+/* Stop serving a ring whose memory is still mapped: hand back stashed buffers first. */
+static void
+stop_ring(struct vp_internals *in, struct vp_queue *q)
+{
+	vp_tx_stash_flush(q);
+	save_base(in, q);
+	vp_queue_detach(q);
+}
+
+void
+vp_queue_detach(struct vp_queue *q)
+{
+	q->running = 0;
+	q->st_nr = q->st_used = 0;
+	q->st_segs = 0;
+	q->call_fd = -1;
+}
+
+static int
+attach_split(struct vp_internals *in, struct vp_queue *q, const struct vhost_be_vring *v)
+{
+	void *desc = vp_mem_uva(in, v->desc_addr, 16ULL * v->num);
+	void *avail = vp_mem_uva(in, v->avail_addr, 6 + 2ULL * v->num);
+	void *used = vp_mem_uva(in, v->used_addr, 6 + 8ULL * v->num);
+
+	if (desc == NULL || avail == NULL || used == NULL)
+		return -1;
+	vp_split_init(&q->r.split, desc, avail, used, (uint16_t)v->num, &in->gpa, v->base,
+		      vhost_be_has(&in->be, VIRTIO_F_EVENT_IDX));
+	return 0;
+}
+
+static int
+attach_packed(struct vp_internals *in, struct vp_queue *q, const struct vhost_be_vring *v)
+{
+#ifdef VP_HAVE_PRING
+	struct pring_layout l;
+
+	l.avail = vp_mem_uva(in, v->desc_addr, 16ULL * v->num);
+	l.used = l.avail;
+	l.drv_event = vp_mem_uva(in, v->avail_addr, 4);
+	l.dev_event = vp_mem_uva(in, v->used_addr, 4);
+	l.size = (uint16_t)v->num;
+	if (l.avail == NULL || l.drv_event == NULL || l.dev_event == NULL || v->num > UINT16_MAX)
+		return -1;
+	if (pring_dev_init(&q->r.packed, &l, &in->gpa, v->base & 0x7fff, (v->base >> 15) & 1,
+			   vhost_be_has(&in->be, VIRTIO_F_EVENT_IDX)) < 0)
+		return -1;
+	/* We poll: the front-end need not kick. */
+	pring_dev_set_event(&q->r.packed, PRING_EVENT_DISABLE);
+	return 0;
+#else
+	RTE_SET_USED(in);
+	RTE_SET_USED(q);
+	RTE_SET_USED(v);
+	return -1;
+#endif
+}
+
+static void
+start_ring(struct vp_internals *in, struct vp_queue *q)
+{
+	const struct vhost_be_vring *v = &in->be.vring[q->vring];
+	int rc;
+
+	q->packed = vhost_be_packed(&in->be);
+	q->mrg_rxbuf = vhost_be_has(&in->be, VIRTIO_NET_F_MRG_RXBUF);
+	q->in_order = vhost_be_has(&in->be, VIRTIO_F_IN_ORDER);
+	rc = q->packed ? attach_packed(in, q, v) : attach_split(in, q, v);
+	if (rc < 0) {
+		VP_LOG(ERR, "port %u: cannot attach vring %u", in->port_id, q->vring);
+		return;
+	}
+	q->gen = v->gen;
+	q->mem_gen = in->be.mem_gen;
+	q->call_fd = v->call_fd;
+	q->st_nr = q->st_used = 0;
+	q->st_segs = 0;
+	q->broken_seen = 0;
+	q->running = 1;
+	VP_LOG(DEBUG, "port %u: vring %u running (%s, size %u, base 0x%x)", in->port_id, q->vring,
+	       q->packed ? "packed" : "split", v->num, v->base);
+}
+
+/* Caller holds q->lock. @p want: the application side is ready for this queue. */
+void
+vp_queue_sync(struct vp_internals *in, struct vp_queue *q, bool want)
+{
+	const struct vhost_be_vring *v = &in->be.vring[q->vring];
+
+	want = want && vhost_be_vring_ready(&in->be, q->vring);
+	if (q->running && (!want || q->gen != v->gen || q->mem_gen != in->be.mem_gen))
+		stop_ring(in, q);
+	if (!q->running && want)
+		start_ring(in, q);
+}
+
+/* Caller holds every queue lock. */
+void
+vp_sync_all(struct vp_internals *in)
+{
+	uint16_t i;
+
+	for (i = 0; i < in->max_queue_pairs; i++) {
+		vp_queue_sync(in, &in->rxq[i], in->started && in->rxq[i].mb_pool != NULL);
+		vp_queue_sync(in, &in->txq[i], in->started);
+	}
+}
+
+bool
+vp_any_broken(struct vp_internals *in)
+{
+	uint16_t i;
+	bool broken = false;
+
+	for (i = 0; i < in->max_queue_pairs; i++) {
+		struct vp_queue *q[2] = { &in->rxq[i], &in->txq[i] };
+		int k;
+
+		for (k = 0; k < 2; k++) {
+			rte_spinlock_lock(&q[k]->lock);
+			if (q[k]->running && vp_ring_broken(q[k]) && !q[k]->broken_seen) {
+				q[k]->broken_seen = 1;
+				broken = true;
+			}
+			rte_spinlock_unlock(&q[k]->lock);
+		}
+	}
+	return broken;
+}
+
+const struct pring_stats *
+vp_queue_ring_stats(const struct vp_queue *q)
+{
+	return q->packed ? &q->r.packed.stats : &q->r.split.stats;
+}

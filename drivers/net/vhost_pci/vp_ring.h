@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 vm2vm authors
+ */
+
+/*
+ * One branch per call between the two ring engines: the front-end chooses
+ * packed or split on every connection, so the choice cannot be made once at
+ * probe time by swapping burst functions under a running application.
+ */
+
+#ifndef VP_RING_H
+#define VP_RING_H
+
+#include "vp_internal.h"
+
+static inline uint16_t
+vp_ring_peek(struct vp_queue *q, struct pring_chain *c, uint16_t max, struct pring_seg *s,
+	     uint32_t max_segs)
+{
+#ifdef VP_HAVE_PRING
+	if (q->packed)
+		return pring_dev_peek(&q->r.packed, c, max, s, max_segs);
+#endif
+	return vp_split_peek(&q->r.split, c, max, s, max_segs);
+}
+
+static inline void
+vp_ring_complete(struct vp_queue *q, const struct pring_chain *c, uint16_t n, const uint32_t *written)
+{
+#ifdef VP_HAVE_PRING
+	if (q->packed) {
+		/* IN_ORDER lets one used entry retire a whole batch of read-only chains. */
+		if (written == NULL && q->in_order && n > 1)
+			pring_dev_complete_in_order(&q->r.packed, c, n);
+		else
+			pring_dev_complete(&q->r.packed, c, n, written);
+		return;
+	}
+#endif
+	vp_split_complete(&q->r.split, c, n, written);
+}
+
+static inline bool
+vp_ring_need_call(struct vp_queue *q)
+{
+#ifdef VP_HAVE_PRING
+	if (q->packed)
+		return pring_dev_need_call(&q->r.packed);
+#endif
+	return vp_split_need_call(&q->r.split);
+}
+
+static inline bool
+vp_ring_broken(const struct vp_queue *q)
+{
+	return q->packed ? q->r.packed.broken : q->r.split.broken;
+}
+
+#endif /* VP_RING_H */

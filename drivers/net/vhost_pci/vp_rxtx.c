@@ -1,0 +1,342 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 vm2vm authors
+ */
+
+/*
+ * Datapath. rx: the front-end's tx chains are copied into our mbufs.
+ * tx: our mbufs are copied into buffers the front-end posted on its rx ring,
+ * with a virtio-net header, spread over several buffers when MRG_RXBUF was
+ * negotiated. Copies both ways: the front-end owns its memory and may change
+ * it under us, so nothing of it is handed to the application.
+ */
+
+#include <unistd.h>
+
+#include <rte_branch_prediction.h>
+#include <rte_memcpy.h>
+
+#include "vp_ring.h"
+
+#define VP_RX_SEGS 256
+
+/* struct virtio_net_hdr_mrg_rxbuf; we offer no offloads, so only num_buffers is set. */
+struct vp_net_hdr {
+	uint8_t flags;
+	uint8_t gso_type;
+	uint16_t hdr_len;
+	uint16_t gso_size;
+	uint16_t csum_start;
+	uint16_t csum_offset;
+	uint16_t num_buffers;
+};
+_Static_assert(sizeof(struct vp_net_hdr) == VP_HDR_LEN, "virtio-net header is 12 bytes");
+
+/* Used-buffer notification, only when the front-end gave a call fd and asks for it. */
+static inline void
+vp_notify(struct vp_queue *q)
+{
+	static const uint64_t one = 1;
+
+	if (q->call_fd >= 0 && vp_ring_need_call(q)) {
+		if (write(q->call_fd, &one, sizeof(one)) == sizeof(one))
+			q->calls++;
+	}
+}
+
+/* ---------------------------------------------------------------- rx */
+
+/* Copy the readable part of @p c, minus the virtio-net header, into @p m (chaining more mbufs). */
+static int
+chain_to_mbuf(struct vp_queue *q, const struct pring_chain *c, const struct pring_seg *segs,
+	      struct rte_mbuf *m)
+{
+	struct rte_mbuf *cur = m, *nm;
+	uint32_t skip = VP_HDR_LEN, i, room;
+
+	if (unlikely(c->rlen < VP_HDR_LEN)) {
+		q->drop[VP_DROP_SHORT]++;
+		return -1;
+	}
+	room = rte_pktmbuf_tailroom(cur);
+	for (i = 0; i < c->ndesc; i++) {
+		const struct pring_seg *s = &segs[c->seg0 + i];
+		const uint8_t *src = s->ptr;
+		uint32_t len = s->len, k;
+
+		if (s->write)
+			continue;
+		if (skip) {
+			k = RTE_MIN(skip, len);
+			src += k;
+			len -= k;
+			skip -= k;
+		}
+		while (len) {
+			if (unlikely(room == 0)) {
+				nm = rte_pktmbuf_alloc(q->mb_pool);
+				if (nm == NULL) {
+					q->drop[VP_DROP_NOMBUF]++;
+					return -1;
+				}
+				cur->next = nm;
+				cur = nm;
+				m->nb_segs++;
+				room = rte_pktmbuf_tailroom(cur);
+			}
+			k = RTE_MIN(len, room);
+			rte_memcpy(rte_pktmbuf_mtod_offset(cur, uint8_t *, cur->data_len), src, k);
+			cur->data_len = (uint16_t)(cur->data_len + k);
+			room -= k;
+			src += k;
+			len -= k;
+		}
+	}
+	m->pkt_len = c->rlen - VP_HDR_LEN;
+	m->port = q->port_id;
+	return 0;
+}
+
+uint16_t
+vp_rx_burst(void *qp, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct vp_queue *q = qp;
+	struct pring_chain chains[VP_BURST];
+	struct pring_seg segs[VP_RX_SEGS];
+	struct rte_mbuf *mb[VP_BURST];
+	uint16_t nc, i, nb = 0;
+	uint64_t bytes = 0;
+
+	if (unlikely(!rte_spinlock_trylock(&q->lock)))
+		return 0;
+	if (unlikely(!q->running))
+		goto out;
+	nc = vp_ring_peek(q, chains, RTE_MIN(n, VP_BURST), segs, VP_RX_SEGS);
+	if (nc == 0)
+		goto out;
+	if (unlikely(rte_pktmbuf_alloc_bulk(q->mb_pool, mb, nc) != 0)) {
+		/* peeked chains must be completed: the packets are lost */
+		q->drop[VP_DROP_NOMBUF] += nc;
+		vp_ring_complete(q, chains, nc, NULL);
+		goto notify;
+	}
+	for (i = 0; i < nc; i++) {
+		if (likely(chain_to_mbuf(q, &chains[i], segs, mb[i]) == 0)) {
+			bytes += mb[i]->pkt_len;
+			pkts[nb++] = mb[i];
+		} else {
+			rte_pktmbuf_free(mb[i]);
+		}
+	}
+	vp_ring_complete(q, chains, nc, NULL);
+	q->pkts += nb;
+	q->bytes += bytes;
+notify:
+	vp_notify(q);
+out:
+	rte_spinlock_unlock(&q->lock);
+	return nb;
+}
+
+/* ---------------------------------------------------------------- tx */
+
+/* Complete the stash's consumed chains and move the unconsumed ones to the front. */
+static void
+stash_retire(struct vp_queue *q)
+{
+	uint16_t used = q->st_used, left = (uint16_t)(q->st_nr - used), i;
+	uint32_t seg_start;
+
+	if (used == 0)
+		return;
+	vp_ring_complete(q, q->st_chain, used, q->st_written);
+	if (left) {
+		seg_start = q->st_chain[used].seg0;
+		memmove(q->st_seg, &q->st_seg[seg_start], (q->st_segs - seg_start) * sizeof(q->st_seg[0]));
+		memmove(q->st_chain, &q->st_chain[used], left * sizeof(q->st_chain[0]));
+		for (i = 0; i < left; i++)
+			q->st_chain[i].seg0 -= seg_start;
+		q->st_segs -= seg_start;
+	} else {
+		q->st_segs = 0;
+	}
+	q->st_nr = left;
+	q->st_used = 0;
+}
+
+/* Peek more chains into the stash. @return chains added. */
+static uint16_t
+stash_refill(struct vp_queue *q)
+{
+	uint16_t room = (uint16_t)(VP_STASH - q->st_nr), got, i;
+	uint32_t seg_room = VP_STASH_SEGS - q->st_segs;
+
+	stash_retire(q);
+	room = (uint16_t)(VP_STASH - q->st_nr);
+	seg_room = VP_STASH_SEGS - q->st_segs;
+	/* Leave room for a whole chain so a long one is never mistaken for a violation. */
+	if (room == 0 || seg_room < VP_MAX_CHAIN)
+		return 0;
+	got = vp_ring_peek(q, &q->st_chain[q->st_nr], room, &q->st_seg[q->st_segs], seg_room);
+	for (i = 0; i < got; i++) {
+		struct pring_chain *c = &q->st_chain[q->st_nr + i];
+
+		c->seg0 += q->st_segs;
+	}
+	if (got) {
+		struct pring_chain *last = &q->st_chain[q->st_nr + got - 1];
+
+		q->st_segs = last->seg0 + last->ndesc;
+	}
+	q->st_nr = (uint16_t)(q->st_nr + got);
+	return got;
+}
+
+void
+vp_tx_stash_flush(struct vp_queue *q)
+{
+	if (!q->running)
+		return;
+	stash_retire(q);
+	/* Buffers we took but never filled go back empty. */
+	if (q->st_nr)
+		vp_ring_complete(q, q->st_chain, q->st_nr, NULL);
+	q->st_nr = 0;
+	q->st_segs = 0;
+}
+
+/* Bytes still to copy: the header first, then the mbuf chain. */
+struct vp_src {
+	const uint8_t *hdr;
+	uint32_t hdr_left;
+	const struct rte_mbuf *m;
+	uint32_t moff;
+};
+
+/* Copy up to @p want bytes from @p src into the writable segments of @p c. @return bytes copied. */
+static uint32_t
+fill_chain(struct vp_queue *q, const struct pring_chain *c, struct vp_src *src, uint32_t want)
+{
+	uint32_t done = 0, i;
+
+	for (i = 0; i < c->ndesc && done < want; i++) {
+		const struct pring_seg *s = &q->st_seg[c->seg0 + i];
+		uint8_t *dst = s->ptr;
+		uint32_t room = s->len, k;
+
+		if (!s->write)
+			continue;
+		while (room && done < want) {
+			if (src->hdr_left) {
+				k = RTE_MIN(RTE_MIN(src->hdr_left, room), want - done);
+				memcpy(dst, src->hdr, k);
+				src->hdr += k;
+				src->hdr_left -= k;
+			} else {
+				while (src->moff == src->m->data_len) {
+					src->m = src->m->next;
+					src->moff = 0;
+				}
+				k = RTE_MIN(RTE_MIN(src->m->data_len - src->moff, room), want - done);
+				rte_memcpy(dst, rte_pktmbuf_mtod_offset(src->m, const uint8_t *, src->moff), k);
+				src->moff += k;
+			}
+			dst += k;
+			room -= k;
+			done += k;
+		}
+	}
+	return done;
+}
+
+enum place_result { PLACED, NO_BUFFER, TOO_BIG };
+
+/* Chains needed from st_used on for @p need bytes, peeking more if needed; 0 if they are not there. */
+static uint16_t
+chains_for(struct vp_queue *q, uint32_t need, bool *full)
+{
+	uint64_t have = 0;
+	uint16_t k = 0;
+
+	*full = false;
+	for (;;) {
+		while (q->st_used + k < q->st_nr) {
+			have += q->st_chain[q->st_used + k].wlen;
+			k++;
+			if (have >= need)
+				return k;
+			if (!q->mrg_rxbuf)
+				return 0; /* one buffer per packet and this one is too small */
+		}
+		if (stash_refill(q) == 0) {
+			*full = q->st_nr == VP_STASH || VP_STASH_SEGS - q->st_segs < VP_MAX_CHAIN;
+			return 0;
+		}
+	}
+}
+
+static enum place_result
+place(struct vp_queue *q, struct rte_mbuf *m)
+{
+	struct vp_net_hdr hdr = { 0 };
+	struct vp_src src;
+	uint32_t need = m->pkt_len + VP_HDR_LEN, left = need;
+	uint16_t k, j;
+	bool full;
+
+	k = chains_for(q, need, &full);
+	if (k == 0) {
+		/* Non-mergeable: the next buffer is too small. Mergeable: even a full stash is. */
+		if (q->st_used < q->st_nr && (!q->mrg_rxbuf || full))
+			return TOO_BIG;
+		return NO_BUFFER;
+	}
+	hdr.num_buffers = k;
+	src.hdr = (const uint8_t *)&hdr;
+	src.hdr_left = VP_HDR_LEN;
+	src.m = m;
+	src.moff = 0;
+	for (j = 0; j < k; j++) {
+		uint32_t w = fill_chain(q, &q->st_chain[q->st_used + j], &src, left);
+
+		q->st_written[q->st_used + j] = w;
+		left -= w;
+	}
+	q->st_used = (uint16_t)(q->st_used + k);
+	return PLACED;
+}
+
+uint16_t
+vp_tx_burst(void *qp, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct vp_queue *q = qp;
+	uint64_t bytes = 0;
+	uint16_t i, sent = 0;
+	enum place_result r;
+
+	if (unlikely(!rte_spinlock_trylock(&q->lock)))
+		return 0;
+	if (unlikely(!q->running)) {
+		rte_spinlock_unlock(&q->lock);
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		r = place(q, pkts[i]);
+		if (likely(r == PLACED)) {
+			sent++;
+			bytes += pkts[i]->pkt_len;
+		} else if (r == TOO_BIG) {
+			q->drop[VP_DROP_TOO_BIG]++;
+		} else {
+			q->drop[VP_DROP_NO_BUFFER] += n - i;
+			break;
+		}
+	}
+	stash_retire(q);
+	q->pkts += sent;
+	q->bytes += bytes;
+	vp_notify(q);
+	rte_spinlock_unlock(&q->lock);
+	/* Copied (or dropped as too big): ours to free. */
+	rte_pktmbuf_free_bulk(pkts, i);
+	return i;
+}

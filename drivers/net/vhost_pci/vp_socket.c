@@ -1,0 +1,348 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 vm2vm authors
+ */
+
+/*
+ * Socket transport and control thread: accepts (server) or connects to
+ * (client) the front-end's vhost-user unix socket, receives messages and
+ * their fds, runs them through the state machine with every queue quiesced,
+ * sends replies, and tears everything down when the front-end goes away or
+ * breaks a rule. Never on the datapath.
+ */
+
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <rte_lcore.h>
+
+#include "vp_internal.h"
+
+#define VP_POLL_MS 100
+#define VP_RECV_TIMEOUT_S 1
+#define VP_RECONNECT_MS 500
+
+static void
+vp_close_fds(const int *fds, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+}
+
+/* Collect SCM_RIGHTS fds from @p mh into @p fds (at most VHOST_MSG_MAX_FDS). */
+static unsigned int
+vp_take_fds(struct msghdr *mh, int *fds)
+{
+	struct cmsghdr *c;
+	unsigned int n = 0, k, i;
+
+	for (c = CMSG_FIRSTHDR(mh); c != NULL; c = CMSG_NXTHDR(mh, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		k = (unsigned int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+		for (i = 0; i < k; i++) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+			if (n < VHOST_MSG_MAX_FDS)
+				fds[n++] = fd;
+			else
+				close(fd);
+		}
+	}
+	return n;
+}
+
+/*
+ * Receive one message into @p buf. @return bytes (header + the payload the
+ * header announces, or just the header when that is too large to be valid),
+ * 0 on orderly close, -1 on error. Fds arrive with the header only; any that
+ * come later, or more than we have room for, make the fd count wrong.
+ */
+static ssize_t
+vp_recv_msg(int fd, uint8_t *buf, size_t cap, int *fds, unsigned int *nfds, bool *fd_overflow)
+{
+	char ctl[CMSG_SPACE(VHOST_MSG_MAX_FDS * sizeof(int))];
+	struct iovec iov = { buf, VHOST_MSG_HDR_SIZE };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl,
+			     .msg_controllen = sizeof(ctl) };
+	struct vhost_msg_hdr hdr;
+	ssize_t r;
+
+	*fd_overflow = false;
+	r = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC | MSG_WAITALL);
+	if (r <= 0)
+		return r;
+	*nfds = vp_take_fds(&mh, fds);
+	if (mh.msg_flags & MSG_CTRUNC)
+		*fd_overflow = true;
+	if (r < (ssize_t)VHOST_MSG_HDR_SIZE)
+		return -1;
+	memcpy(&hdr, buf, sizeof(hdr));
+	if (hdr.size == 0 || hdr.size > cap - VHOST_MSG_HDR_SIZE)
+		return VHOST_MSG_HDR_SIZE;
+	iov.iov_base = buf + VHOST_MSG_HDR_SIZE;
+	iov.iov_len = hdr.size;
+	mh.msg_control = ctl;
+	mh.msg_controllen = sizeof(ctl);
+	r = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC | MSG_WAITALL);
+	if (r != (ssize_t)hdr.size) {
+		unsigned int k = r > 0 ? vp_take_fds(&mh, fds + *nfds) : 0;
+
+		vp_close_fds(fds + *nfds, k);
+		return -1;
+	}
+	if (mh.msg_controllen > 0 && CMSG_FIRSTHDR(&mh) != NULL) {
+		int extra[VHOST_MSG_MAX_FDS];
+		unsigned int k = vp_take_fds(&mh, extra);
+
+		vp_close_fds(extra, k);
+		*fd_overflow = true;
+	}
+	return VHOST_MSG_HDR_SIZE + hdr.size;
+}
+
+/* The front-end went away or broke a rule: drop every trace of it. */
+static void
+vp_disconnect(struct vp_internals *in, const char *why)
+{
+	uint16_t i;
+
+	if (in->conn_fd < 0)
+		return;
+	VP_LOG(NOTICE, "port %u: front-end disconnected (%s)", in->port_id, why);
+	vp_lock_all(in);
+	for (i = 0; i < in->max_queue_pairs; i++) {
+		vp_queue_detach(&in->rxq[i]);
+		vp_queue_detach(&in->txq[i]);
+	}
+	vhost_be_reset(&in->be);
+	vp_mem_unmap(in);
+	vp_unlock_all(in);
+	close(in->conn_fd);
+	in->conn_fd = -1;
+	in->disconnects++;
+	vp_link_update_notify(in);
+}
+
+/* GET_VRING_BASE stops a ring: stop ours first so the reply says where it really stopped. */
+static void
+vp_pre_stop(struct vp_internals *in, const uint8_t *buf, size_t len)
+{
+	struct vhost_msg_hdr hdr;
+	struct vhost_vring_state s;
+
+	if (len != VHOST_MSG_HDR_SIZE + sizeof(s))
+		return;
+	memcpy(&hdr, buf, sizeof(hdr));
+	memcpy(&s, buf + VHOST_MSG_HDR_SIZE, sizeof(s));
+	if (hdr.request != VHOST_USER_GET_VRING_BASE || s.index >= vhost_be_nr_vrings(&in->be))
+		return;
+	vp_queue_sync(in, (s.index & 1) ? &in->rxq[s.index / 2] : &in->txq[s.index / 2], false);
+}
+
+static void
+vp_handle_one(struct vp_internals *in)
+{
+	uint8_t buf[sizeof(struct vhost_msg)];
+	int fds[VHOST_MSG_MAX_FDS];
+	unsigned int nfds = 0;
+	struct vhost_msg reply;
+	size_t rlen;
+	uint32_t act;
+	enum vhost_msg_err e;
+	bool overflow;
+	ssize_t n;
+
+	n = vp_recv_msg(in->conn_fd, buf, sizeof(buf), fds, &nfds, &overflow);
+	if (n <= 0) {
+		vp_close_fds(fds, nfds);
+		vp_disconnect(in, n == 0 ? "closed" : "receive error");
+		return;
+	}
+	if (overflow) {
+		/* more fds than a message may carry: counted as a wrong fd count */
+		vp_close_fds(fds, nfds);
+		in->be.err[VHOST_ERR_FDS]++;
+		vp_disconnect(in, "too many fds");
+		return;
+	}
+	pthread_mutex_lock(&in->ctl_lock);
+	vp_lock_all(in);
+	vp_pre_stop(in, buf, (size_t)n);
+	e = vhost_be_handle(&in->be, buf, (size_t)n, fds, nfds, &reply, &rlen, &act);
+	if (e == VHOST_MSG_OK)
+		vp_sync_all(in);
+	vp_unlock_all(in);
+	pthread_mutex_unlock(&in->ctl_lock);
+	if (act & VHOST_BE_ACT_REPLY)
+		(void)send(in->conn_fd, &reply, rlen, MSG_NOSIGNAL);
+	if (e != VHOST_MSG_OK) {
+		struct vhost_msg_hdr hdr;
+
+		memcpy(&hdr, buf, sizeof(hdr));
+		VP_LOG(ERR, "port %u: refused %s (%u): %s", in->port_id, vhost_msg_name(hdr.request),
+		       hdr.request, vhost_msg_err_name(e));
+		vp_disconnect(in, "protocol violation");
+		return;
+	}
+	VP_LOG(DEBUG, "port %u: %s", in->port_id, vhost_msg_name(((struct vhost_msg_hdr *)buf)->request));
+	vp_link_update_notify(in);
+}
+
+static void
+vp_connected(struct vp_internals *in, int fd)
+{
+	struct timeval tv = { VP_RECV_TIMEOUT_S, 0 };
+
+	/* A peer that stops half-way through a message must not wedge us. */
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	in->conn_fd = fd;
+	in->connects++;
+	VP_LOG(NOTICE, "port %u: front-end connected on %s", in->port_id, in->iface);
+}
+
+static int
+vp_unix_addr(struct vp_internals *in, struct sockaddr_un *sa)
+{
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	if (strlen(in->iface) >= sizeof(sa->sun_path))
+		return -1;
+	strcpy(sa->sun_path, in->iface);
+	return 0;
+}
+
+static void
+vp_try_connect(struct vp_internals *in)
+{
+	struct sockaddr_un sa;
+	int fd;
+
+	if (vp_unix_addr(in, &sa) < 0)
+		return;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		close(fd);
+		poll(NULL, 0, VP_RECONNECT_MS);
+		return;
+	}
+	vp_connected(in, fd);
+}
+
+static void
+vp_poll_once(struct vp_internals *in)
+{
+	struct pollfd p[2];
+	int n = 0, fd;
+
+	if (in->conn_fd >= 0)
+		p[n++] = (struct pollfd){ .fd = in->conn_fd, .events = POLLIN };
+	if (in->listen_fd >= 0)
+		p[n++] = (struct pollfd){ .fd = in->listen_fd, .events = POLLIN };
+	if (n == 0 || poll(p, n, VP_POLL_MS) <= 0)
+		return;
+	if (in->conn_fd >= 0 && p[0].revents)
+		vp_handle_one(in);
+	if (in->listen_fd >= 0 && p[n - 1].revents & POLLIN) {
+		fd = accept4(in->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd < 0)
+			return;
+		if (in->conn_fd >= 0) {
+			/* one front-end per port; a second one is turned away */
+			VP_LOG(WARNING, "port %u: second front-end refused", in->port_id);
+			close(fd);
+			return;
+		}
+		vp_connected(in, fd);
+	}
+}
+
+static void *
+vp_ctl_main(void *arg)
+{
+	struct vp_internals *in = arg;
+
+	while (!in->ctl_stop) {
+		if (in->client && in->conn_fd < 0)
+			vp_try_connect(in);
+		else
+			vp_poll_once(in);
+		if (in->conn_fd >= 0 && vp_any_broken(in)) {
+			in->ring_violations++;
+			VP_LOG(ERR, "port %u: front-end broke a ring rule", in->port_id);
+			vp_disconnect(in, "ring violation");
+		}
+	}
+	vp_disconnect(in, "port closed");
+	return NULL;
+}
+
+static int
+vp_listen(struct vp_internals *in)
+{
+	struct sockaddr_un sa;
+	int fd;
+
+	if (vp_unix_addr(in, &sa) < 0) {
+		VP_LOG(ERR, "socket path too long: %s", in->iface);
+		return -1;
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	unlink(in->iface);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 1) < 0) {
+		VP_LOG(ERR, "cannot listen on %s: %s", in->iface, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	in->listen_fd = fd;
+	return 0;
+}
+
+int
+vp_ctl_start(struct vp_internals *in)
+{
+	char name[16];
+
+	in->listen_fd = -1;
+	in->conn_fd = -1;
+	in->ctl_stop = 0;
+	if (!in->client && vp_listen(in) < 0)
+		return -1;
+	snprintf(name, sizeof(name), "vp-ctl-%u", in->port_id);
+	if (rte_ctrl_thread_create(&in->ctl_thread, name, NULL, vp_ctl_main, in) != 0) {
+		if (in->listen_fd >= 0) {
+			close(in->listen_fd);
+			unlink(in->iface);
+			in->listen_fd = -1;
+		}
+		return -1;
+	}
+	in->ctl_started = 1;
+	return 0;
+}
+
+void
+vp_ctl_stop(struct vp_internals *in)
+{
+	if (!in->ctl_started)
+		return;
+	in->ctl_stop = 1;
+	pthread_join(in->ctl_thread, NULL);
+	in->ctl_started = 0;
+	if (in->listen_fd >= 0) {
+		close(in->listen_fd);
+		unlink(in->iface);
+		in->listen_fd = -1;
+	}
+}
