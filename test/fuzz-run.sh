@@ -3,7 +3,8 @@
 # Run one libFuzzer harness for a bounded time (VM2VM_FUZZ_SECONDS, default 30).
 # usage: fuzz-run.sh HARNESS [SEED_DIR] [extra libFuzzer flags...]
 # The corpus grows in the build tree next to the harness; a crash, leak or
-# sanitizer report makes libFuzzer exit non-zero, which fails the test.
+# sanitizer report makes libFuzzer exit 1 (its default, 77, would read as SKIP
+# to meson), which fails the test.
 set -euo pipefail
 bin=$1; shift
 corpus="$(dirname "$bin")/corpus-$(basename "$bin")"
@@ -11,4 +12,5 @@ mkdir -p "$corpus"
 seeds=()
 if [ $# -gt 0 ] && [ -d "$1" ]; then seeds=("$1"); shift; fi
 exec "$bin" -max_total_time="${VM2VM_FUZZ_SECONDS:-30}" -print_final_stats=1 \
+	-error_exitcode=1 -timeout_exitcode=1 \
 	-rss_limit_mb=2048 -artifact_prefix="$(dirname "$bin")/" "$@" "$corpus" "${seeds[@]}"
