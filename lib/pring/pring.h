@@ -22,9 +22,9 @@
  *    entry's addr field (unused by the spec) carries the lap number, 1 for
  *    the first pass over the ring, so the driver can tell a fresh entry from
  *    one left two laps ago at a slot the device skipped since (the middle of
- *    a chain or of an in-order batch), which has the same wrap parity. The
- *    device end writes it in both layouts; the driver end checks it only in
- *    the split layout, where nobody else overwrites skipped slots.
+ *    a chain or of an in-order batch), which has the same wrap parity. Only
+ *    the split layout carries it: in the plain layout the driver rewrites
+ *    every slot on every lap, and the device leaves addr alone.
  *
  * Everything the other end can write is untrusted. Each end reads a peer
  * field once into a local, validates it against what the local end
@@ -90,6 +90,18 @@ struct pring_layout {
 uint64_t pring_plain_mem_size(uint16_t size);
 /** Fill @p l with the plain virtio layout over @p mem (16-byte aligned, pring_plain_mem_size bytes). */
 int pring_layout_plain(struct pring_layout *l, void *mem, uint16_t size);
+
+/** Bytes of one end's part of the split layout for @p size slots: its slots, then its event area. */
+uint64_t pring_split_mem_size(uint16_t size);
+/**
+ * Fill @p l with the split layout: the driver's descriptor slots followed by
+ * the driver event area at @p drv_mem (in the driver's window), the device's
+ * used slots followed by the device event area at @p dev_mem (in the
+ * device's window). Each is 16-byte aligned and pring_split_mem_size bytes;
+ * they must not overlap.
+ * @return 0, or -EINVAL.
+ */
+int pring_layout_split(struct pring_layout *l, void *drv_mem, void *dev_mem, uint16_t size);
 
 /** One peer-address range and where it is mapped locally. */
 struct pring_region {
@@ -186,7 +198,13 @@ struct pring_sg {
 int pring_drv_init(struct pring_drv *d, const struct pring_layout *l,
 		   struct pring_drv_slot *slot, bool in_order, bool event_idx);
 
-/** Forget every outstanding buffer (their cookies are returned through @p cb) and restart at slot 0. */
+/**
+ * Forget every outstanding buffer (their cookies are returned through @p cb,
+ * which may be NULL) and restart at slot 0 with wrap 1. Zeroes the memory
+ * this end writes: its descriptor slots (the whole array in the plain
+ * layout, where the driver owns the ring) and the driver event area. The
+ * device end must be stopped, or reset too, before either end runs again.
+ */
 void pring_drv_reset(struct pring_drv *d, void (*cb)(void *cookie, void *arg), void *arg);
 
 /** Descriptors the driver may still post. */
@@ -195,14 +213,18 @@ static inline uint16_t pring_drv_free_count(const struct pring_drv *d) { return 
 /**
  * Post @p n single-descriptor buffers. All are device-readable, or all
  * device-writable when @p write is set. Publishes once for the batch.
- * @return buffers posted (fewer when the ring fills).
+ * Lengths must be non-zero (the device end refuses empty buffers);
+ * @p cookie may be NULL.
+ * @return buffers posted (fewer when the ring fills; 0 when broken).
  */
 uint16_t pring_drv_post(struct pring_drv *d, const uint64_t *addr, const uint32_t *len,
 			void *const *cookie, uint16_t n, bool write);
 
 /**
  * Post one chained buffer of @p nseg segments (readable ones first).
- * @return 1 if posted, 0 if the ring has too few free descriptors, -EINVAL if malformed.
+ * @return 1 if posted, 0 if the ring has too few free descriptors (or the end
+ * is broken), -EINVAL if malformed (no segments, more than the ring size, an
+ * empty segment, a readable one after a writable one, writable bytes > 4 GiB).
  */
 int pring_drv_post_chain(struct pring_drv *d, const struct pring_sg *sg, uint16_t nseg, void *cookie);
 
@@ -220,7 +242,12 @@ uint16_t pring_drv_reap(struct pring_drv *d, void **cookie, uint32_t *len, uint1
 /** True when the device asked to be notified of what was posted since the last call. */
 bool pring_drv_need_kick(struct pring_drv *d);
 
-/** Write the driver event suppression area: PRING_EVENT_ENABLE/DISABLE, or DESC at the next used slot. */
+/**
+ * Write the driver event suppression area: PRING_EVENT_ENABLE/DISABLE, or DESC
+ * at the next used slot (DESC without EVENT_IDX, or an unknown mode, is
+ * written as ENABLE). After enabling, reap once more before sleeping: the
+ * device may have completed buffers before it could see the change.
+ */
 void pring_drv_set_event(struct pring_drv *d, uint16_t mode);
 
 /* ------------------------------------------------------------------ */
@@ -258,7 +285,8 @@ struct pring_dev {
 	uint16_t call_old;     /**< used_idx at the last call decision */
 	uint8_t call_old_wrap; /**< used_wrap at the last call decision */
 	uint32_t xlate_hint;   /**< last region hit */
-	uint64_t used_lap;     /**< lap of used_idx, written into each used entry's addr */
+	uint8_t split;         /**< split layout: used entries carry the lap number */
+	uint64_t used_lap;     /**< lap of used_idx, written into each used entry's addr (split) */
 	struct pring_stats stats;
 };
 
@@ -270,7 +298,11 @@ struct pring_dev {
 int pring_dev_init(struct pring_dev *v, const struct pring_layout *l,
 		   const struct pring_xlate *x, uint16_t avail_idx, bool avail_wrap, bool event_idx);
 
-/** Drop every peeked-but-uncompleted chain and restart at slot 0 with wrap 1. */
+/**
+ * Drop every peeked-but-uncompleted chain and restart at slot 0 with wrap 1.
+ * Zeroes the memory only this end writes: the used slots in the split
+ * layout and the device event area.
+ */
 void pring_dev_reset(struct pring_dev *v);
 
 /**
@@ -286,7 +318,9 @@ uint16_t pring_dev_peek(struct pring_dev *v, struct pring_chain *chains, uint16_
 
 /**
  * Complete the @p n oldest peeked chains, one used entry each, in peek order.
- * @p written[i] is the bytes written into chain i (NULL: none written).
+ * @p written[i] is the bytes written into chain i (NULL: none written); it is
+ * clamped to the chain's wlen. @p n is clamped to the chains pending. One
+ * publish for the batch; a no-op on a broken end.
  */
 void pring_dev_complete(struct pring_dev *v, const struct pring_chain *chains, uint16_t n,
 			const uint32_t *written);
@@ -301,7 +335,11 @@ void pring_dev_complete_in_order(struct pring_dev *v, const struct pring_chain *
 /** True when the driver asked to be notified of what was completed since the last call. */
 bool pring_dev_need_call(struct pring_dev *v);
 
-/** Write the device event suppression area: PRING_EVENT_ENABLE/DISABLE, or DESC at the next avail slot. */
+/**
+ * Write the device event suppression area: PRING_EVENT_ENABLE/DISABLE, or DESC
+ * at the next avail slot (DESC without EVENT_IDX, or an unknown mode, is
+ * written as ENABLE). After enabling, peek once more before sleeping.
+ */
 void pring_dev_set_event(struct pring_dev *v, uint16_t mode);
 
 /** Slot index and wrap counter the device will look at next (vhost-user GET_VRING_BASE encoding). */

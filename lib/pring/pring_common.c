@@ -38,6 +38,29 @@ int pring_layout_plain(struct pring_layout *l, void *mem, uint16_t size)
 	return 0;
 }
 
+uint64_t pring_split_mem_size(uint16_t size)
+{
+	return (uint64_t)size * sizeof(struct pring_desc) + sizeof(struct pring_event);
+}
+
+int pring_layout_split(struct pring_layout *l, void *drv_mem, void *dev_mem, uint16_t size)
+{
+	uintptr_t a = (uintptr_t)drv_mem, b = (uintptr_t)dev_mem;
+	uint64_t len = pring_split_mem_size(size);
+
+	if (l == NULL || drv_mem == NULL || dev_mem == NULL || size == 0 ||
+	    size > PRING_MAX_SIZE || ((a | b) & 15) != 0)
+		return -EINVAL;
+	if ((a <= b && b - a < len) || (b < a && a - b < len))
+		return -EINVAL; /* overlapping parts would be written by both ends */
+	l->avail = drv_mem;
+	l->drv_event = (struct pring_event *)(l->avail + size);
+	l->used = dev_mem;
+	l->dev_event = (struct pring_event *)(l->used + size);
+	l->size = size;
+	return 0;
+}
+
 int pring_layout_check(const struct pring_layout *l)
 {
 	if (l == NULL || l->size == 0 || l->size > PRING_MAX_SIZE)

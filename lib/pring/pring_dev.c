@@ -42,6 +42,7 @@ int pring_dev_init(struct pring_dev *v, const struct pring_layout *l,
 	v->l = *l;
 	v->xlate = x;
 	v->event_idx = event_idx;
+	v->split = l->used != l->avail;
 	dev_start(v, avail_idx, avail_wrap);
 	return 0;
 }
@@ -71,7 +72,6 @@ static uint16_t dev_fail(struct pring_dev *v, enum pring_err e)
 /* Outcome of reading one chain. */
 enum chain_res {
 	CHAIN_OK,    /* chain validated, segments filled */
-	CHAIN_NONE,  /* nothing available at this slot */
 	CHAIN_ROOM,  /* available, but does not fit in what is left of segs */
 	CHAIN_BAD,   /* violation: counted, end broken */
 };
@@ -89,25 +89,22 @@ struct avail_cur {
 };
 
 /*
- * Read and validate the chain starting at @p c, writing its segments to
- * segs[0..]. @p room_desc: descriptors not yet held by the device;
- * @p seg_room: what is left of the caller's segment array.
+ * Read and validate the chain starting at @p c, whose head flags the caller
+ * already loaded (acquire) as @p flags, writing its segments to segs[0..].
+ * @p room_desc: descriptors not yet held by the device; @p seg_room: what is
+ * left of the caller's segment array.
  */
-static enum chain_res dev_read_chain(struct pring_dev *v, struct avail_cur *c,
+static enum chain_res dev_read_chain(struct pring_dev *v, struct avail_cur *c, uint16_t flags,
 				     struct pring_chain *ch, struct pring_seg *segs,
 				     uint32_t seg_room, uint32_t max_segs, uint32_t room_desc)
 {
 	const struct pring_desc *ring = v->l.avail;
 	uint16_t size = v->l.size;
 	uint64_t rlen = 0, wlen = 0;
-	uint16_t flags, id = 0;
+	uint16_t id = 0;
 	uint32_t k = 0;
 	bool seen_write = false;
 
-	/* Acquire pairs with the driver's release of the first flags: the whole batch is visible. */
-	flags = pring_ld16_acq(&ring[c->idx].flags);
-	if (!pring_is_avail(flags, c->wrap))
-		return CHAIN_NONE;
 	for (;;) {
 		const struct pring_desc *desc = &ring[c->idx];
 		uint64_t addr;
@@ -139,7 +136,7 @@ static enum chain_res dev_read_chain(struct pring_dev *v, struct avail_cur *c,
 		id = pring_ld16(&desc->id);
 		if (len == 0)
 			return chain_bad(v, PRING_ERR_LEN);
-		ptr = pring_xlate(v->xlate, addr, len, &v->xlate_hint);
+		ptr = pring_xlate_hot(v->xlate, addr, len, &v->xlate_hint);
 		if (ptr == NULL)
 			return chain_bad(v, PRING_ERR_ADDR);
 		if (flags & PRING_DESC_F_WRITE)
@@ -172,30 +169,77 @@ static enum chain_res dev_read_chain(struct pring_dev *v, struct avail_cur *c,
 uint16_t pring_dev_peek(struct pring_dev *v, struct pring_chain *chains, uint16_t max_chains,
 			struct pring_seg *segs, uint32_t max_segs)
 {
+	const struct pring_desc *ring = v->l.avail;
+	const uint16_t size = v->l.size;
 	struct avail_cur c = { v->avail_idx, v->avail_wrap };
-	uint32_t room_desc = (uint32_t)v->l.size - v->pending_desc;
+	uint32_t room_desc = (uint32_t)size - v->pending_desc;
+	uint32_t hint = v->xlate_hint;
 	uint32_t nseg = 0;
 	uint16_t nch = 0;
 
 	if (v->broken || max_segs == 0)
 		return 0;
 	while (nch < max_chains) {
-		struct avail_cur start = c;
+		const struct pring_desc *desc = &ring[c.idx];
 		struct pring_chain *ch = &chains[nch];
-		enum chain_res r;
+		uint16_t flags, id;
+		uint64_t addr;
+		uint32_t len;
+		void *ptr;
 
-		r = dev_read_chain(v, &c, ch, segs + nseg, max_segs - nseg, max_segs, room_desc);
-		if (r == CHAIN_BAD)
-			return 0; /* nothing of this batch is handed out: the end is broken */
-		if (r != CHAIN_OK) {
-			c = start;
+		/* Acquire pairs with the driver's release of the batch head: the batch is visible. */
+		flags = pring_ld16_acq(&desc->flags);
+		if (!pring_is_avail(flags, c.wrap))
 			break;
+		if (flags & (PRING_DESC_F_NEXT | PRING_DESC_F_INDIRECT)) {
+			/* Chains (and the INDIRECT refusal) take the general path. */
+			struct avail_cur start = c;
+			enum chain_res r;
+
+			v->xlate_hint = hint;
+			r = dev_read_chain(v, &c, flags, ch, segs + nseg, max_segs - nseg,
+					   max_segs, room_desc);
+			hint = v->xlate_hint;
+			if (r == CHAIN_BAD)
+				return 0; /* nothing of this batch is handed out: the end is broken */
+			if (r != CHAIN_OK) {
+				c = start;
+				break;
+			}
+		} else {
+			/* One descriptor: the common case, the same checks in the same order. */
+			if (room_desc == 0)
+				return dev_fail(v, PRING_ERR_CHAIN);
+			if (nseg == max_segs)
+				break;
+			addr = pring_ld64(&desc->addr);
+			len = pring_ld32(&desc->len);
+			id = pring_ld16(&desc->id);
+			if (len == 0)
+				return dev_fail(v, PRING_ERR_LEN);
+			ptr = pring_xlate_hot(v->xlate, addr, len, &hint);
+			if (ptr == NULL)
+				return dev_fail(v, PRING_ERR_ADDR);
+			if (id >= size)
+				return dev_fail(v, PRING_ERR_ID);
+			segs[nseg].ptr = ptr;
+			segs[nseg].len = len;
+			segs[nseg].write = (flags & PRING_DESC_F_WRITE) != 0;
+			ch->id = id;
+			ch->ndesc = 1;
+			ch->rlen = flags & PRING_DESC_F_WRITE ? 0 : len;
+			ch->wlen = flags & PRING_DESC_F_WRITE ? len : 0;
+			if (++c.idx == size) {
+				c.idx = 0;
+				c.wrap ^= 1;
+			}
 		}
 		ch->seg0 = nseg;
 		nseg += ch->ndesc;
 		room_desc -= ch->ndesc;
 		nch++;
 	}
+	v->xlate_hint = hint;
 	v->avail_idx = c.idx;
 	v->avail_wrap = c.wrap;
 	v->pending = (uint16_t)(v->pending + nch);
@@ -217,10 +261,10 @@ static inline void dev_used_advance(struct pring_dev *v, uint32_t ndesc)
 }
 
 /*
- * Write one used entry at used_idx, all but the flags when @p publish is
- * false (the batch head, published last by the caller).
+ * Write one used entry at used_idx. A batch's first entry (@p head) gets
+ * only its id and len here; dev_publish() writes its flags and lap last.
  */
-static inline void dev_write_used(struct pring_dev *v, uint16_t id, uint32_t len, bool publish)
+static inline void dev_write_used(struct pring_dev *v, uint16_t id, uint32_t len, bool head)
 {
 	struct pring_desc *e = &v->l.used[v->used_idx];
 	uint16_t flags = pring_used_bits(v->used_wrap);
@@ -229,28 +273,36 @@ static inline void dev_write_used(struct pring_dev *v, uint16_t id, uint32_t len
 		flags |= PRING_DESC_F_WRITE;
 	pring_st16(&e->id, id);
 	pring_st32(&e->len, len);
-	/*
-	 * The lap number, released after id and len: a split-layout driver
-	 * that acquires the lap it expects also sees this entry's id and len.
-	 */
-	pring_st64_rel(&e->addr, v->used_lap);
-	if (publish)
+	if (!head) {
 		pring_st16(&e->flags, flags);
+		if (v->split)
+			pring_st64(&e->addr, v->used_lap);
+	}
 }
 
-/* Release-store the flags of the entry at @p head: publishes the batch. */
-static inline void dev_publish(struct pring_dev *v, uint16_t head, uint8_t wrap, uint32_t len)
+/*
+ * Publish a batch of used entries: the flags of its first entry with
+ * release, after every other store of the batch. The driver polls the first
+ * entry before any other, so once it sees the entry used it also sees the
+ * whole batch, in completion order.
+ *
+ * Split layout: then the lap number, with release. The split-layout driver
+ * polls the lap, so storing it after the flags means a driver that sees the
+ * lap also sees this lap's flags. Never in the plain layout: the slot
+ * belongs to the driver as soon as the flags say used, and a late store
+ * would land on the descriptor it writes next.
+ */
+static inline void dev_publish(struct pring_dev *v, uint16_t head, uint8_t wrap, uint64_t lap,
+			       uint32_t len)
 {
+	struct pring_desc *e = &v->l.used[head];
 	uint16_t flags = pring_used_bits(wrap);
 
 	if (len != 0)
 		flags |= PRING_DESC_F_WRITE;
-	/*
-	 * The driver polls the head slot first; once it sees it used, the
-	 * release/acquire pair guarantees it also sees every entry of this
-	 * batch written above, so entries appear in completion order.
-	 */
-	pring_st16_rel(&v->l.used[head].flags, flags);
+	pring_st16_rel(&e->flags, flags);
+	if (v->split)
+		pring_st64_rel(&e->addr, lap);
 }
 
 void pring_dev_complete(struct pring_dev *v, const struct pring_chain *chains, uint16_t n,
@@ -258,6 +310,7 @@ void pring_dev_complete(struct pring_dev *v, const struct pring_chain *chains, u
 {
 	uint16_t head = v->used_idx;
 	uint8_t head_wrap = v->used_wrap;
+	uint64_t head_lap = v->used_lap;
 	uint32_t head_len = 0;
 	uint32_t ndesc = 0;
 
@@ -275,11 +328,11 @@ void pring_dev_complete(struct pring_dev *v, const struct pring_chain *chains, u
 			len = chains[i].wlen;
 		if (i == 0)
 			head_len = len;
-		dev_write_used(v, chains[i].id, len, i != 0);
+		dev_write_used(v, chains[i].id, len, i == 0);
 		dev_used_advance(v, chains[i].ndesc);
 		ndesc += chains[i].ndesc;
 	}
-	dev_publish(v, head, head_wrap, head_len);
+	dev_publish(v, head, head_wrap, head_lap, head_len);
 	v->pending = (uint16_t)(v->pending - n);
 	v->pending_desc = (uint16_t)(ndesc < v->pending_desc ? v->pending_desc - ndesc : 0);
 	v->stats.bufs += n;
@@ -290,6 +343,7 @@ void pring_dev_complete_in_order(struct pring_dev *v, const struct pring_chain *
 {
 	uint16_t head = v->used_idx;
 	uint8_t head_wrap = v->used_wrap;
+	uint64_t head_lap = v->used_lap;
 	uint32_t ndesc = 0;
 
 	if (v->broken)
@@ -301,9 +355,9 @@ void pring_dev_complete_in_order(struct pring_dev *v, const struct pring_chain *
 	for (uint16_t i = 0; i < n; i++)
 		ndesc += chains[i].ndesc;
 	/* One entry, at the first chain's slot, naming the last chain: it completes them all. */
-	dev_write_used(v, chains[n - 1].id, 0, false);
+	dev_write_used(v, chains[n - 1].id, 0, true);
 	dev_used_advance(v, ndesc);
-	dev_publish(v, head, head_wrap, 0);
+	dev_publish(v, head, head_wrap, head_lap, 0);
 	v->pending = (uint16_t)(v->pending - n);
 	v->pending_desc = (uint16_t)(ndesc < v->pending_desc ? v->pending_desc - ndesc : 0);
 	v->stats.bufs += n;

@@ -111,11 +111,14 @@ uint16_t pring_drv_post(struct pring_drv *d, const uint64_t *addr, const uint32_
 			void *const *cookie, uint16_t n, bool write)
 {
 	struct pring_desc *ring = d->l.avail;
-	uint16_t size = d->l.size;
-	uint16_t head = d->avail_idx;
+	struct pring_drv_slot *slot = d->slot;
+	const uint16_t size = d->l.size;
+	const bool in_order = d->in_order;
+	const uint16_t head = d->avail_idx;
 	uint16_t idx = head;
+	uint16_t next_id = d->next_id, free_head = d->free_head;
 	uint8_t wrap = d->avail_wrap;
-	uint16_t wflag = write ? PRING_DESC_F_WRITE : 0;
+	const uint16_t wflag = write ? PRING_DESC_F_WRITE : 0;
 	uint16_t head_flags = 0;
 
 	if (d->broken)
@@ -126,21 +129,30 @@ uint16_t pring_drv_post(struct pring_drv *d, const uint64_t *addr, const uint32_
 		return 0;
 
 	for (uint16_t i = 0; i < n; i++) {
-		uint16_t id = drv_alloc_id(d);
-		struct pring_drv_slot *s = &d->slot[id];
 		struct pring_desc *desc = &ring[idx];
 		uint16_t flags = (uint16_t)(pring_avail_bits(wrap) | wflag);
+		struct pring_drv_slot *s;
+		uint16_t id;
 
+		if (in_order) {
+			id = next_id;
+			next_id = (uint16_t)(id + 1 == size ? 0 : id + 1);
+		} else {
+			id = free_head;
+			free_head = slot[id].next_free;
+		}
+		s = &slot[id];
 		s->cookie = cookie != NULL ? cookie[i] : NULL;
 		s->wlen = write ? len[i] : 0;
 		s->ndesc = 1;
 		pring_st64(&desc->addr, addr[i]);
-		pring_st32(&desc->len, len[i]);
-		pring_st16(&desc->id, id);
-		if (i == 0)
+		if (i == 0) {
+			pring_st32(&desc->len, len[i]);
+			pring_st16(&desc->id, id);
 			head_flags = flags;
-		else
-			pring_st16(&desc->flags, flags);
+		} else {
+			pring_desc_tail_store(desc, len[i], id, flags);
+		}
 		if (++idx == size) {
 			idx = 0;
 			wrap ^= 1;
@@ -157,6 +169,8 @@ uint16_t pring_drv_post(struct pring_drv *d, const uint64_t *addr, const uint32_
 
 	d->avail_idx = idx;
 	d->avail_wrap = wrap;
+	d->next_id = next_id;
+	d->free_head = free_head;
 	d->nr_free = (uint16_t)(d->nr_free - n);
 	d->nr_out = (uint16_t)(d->nr_out + n);
 	d->stats.bufs += n;
@@ -276,9 +290,10 @@ static inline bool drv_read_used(const struct pring_drv *d, uint16_t *id, uint32
 
 	if (d->split) {
 		/*
-		 * Split layout: the lap number in addr, written by the device
-		 * with release after id and len, tells a fresh entry from a
-		 * stale one of the same wrap parity. Acquire pairs with it.
+		 * Split layout: the lap number in addr tells a fresh entry from
+		 * a stale one of the same wrap parity. The device stores it
+		 * last, with release; this acquire makes the entry's flags, id
+		 * and len (and the rest of its batch) visible.
 		 */
 		if (pring_ld64_acq(&e->addr) != d->used_lap)
 			return false;
@@ -338,11 +353,14 @@ static uint16_t reap_out_of_order(struct pring_drv *d, void **cookie, uint32_t *
 
 static uint16_t reap_in_order(struct pring_drv *d, void **cookie, uint32_t *len, uint16_t n)
 {
-	uint16_t size = d->l.size;
+	const struct pring_drv_slot *slot = d->slot;
+	const uint16_t size = d->l.size;
+	uint16_t oldest = d->oldest_id;
 	uint16_t got = 0;
 
 	while (got < n) {
-		struct pring_drv_slot *s;
+		uint32_t ndesc = 0;
+		uint16_t k;
 
 		if (d->io_done == 0) {
 			/* Read the next used entry: it completes oldest..id. */
@@ -353,30 +371,37 @@ static uint16_t reap_in_order(struct pring_drv *d, void **cookie, uint32_t *len,
 				break;
 			if (id >= size)
 				return drv_fail(d, PRING_ERR_ID, got);
-			dist = (uint16_t)(id >= d->oldest_id ? id - d->oldest_id :
-					  id + size - d->oldest_id);
+			dist = (uint16_t)(id >= oldest ? id - oldest : id + size - oldest);
 			if (dist >= d->nr_out)
 				return drv_fail(d, PRING_ERR_NOT_OUTSTANDING, got);
-			if (!drv_used_len(flags, ulen, d->slot[id].wlen, &wr))
+			if (!drv_used_len(flags, ulen, slot[id].wlen, &wr))
 				return drv_fail(d, PRING_ERR_LEN, got);
 			d->io_done = (uint16_t)(dist + 1);
 			d->io_last_len = wr;
 		}
 		/*
-		 * Return the oldest buffer. used_idx moves with it, so the next
-		 * used entry is read only once the whole batch is returned.
+		 * Return the oldest buffers of the batch. used_idx moves with
+		 * them, so the next used entry is read only once the whole
+		 * batch has been returned.
 		 */
-		s = &d->slot[d->oldest_id];
-		cookie[got] = s->cookie;
-		if (len != NULL)
-			len[got] = d->io_done == 1 ? d->io_last_len : 0;
-		got++;
-		drv_used_advance(d, s->ndesc);
-		d->nr_free = (uint16_t)(d->nr_free + s->ndesc);
-		s->ndesc = 0;
-		d->nr_out--;
-		d->io_done--;
-		d->oldest_id = (uint16_t)(d->oldest_id + 1 == size ? 0 : d->oldest_id + 1);
+		k = (uint16_t)(n - got < d->io_done ? n - got : d->io_done);
+		for (uint16_t j = 0; j < k; j++) {
+			cookie[got + j] = slot[oldest].cookie;
+			ndesc += slot[oldest].ndesc;
+			oldest = (uint16_t)(oldest + 1 == size ? 0 : oldest + 1);
+		}
+		if (len != NULL) {
+			for (uint16_t j = 0; j < k; j++)
+				len[got + j] = 0;
+			if (k == d->io_done)
+				len[got + k - 1] = d->io_last_len;
+		}
+		got = (uint16_t)(got + k);
+		drv_used_advance(d, (uint16_t)ndesc);
+		d->nr_free = (uint16_t)(d->nr_free + ndesc);
+		d->nr_out = (uint16_t)(d->nr_out - k);
+		d->io_done = (uint16_t)(d->io_done - k);
+		d->oldest_id = oldest;
 	}
 	return got;
 }

@@ -22,8 +22,6 @@ static void *zalloc_aligned(size_t n)
 
 void penv_init(struct penv *e, uint16_t size, bool split, bool in_order, bool event_idx)
 {
-	size_t descs = (size_t)size * sizeof(struct pring_desc);
-
 	memset(e, 0, sizeof(*e));
 	e->size = size;
 	e->split = split;
@@ -31,13 +29,10 @@ void penv_init(struct penv *e, uint16_t size, bool split, bool in_order, bool ev
 	e->slots = calloc(size, sizeof(*e->slots));
 	if (split) {
 		/* Two windows, as with ivshmem 2.0: driver's section and device's section. */
-		e->desc_mem = zalloc_aligned(descs + 64);
-		e->used_mem = zalloc_aligned(descs + 64);
-		e->l.avail = e->desc_mem;
-		e->l.drv_event = (struct pring_event *)((uint8_t *)e->desc_mem + descs);
-		e->l.used = e->used_mem;
-		e->l.dev_event = (struct pring_event *)((uint8_t *)e->used_mem + descs);
-		e->l.size = size;
+		e->desc_mem = zalloc_aligned(pring_split_mem_size(size));
+		e->used_mem = zalloc_aligned(pring_split_mem_size(size));
+		if (pring_layout_split(&e->l, e->desc_mem, e->used_mem, size) != 0)
+			abort();
 	} else {
 		e->desc_mem = zalloc_aligned(pring_plain_mem_size(size));
 		if (pring_layout_plain(&e->l, e->desc_mem, size) != 0)

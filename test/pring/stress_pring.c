@@ -21,6 +21,7 @@
 #include <inttypes.h>
 #include <pthread.h>
 #include <sched.h>
+#include <semaphore.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,7 @@ struct phase {
 	bool writable;    /* device-writable buffers, filled by the device */
 	uint32_t chain_1_in; /* one buffer in this many is a 3-segment chain; 0: never */
 	uint64_t descs;   /* descriptors to move */
+	bool notify;      /* sleep when idle; wake through kicks and calls with EVENT_IDX */
 };
 
 /* One ring, with the two ends on separate cache lines. */
@@ -53,6 +55,11 @@ struct xring {
 	_Alignas(64) struct pring_dev v;
 	_Alignas(64) volatile int failed; /* set by whichever thread sees a fault */
 	uint64_t posted_descs;            /* set once by the driver when it stops posting */
+	int finished;                     /* threads done */
+	uint64_t reaped;                  /* progress, for the stall watchdog */
+	sem_t kick, call;                 /* notify phase: the doorbell and the interrupt */
+	uint64_t kicks, calls;            /* notifications sent */
+	uint64_t seen;
 	char why[160];
 };
 
@@ -62,6 +69,40 @@ static void fail(struct xring *r, const char *fmt, uint64_t a, uint64_t b)
 {
 	if (__atomic_exchange_n(&r->failed, 1, __ATOMIC_SEQ_CST) == 0)
 		snprintf(r->why, sizeof(r->why), fmt, a, b);
+	/* wake sleepers so they see the failure */
+	sem_post(&r->kick);
+	sem_post(&r->call);
+}
+
+/*
+ * Notify phase, driver side: nothing to reap and nothing to post. Ask for a
+ * call at the next used slot, look once more (the device may have completed
+ * before it could see the request), and only then sleep.
+ */
+static uint16_t drv_wait_call(struct xring *r, void **got, uint32_t *rl)
+{
+	uint16_t n;
+
+	pring_drv_set_event(&r->d, PRING_EVENT_DESC);
+	n = pring_drv_reap(&r->d, got, rl, 2 * BATCH);
+	if (n == 0)
+		sem_wait(&r->call);
+	pring_drv_set_event(&r->d, PRING_EVENT_DISABLE);
+	return n;
+}
+
+/* Notify phase, device side: the same protocol for kicks. */
+static uint16_t dev_wait_kick(struct xring *r, struct pring_chain *ch, struct pring_seg *seg,
+			      uint64_t descs)
+{
+	uint16_t n;
+
+	pring_dev_set_event(&r->v, PRING_EVENT_DESC);
+	n = pring_dev_peek(&r->v, ch, BATCH, seg, 3 * BATCH);
+	if (n == 0 && descs != __atomic_load_n(&r->posted_descs, __ATOMIC_ACQUIRE))
+		sem_wait(&r->kick);
+	pring_dev_set_event(&r->v, PRING_EVENT_DISABLE);
+	return n;
 }
 
 /*
@@ -115,6 +156,11 @@ static void *drv_thread(void *arg)
 	while (!r->failed) {
 		uint16_t n = pring_drv_reap(&r->d, got, rl, 2 * BATCH);
 
+		if (n == 0 && ph->notify && reaped < posted &&
+		    (descs >= ph->descs || pring_drv_free_count(&r->d) == 0))
+			n = drv_wait_call(r, got, rl);
+		if (n != 0)
+			__atomic_store_n(&r->reaped, reaped + n, __ATOMIC_RELAXED);
 		for (uint16_t i = 0; i < n; i++, reaped++) {
 			if ((uint64_t)(uintptr_t)got[i] != reaped + 1) {
 				fail(r, "driver: reaped buffer %" PRIu64 ", expected %" PRIu64,
@@ -139,7 +185,8 @@ static void *drv_thread(void *arg)
 			return NULL;
 		}
 		if (descs >= ph->descs) {
-			__atomic_store_n(&r->posted_descs, descs, __ATOMIC_RELEASE);
+			if (__atomic_exchange_n(&r->posted_descs, descs, __ATOMIC_ACQ_REL) == UINT64_MAX)
+				sem_post(&r->kick); /* a sleeping device must see the end */
 			if (reaped == posted)
 				break;
 			if (n == 0)
@@ -194,6 +241,10 @@ static void *drv_thread(void *arg)
 		n = want ? pring_drv_post(&r->d, addr, len, ck, want, ph->writable) : 0;
 		posted += n;
 		descs += n;
+		if (ph->notify && n != 0 && pring_drv_need_kick(&r->d)) {
+			r->kicks++;
+			sem_post(&r->kick);
+		}
 		if (n == 0)
 			cpu_relax();
 	}
@@ -240,6 +291,8 @@ static void *dev_thread(void *arg)
 	while (!r->failed) {
 		uint16_t n = pring_dev_peek(&r->v, ch, BATCH, seg, 3 * BATCH);
 
+		if (n == 0 && ph->notify)
+			n = dev_wait_kick(r, ch, seg, descs);
 		if (n == 0) {
 			if (descs == __atomic_load_n(&r->posted_descs, __ATOMIC_ACQUIRE))
 				break;
@@ -265,10 +318,15 @@ static void *dev_thread(void *arg)
 			}
 			descs += ch[i].ndesc;
 		}
+		__atomic_store_n(&r->seen, seen, __ATOMIC_RELAXED);
 		if (ph->in_order && !ph->writable)
 			pring_dev_complete_in_order(&r->v, ch, n);
 		else
 			pring_dev_complete(&r->v, ch, n, wr);
+		if (ph->notify && pring_dev_need_call(&r->v)) {
+			r->calls++;
+			sem_post(&r->call);
+		}
 	}
 	return NULL;
 }
@@ -285,12 +343,60 @@ static void *zalloc(size_t n)
 	return p;
 }
 
+/* Thread entry points: run one end, then say so to the watchdog. */
+static void *drv_main(void *arg)
+{
+	struct xring *r = arg;
+
+	drv_thread(r);
+	__atomic_fetch_add(&r->finished, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static void *dev_main(void *arg)
+{
+	struct xring *r = arg;
+
+	dev_thread(r);
+	__atomic_fetch_add(&r->finished, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/* Fail the phase when neither end makes progress for STALL_SECONDS (a lost completion, a desync). */
+#define STALL_SECONDS 20
+
+static void watchdog(struct xring *r, const struct timespec *t0)
+{
+	uint64_t last = UINT64_MAX;
+	time_t since = t0->tv_sec;
+	struct timespec now, nap = { 0, 50 * 1000 * 1000 };
+
+	while (!r->failed) {
+		uint64_t reaped = __atomic_load_n(&r->reaped, __ATOMIC_RELAXED);
+		uint64_t p = reaped + __atomic_load_n(&r->seen, __ATOMIC_RELAXED);
+
+		if (__atomic_load_n(&r->finished, __ATOMIC_ACQUIRE) == 2)
+			return;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (p != last) {
+			last = p;
+			since = now.tv_sec;
+		} else if (now.tv_sec - since > STALL_SECONDS) {
+			fail(r, "stalled: driver reaped %" PRIu64 ", device saw %" PRIu64,
+			     reaped, __atomic_load_n(&r->seen, __ATOMIC_RELAXED));
+			return;
+		}
+		nanosleep(&nap, NULL);
+	}
+}
+
 static int run_phase(const struct phase *ph)
 {
 	struct xring *r = zalloc(sizeof(*r));
-	size_t descs = (size_t)ph->size * sizeof(struct pring_desc);
 	struct pring_drv_slot *slot = zalloc(ph->size * sizeof(*slot));
-	void *w0 = NULL, *w1 = NULL;
+	size_t sect = (pring_split_mem_size(ph->size) + 4095) & ~(size_t)4095;
+	size_t data_len;
+	uint8_t *win;
 	struct timespec t0, t1;
 	pthread_t td, tv;
 	double secs;
@@ -298,28 +404,37 @@ static int run_phase(const struct phase *ph)
 
 	r->ph = ph;
 	r->posted_descs = UINT64_MAX;
+	sem_init(&r->kick, 0, 0);
+	sem_init(&r->call, 0, 0);
 	r->nbuf = 2u * ph->size;
-	r->data = zalloc((size_t)r->nbuf * BUF_BYTES);
+	/*
+	 * One shared window, laid out as an ivshmem 2.0 link would be: the
+	 * driver's section (descriptors + driver event), the device's section
+	 * (used slots + device event), then the buffers. The plain layout puts
+	 * its one ring in the first section.
+	 */
+	data_len = (size_t)r->nbuf * BUF_BYTES;
+	win = zalloc(2 * sect + data_len);
+	r->data = win + 2 * sect;
 	if (ph->split) {
-		/* Two windows: the driver's descriptors + driver event, the device's used slots + device event. */
-		w0 = zalloc(descs + 64);
-		w1 = zalloc(descs + 64);
-		r->l = (struct pring_layout){ w0, w1, (struct pring_event *)((uint8_t *)w0 + descs),
-					      (struct pring_event *)((uint8_t *)w1 + descs), ph->size };
+		pring_layout_split(&r->l, win, win + sect, ph->size);
 	} else {
-		w0 = zalloc(pring_plain_mem_size(ph->size));
-		pring_layout_plain(&r->l, w0, ph->size);
+		pring_layout_plain(&r->l, win, ph->size);
 	}
 	r->x.nr = 1;
-	r->x.region[0] = (struct pring_region){ BASE, (uint64_t)r->nbuf * BUF_BYTES, r->data };
-	if (pring_drv_init(&r->d, &r->l, slot, ph->in_order, false) != 0 ||
-	    pring_dev_init(&r->v, &r->l, &r->x, 0, true, false) != 0) {
+	r->x.region[0] = (struct pring_region){ BASE, data_len, r->data };
+	if (pring_drv_init(&r->d, &r->l, slot, ph->in_order, ph->notify) != 0 ||
+	    pring_dev_init(&r->v, &r->l, &r->x, 0, true, ph->notify) != 0) {
 		fprintf(stderr, "stress_pring: init failed\n");
 		return 1;
 	}
+	/* Notifications only while a side sleeps. */
+	pring_drv_set_event(&r->d, PRING_EVENT_DISABLE);
+	pring_dev_set_event(&r->v, PRING_EVENT_DISABLE);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	pthread_create(&tv, NULL, dev_thread, r);
-	pthread_create(&td, NULL, drv_thread, r);
+	pthread_create(&tv, NULL, dev_main, r);
+	pthread_create(&td, NULL, drv_main, r);
+	watchdog(r, &t0);
 	pthread_join(td, NULL);
 	pthread_join(tv, NULL);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -338,10 +453,13 @@ static int run_phase(const struct phase *ph)
 		printf("stress_pring: %-48s %11" PRIu64 " descs %10" PRIu64 " bufs %6.2f s %7.2f Mdesc/s\n",
 		       ph->name, r->d.stats.descs, r->d.stats.bufs, secs,
 		       (double)r->d.stats.descs / secs / 1e6);
+		if (ph->notify)
+			printf("stress_pring: %-48s %11" PRIu64 " kicks %9" PRIu64 " calls\n", "",
+			       r->kicks, r->calls);
 	}
-	free(w0);
-	free(w1);
-	free(r->data);
+	sem_destroy(&r->kick);
+	sem_destroy(&r->call);
+	free(win);
 	free(slot);
 	free(r);
 	return rc;
@@ -354,12 +472,15 @@ int main(void)
 	struct phase phases[] = {
 		{ "split, 1000 slots, in-order, read-only + chains", 1000, true, true, false, 16, 0 },
 		{ "plain, 256 slots, out-of-order ids, writable", 256, false, false, true, 0, 0 },
+		{ "split, 512 slots, sleeping ends, EVENT_IDX", 512, true, true, false, 0, 0, true },
 	};
 	uint64_t moved = 0;
 
 	/* Two thirds through the split layout (ivshmem), the rest through the plain one. */
 	phases[0].descs = total - total / 3;
 	phases[1].descs = total / 3;
+	/* On top: kicks and calls between sleeping ends; a lost wake-up stalls it. */
+	phases[2].descs = total / 50 + 1;
 	for (size_t i = 0; i < sizeof(phases) / sizeof(phases[0]); i++) {
 		if (run_phase(&phases[i]) != 0)
 			return 1;

@@ -74,7 +74,12 @@ START_TEST(full_ring)
 		ck_assert_uint_eq(ch[i].wlen, 0);
 	}
 	ck_assert_uint_eq(seen, 0x1f);
-	pring_dev_complete(&e.v, ch, 5, NULL);
+	/* Asking to complete more than was peeked completes what was peeked. */
+	pring_dev_complete(&e.v, ch, 8, NULL);
+	ck_assert_uint_eq(e.v.pending, 0);
+	ck_assert_uint_eq(e.v.stats.descs, 5);
+	pring_dev_complete(&e.v, ch, 1, NULL);
+	ck_assert_uint_eq(e.v.stats.bufs, 5);
 	ck_assert_uint_eq(pring_drv_reap(&e.d, got, NULL, 7), 5);
 	for (int i = 0; i < 5; i++)
 		ck_assert_ptr_eq(got[i], cookie[i]);
@@ -425,6 +430,81 @@ START_TEST(split_stale_used_slot)
 }
 END_TEST
 
+/*
+ * Plain layout with a foreign device (DPDK vhost, QEMU): it leaves addr as
+ * the driver wrote it. Only the split layout relies on the lap in addr.
+ */
+START_TEST(plain_ignores_used_addr)
+{
+	struct penv e;
+	void *got[2];
+	uint32_t len[2];
+
+	penv_init(&e, 4, false, _i, false);
+	ck_assert_uint_eq(penv_post1(&e, 0, 64, true, (void *)ck(3)), 1);
+	penv_put_used(&e, 0, e.l.avail[0].id, 9, penv_used_bits(true) | PRING_DESC_F_WRITE,
+		      penv_addr(0));
+	ck_assert_uint_eq(pring_drv_reap(&e.d, got, len, 2), 1);
+	ck_assert_ptr_eq(got[0], (void *)ck(3));
+	ck_assert_uint_eq(len[0], 9);
+	/* The same entry in the split layout, without the lap, is not taken as fresh. */
+	penv_fini(&e);
+	penv_init(&e, 4, true, _i, false);
+	ck_assert_uint_eq(penv_post1(&e, 0, 64, true, (void *)ck(3)), 1);
+	penv_put_used(&e, 0, e.l.avail[0].id, 9, penv_used_bits(true) | PRING_DESC_F_WRITE,
+		      penv_addr(0));
+	ck_assert_uint_eq(pring_drv_reap(&e.d, got, len, 2), 0);
+	ck_assert_uint_eq(penv_errs(&e.d.stats), 0);
+	penv_fini(&e);
+}
+END_TEST
+
+/*
+ * Plain layout: the device writes id, len and flags of a used entry and
+ * nothing else. A slot is the driver's again once its flags say used; the
+ * device must not store to it afterwards (its addr would clobber the
+ * driver's next descriptor).
+ */
+START_TEST(plain_device_leaves_addr)
+{
+	struct penv e;
+	struct pring_chain ch[4];
+	struct pring_seg seg[4];
+
+	penv_init(&e, 4, false, _i, false);
+	for (int i = 0; i < 3; i++)
+		ck_assert_uint_eq(penv_post1(&e, 16 * i, 8, false, NULL), 1);
+	ck_assert_uint_eq(pring_dev_peek(&e.v, ch, 4, seg, 4), 3);
+	if (_i)
+		pring_dev_complete_in_order(&e.v, ch, 3);
+	else
+		pring_dev_complete(&e.v, ch, 3, NULL);
+	for (int i = 0; i < 3; i++)
+		ck_assert_uint_eq(e.l.avail[i].addr, penv_addr(16 * i));
+	penv_fini(&e);
+}
+END_TEST
+
+/* A writable chain completed with nothing written: no WRITE flag, length 0. */
+START_TEST(writable_nothing_written)
+{
+	struct penv e;
+	struct pring_chain ch;
+	struct pring_seg seg;
+	void *got;
+	uint32_t len = 77;
+
+	penv_init(&e, 4, _i, true, false);
+	ck_assert_uint_eq(penv_post1(&e, 0, 64, true, NULL), 1);
+	ck_assert_uint_eq(pring_dev_peek(&e.v, &ch, 1, &seg, 1), 1);
+	pring_dev_complete(&e.v, &ch, 1, NULL);
+	ck_assert_uint_eq(e.l.used[0].flags & PRING_DESC_F_WRITE, 0);
+	ck_assert_uint_eq(pring_drv_reap(&e.d, &got, &len, 1), 1);
+	ck_assert_uint_eq(len, 0);
+	penv_fini(&e);
+}
+END_TEST
+
 static void count_cookie(void *cookie, void *arg)
 {
 	*(uintptr_t *)arg += (uintptr_t)cookie;
@@ -505,6 +585,24 @@ START_TEST(layout_and_init_checks)
 	l.used = l.avail;
 	ck_assert_int_eq(pring_drv_init(&d, &l, slot, true, false), 0);
 	ck_assert_uint_eq(pring_drv_free_count(&d), 4);
+
+	/* Split layout helper: two parts, each slots + its event area, no overlap. */
+	{
+		static _Alignas(64) uint8_t a[256], b[256];
+
+		ck_assert_uint_eq(pring_split_mem_size(4), 68);
+		ck_assert_int_eq(pring_layout_split(&l, a, b, 4), 0);
+		ck_assert_ptr_eq((void *)l.avail, (void *)a);
+		ck_assert_ptr_eq((void *)l.drv_event, (void *)(a + 64));
+		ck_assert_ptr_eq((void *)l.used, (void *)b);
+		ck_assert_ptr_eq((void *)l.dev_event, (void *)(b + 64));
+		ck_assert_int_eq(pring_layout_split(&l, a, a + 64, 4), -EINVAL);
+		ck_assert_int_eq(pring_layout_split(&l, a + 64, a, 4), -EINVAL);
+		ck_assert_int_eq(pring_layout_split(&l, a, a + 80, 4), 0);
+		ck_assert_int_eq(pring_layout_split(&l, a, b + 8, 4), -EINVAL);
+		ck_assert_int_eq(pring_layout_split(&l, a, b, 0), -EINVAL);
+		ck_assert_int_eq(pring_layout_split(&l, a, NULL, 4), -EINVAL);
+	}
 }
 END_TEST
 
@@ -568,6 +666,9 @@ static Suite *ring_suite(void)
 	tcase_add_loop_test(t, out_of_order_completion, 0, 2);
 	tcase_add_loop_test(t, split_stale_used_slot, 0, 2);
 	tcase_add_loop_test(t, reset_returns_cookies, 0, 4);
+	tcase_add_loop_test(t, plain_ignores_used_addr, 0, 2);
+	tcase_add_loop_test(t, plain_device_leaves_addr, 0, 2);
+	tcase_add_loop_test(t, writable_nothing_written, 0, 2);
 	tcase_add_test(t, device_start_position);
 	tcase_add_test(t, layout_and_init_checks);
 	tcase_add_test(t, xlate_regions);
