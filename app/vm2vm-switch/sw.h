@@ -38,11 +38,26 @@ struct sw_rxq {
 	uint16_t queue;
 };
 
-/** Per-port counters kept by one lcore. */
+/** Why the switch dropped a frame. */
+enum sw_drop {
+	SW_DROP_TX_FULL = 0, /**< tx queue full (counted on the egress port) */
+	SW_DROP_HAIRPIN,     /**< destination is the ingress port */
+	SW_DROP_LINK_DOWN,   /**< destination port down, or ingress port held down */
+	SW_DROP_NO_FLOOD,    /**< unknown/multicast and flooding disabled */
+	SW_DROP_NO_PORT,     /**< flooding found no other port up */
+	SW_DROP_RUNT,        /**< shorter than an Ethernet header */
+	SW_DROP_NB,
+};
+
+/** Names of enum sw_drop, as printed ("tx-full", ...). */
+extern const char *const sw_drop_names[SW_DROP_NB];
+
+/** Per-port counters kept by one lcore. Drops other than tx-full count
+ * on the ingress port. */
 struct sw_port_ctr {
 	uint64_t rx;
 	uint64_t tx;
-	uint64_t tx_drop; /**< tx queue full */
+	uint64_t drop[SW_DROP_NB];
 };
 
 /** Counters of one forwarding lcore (written by it alone). */
@@ -51,12 +66,7 @@ struct sw_lcore_stats {
 	uint64_t tx;
 	uint64_t flooded;        /**< packets flooded (counted once each) */
 	uint64_t flood_tx;       /**< transmissions caused by flooding */
-	uint64_t drop_tx_full;   /**< tx queue full */
-	uint64_t drop_hairpin;   /**< destination is the ingress port */
-	uint64_t drop_link_down; /**< destination port is down */
-	uint64_t drop_no_flood;  /**< unknown/multicast and flooding disabled */
-	uint64_t drop_no_port;   /**< flooding found no other port up */
-	uint64_t drop_runt;      /**< shorter than an Ethernet header */
+	uint64_t drop[SW_DROP_NB];
 	uint64_t busy_cycles;    /**< polls that returned packets */
 	uint64_t idle_cycles;    /**< polls that returned nothing */
 	struct fdb_stats fdb;

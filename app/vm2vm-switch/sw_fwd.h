@@ -29,8 +29,8 @@ sw_tx_flush(struct sw_lcore *lc, uint16_t port)
 	st->port[port].tx += sent;
 	if (unlikely(sent < n)) {
 		rte_pktmbuf_free_bulk(&b->pkts[sent], n - sent);
-		st->drop_tx_full += n - sent;
-		st->port[port].tx_drop += n - sent;
+		st->drop[SW_DROP_TX_FULL] += n - sent;
+		st->port[port].drop[SW_DROP_TX_FULL] += n - sent;
 	}
 	b->n = 0;
 }
@@ -45,6 +45,15 @@ sw_tx_flush_mask(struct sw_lcore *lc, uint64_t dirty)
 		dirty &= dirty - 1;
 		sw_tx_flush(lc, port);
 	}
+}
+
+/* Drop @p m received on @p in, counting @p why for the lcore and the port. */
+static inline void
+sw_drop(struct sw_lcore *lc, uint16_t in, struct rte_mbuf *m, enum sw_drop why)
+{
+	rte_pktmbuf_free(m);
+	lc->stats.drop[why]++;
+	lc->stats.port[in].drop[why]++;
 }
 
 static inline void

@@ -30,8 +30,7 @@ sw_mac_burst(struct sw_lcore *lc, uint16_t in, struct rte_mbuf **pkts, uint16_t 
 		struct rte_ether_hdr *eh;
 
 		if (unlikely(pkts[i]->data_len < RTE_ETHER_HDR_LEN)) {
-			rte_pktmbuf_free(pkts[i]);
-			lc->stats.drop_runt++;
+			sw_drop(lc, in, pkts[i], SW_DROP_RUNT);
 			continue;
 		}
 		eh = rte_pktmbuf_mtod(pkts[i], struct rte_ether_hdr *);

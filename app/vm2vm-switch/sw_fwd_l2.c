@@ -35,14 +35,6 @@ sw_load48(const uint8_t *p)
 	return v & MAC48;
 }
 
-/* Drop @p m, counting it in @p ctr. */
-static inline void
-sw_drop(struct rte_mbuf *m, uint64_t *ctr)
-{
-	rte_pktmbuf_free(m);
-	(*ctr)++;
-}
-
 /* Send @p m to every port of @p mask: one reference per port. */
 static inline void
 sw_flood(struct sw_lcore *lc, struct rte_mbuf *m, uint64_t mask)
@@ -79,7 +71,8 @@ sw_l2_burst(struct sw_lcore *lc, uint16_t in, struct rte_mbuf **pkts, uint16_t n
 	if (unlikely(!(up >> in & 1))) {
 		if (__atomic_load_n(&sw.admin_down_mask, __ATOMIC_RELAXED) >> in & 1) {
 			rte_pktmbuf_free_bulk(pkts, n);
-			st->drop_link_down += n;
+			st->drop[SW_DROP_LINK_DOWN] += n;
+			st->port[in].drop[SW_DROP_LINK_DOWN] += n;
 			return;
 		}
 		__atomic_fetch_or(&sw.up_mask, UINT64_C(1) << in, __ATOMIC_RELEASE);
@@ -115,9 +108,9 @@ sw_l2_burst(struct sw_lcore *lc, uint16_t in, struct rte_mbuf **pkts, uint16_t n
 
 		if (likely(p != FDB_PORT_NONE)) {
 			if (unlikely(p == in))
-				sw_drop(m, &st->drop_hairpin);
+				sw_drop(lc, in, m, SW_DROP_HAIRPIN);
 			else if (unlikely(p >= SW_MAX_PORTS || !(up >> p & 1)))
-				sw_drop(m, &st->drop_link_down);
+				sw_drop(lc, in, m, SW_DROP_LINK_DOWN);
 			else {
 				sw_tx_add(lc, p, m);
 				dirty |= UINT64_C(1) << p;
@@ -125,16 +118,16 @@ sw_l2_burst(struct sw_lcore *lc, uint16_t in, struct rte_mbuf **pkts, uint16_t n
 			continue;
 		}
 		if (unlikely(m->data_len < RTE_ETHER_HDR_LEN)) {
-			sw_drop(m, &st->drop_runt);
+			sw_drop(lc, in, m, SW_DROP_RUNT);
 			continue;
 		}
 		if (dst[i] & 1 ? dst[i] != MAC48 && !sw.cfg.flood_multicast
 			       : !sw.cfg.flood_unknown) {
-			sw_drop(m, &st->drop_no_flood);
+			sw_drop(lc, in, m, SW_DROP_NO_FLOOD);
 			continue;
 		}
 		if (unlikely(flood_mask == 0)) {
-			sw_drop(m, &st->drop_no_port);
+			sw_drop(lc, in, m, SW_DROP_NO_PORT);
 			continue;
 		}
 		sw_flood(lc, m, flood_mask);

@@ -244,13 +244,30 @@ sw_link_admin(uint16_t port, bool up)
 	sw_link_update(port, true);
 }
 
-/* Called every second by the control thread: the only link source for PMDs
- * without LSC interrupts, and a safety net for those with them. */
+/*
+ * Called every second by the control thread: the only link source for PMDs
+ * without LSC interrupts, and a safety net for those with them. A port the
+ * datapath marked up (frames arrived) while its PMD says "down" stays up as
+ * long as frames keep arriving; a second without any takes it down.
+ */
 void
 sw_link_poll(void)
 {
-	for (uint16_t i = 0; i < sw.nb_ports; i++)
-		sw_link_update(sw.port_ids[i], false);
+	static uint64_t last_rx[SW_MAX_PORTS];
+	struct sw_lcore_stats sum;
+
+	sw_ctl_lock();
+	sw_stats_sum(&sum);
+	sw_ctl_unlock();
+	for (uint16_t i = 0; i < sw.nb_ports; i++) {
+		uint16_t pid = sw.port_ids[i];
+		bool idle = sum.port[pid].rx == last_rx[pid];
+
+		last_rx[pid] = sum.port[pid].rx;
+		sw_link_update(pid, false);
+		if (idle && !__atomic_load_n(&sw.port[pid].pmd_link, __ATOMIC_ACQUIRE))
+			sw_port_set_down(pid);
+	}
 }
 
 void

@@ -12,6 +12,18 @@
 
 #include "sw.h"
 
+const char *const sw_drop_names[SW_DROP_NB] = {
+	[SW_DROP_TX_FULL] = "tx-full",
+	[SW_DROP_HAIRPIN] = "hairpin",
+	[SW_DROP_LINK_DOWN] = "link-down",
+	[SW_DROP_NO_FLOOD] = "no-flood",
+	[SW_DROP_NO_PORT] = "no-port",
+	[SW_DROP_RUNT] = "runt",
+};
+
+_Static_assert(sizeof(struct sw_lcore_stats) % sizeof(uint64_t) == 0,
+	       "lcore stats are summed as an array of uint64_t");
+
 /* Add every counter of @p a into @p sum (all fields are uint64_t). */
 static void
 sw_stats_add(struct sw_lcore_stats *sum, const struct sw_lcore_stats *a)
@@ -51,8 +63,10 @@ sw_stats_print_ports(FILE *f)
 		memset(&hw, 0, sizeof(hw));
 		rte_eth_stats_get(pid, &hw);
 		fprintf(f, "port %u (%s), link %s\n", pid, sw.port[pid].name, sw_link_str(pid));
-		fprintf(f, "  switch: rx %" PRIu64 "  tx %" PRIu64 "  tx-dropped %" PRIu64 "\n",
-			c->rx, c->tx, c->tx_drop);
+		fprintf(f, "  switch: rx %" PRIu64 "  tx %" PRIu64 "  dropped:", c->rx, c->tx);
+		for (int r = 0; r < SW_DROP_NB; r++)
+			fprintf(f, " %s=%" PRIu64, sw_drop_names[r], c->drop[r]);
+		fprintf(f, "\n");
 		fprintf(f, "  device: rx %" PRIu64 " (%" PRIu64 " bytes)  tx %" PRIu64
 			" (%" PRIu64 " bytes)  rx-missed %" PRIu64 "  rx-errors %" PRIu64
 			"  rx-nombuf %" PRIu64 "  tx-errors %" PRIu64 "\n",
@@ -72,10 +86,10 @@ sw_print_one_lcore(FILE *f, const char *title, const struct sw_lcore_stats *s)
 	fprintf(f, "  fdb: hits %" PRIu64 "  misses %" PRIu64 "  learned %" PRIu64
 		"  moves %" PRIu64 "  table-full %" PRIu64 "\n", s->fdb.hits, s->fdb.misses,
 		s->fdb.learned, s->fdb.moves, s->fdb.full);
-	fprintf(f, "  drops: tx-full %" PRIu64 "  hairpin %" PRIu64 "  link-down %" PRIu64
-		"  no-flood %" PRIu64 "  no-port %" PRIu64 "  runt %" PRIu64 "\n",
-		s->drop_tx_full, s->drop_hairpin, s->drop_link_down, s->drop_no_flood,
-		s->drop_no_port, s->drop_runt);
+	fprintf(f, "  drops:");
+	for (int r = 0; r < SW_DROP_NB; r++)
+		fprintf(f, " %s %" PRIu64 " ", sw_drop_names[r], s->drop[r]);
+	fprintf(f, "\n");
 	fprintf(f, "  cycles: busy %" PRIu64 " (%.1f%%)  idle %" PRIu64 " (%.1f%%)", s->busy_cycles,
 		total ? 100.0 * (double)s->busy_cycles / (double)total : 0.0, s->idle_cycles,
 		total ? 100.0 * (double)s->idle_cycles / (double)total : 0.0);

@@ -56,6 +56,21 @@ sw_tel_fdb(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+/* "drop_tx_full": ... one key per reason. */
+static void
+sw_tel_drops(struct rte_tel_data *c, const uint64_t *drop)
+{
+	for (int r = 0; r < SW_DROP_NB; r++) {
+		char key[32];
+
+		snprintf(key, sizeof(key), "drop_%s", sw_drop_names[r]);
+		for (char *p = key; *p != '\0'; p++)
+			if (*p == '-')
+				*p = '_';
+		rte_tel_data_add_dict_u64(c, key, drop[r]);
+	}
+}
+
 static void
 sw_tel_lcore_stats(struct rte_tel_data *c, const struct sw_lcore_stats *s)
 {
@@ -68,12 +83,7 @@ sw_tel_lcore_stats(struct rte_tel_data *c, const struct sw_lcore_stats *s)
 	rte_tel_data_add_dict_u64(c, "fdb_learned", s->fdb.learned);
 	rte_tel_data_add_dict_u64(c, "fdb_moves", s->fdb.moves);
 	rte_tel_data_add_dict_u64(c, "fdb_full", s->fdb.full);
-	rte_tel_data_add_dict_u64(c, "drop_tx_full", s->drop_tx_full);
-	rte_tel_data_add_dict_u64(c, "drop_hairpin", s->drop_hairpin);
-	rte_tel_data_add_dict_u64(c, "drop_link_down", s->drop_link_down);
-	rte_tel_data_add_dict_u64(c, "drop_no_flood", s->drop_no_flood);
-	rte_tel_data_add_dict_u64(c, "drop_no_port", s->drop_no_port);
-	rte_tel_data_add_dict_u64(c, "drop_runt", s->drop_runt);
+	sw_tel_drops(c, s->drop);
 	rte_tel_data_add_dict_u64(c, "busy_cycles", s->busy_cycles);
 	rte_tel_data_add_dict_u64(c, "idle_cycles", s->idle_cycles);
 	rte_tel_data_add_dict_u64(c, "busy_cycles_per_packet",
@@ -140,7 +150,7 @@ sw_tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 						pid & 1));
 		rte_tel_data_add_dict_u64(c, "rx", sum.port[pid].rx);
 		rte_tel_data_add_dict_u64(c, "tx", sum.port[pid].tx);
-		rte_tel_data_add_dict_u64(c, "tx_dropped", sum.port[pid].tx_drop);
+		sw_tel_drops(c, sum.port[pid].drop);
 		snprintf(name, sizeof(name), "port_%u", pid);
 		rte_tel_data_add_dict_container(d, name, c, 0);
 	}

@@ -110,9 +110,17 @@ fdb_lookup_bulk(const struct fdb *fdb, const uint64_t *macs, uint16_t *ports, un
 		const uint64_t *mc = macs + base;
 		uint16_t *pc = ports + base;
 
-		/* Hash and prefetch the whole chunk first, so the cache misses overlap. */
+		/* Hash and prefetch the whole chunk first, so the cache misses overlap;
+		 * a run of one MAC is hashed once. */
 		for (unsigned int i = 0; i < m; i++) {
-			uint64_t h = fdb_mix(mc[i]);
+			uint64_t h;
+
+			if (i > 0 && mc[i] == mc[i - 1]) {
+				b1[i] = b1[i - 1];
+				b2[i] = b2[i - 1];
+				continue;
+			}
+			h = fdb_mix(mc[i]);
 
 			b1[i] = (uint32_t)(h >> fdb->bucket_shift);
 			b2[i] = (uint32_t)h & (fdb->nb_buckets - 1);

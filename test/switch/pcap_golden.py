@@ -51,6 +51,10 @@ def learn_flood_move(binary):
     # Frames leave unchanged.
     check(r.output(1)[0] == inputs[0][0], 'flooded frame altered')
     check(stat(r, 'hairpin') == 2, 'expected 2 hairpin drops (A->A, C->A on C\'s port)')
+    final = r.out.split('==== final stats ====')[-1]
+    per_port = re.findall(r'port (\d+) \(.*\n  switch: .* hairpin=(\d+)', final)
+    check(per_port == [('0', '1'), ('1', '0'), ('2', '1'), ('3', '0')],
+          f'hairpin drops per ingress port: {per_port}')
     check(stat(r, 'moves') == 1, 'expected one MAC move')
     check(stat(r, 'learned') == 4, 'expected A, B, C, D learned')
     check(stat(r, 'flooded') == 4, 'expected 4 flooded frames')
