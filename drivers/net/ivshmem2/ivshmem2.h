@@ -63,18 +63,7 @@ enum iv2_drop {
 	IV2_DROP__MAX
 };
 
-/** Per-slot bookkeeping of zero-copy RX: one block per ring session. */
-struct iv2_zc_slot {
-	struct rte_mbuf_ext_shared_info shinfo; /**< refcnt = mbufs still pointing here */
-	uint8_t released;                       /**< set by the free callback */
-	struct iv2_zc_block *blk;
-};
-
-struct iv2_zc_block {
-	uint32_t refs;                /**< 1 for the queue + mbufs still out */
-	uint32_t size;
-	struct iv2_zc_slot slot[];    /**< one per ring slot, cache-line aligned entries not needed */
-};
+struct iv2_zc_block;
 
 /** A receive queue: device end of the peer's TX ring q. */
 struct iv2_rxq {
@@ -84,13 +73,15 @@ struct iv2_rxq {
 	uint16_t port_id;
 	uint16_t queue_id;
 	uint32_t mbuf_room;          /**< data room of mp's mbufs */
+	uint64_t rearm;              /**< data_off, refcnt, nb_segs, port of a fresh mbuf */
 	uint8_t enabled;             /**< set by the control path: ring bound and link up */
 	uint8_t in_burst;            /**< set by the datapath while it touches the ring */
 	uint64_t pkts;
 	uint64_t bytes;
 	uint64_t drops[IV2_DROP__MAX];
 	/* zero-copy: peeked chains waiting for the app to free their mbufs */
-	struct iv2_zc_block *zc;
+	struct iv2_zc_block *zc;     /**< this session's zero-copy slots */
+	struct iv2_zc_block *zc_retired; /**< older sessions' slots, mbufs still out */
 	uint16_t zc_head;            /**< ring slot of the oldest pending chain */
 	uint16_t zc_pending;         /**< chains pending */
 	struct pring_chain *zc_chain; /**< the chain starting at each ring slot, while pending */
@@ -107,6 +98,7 @@ struct iv2_txq {
 	uint8_t *bufs;               /**< our packet buffers for queue q */
 	uint64_t bufs_off;           /**< their offset in our section (descriptor addr base) */
 	uint16_t mask;               /**< ring_size - 1 */
+	uint16_t reap_below;         /**< reap completions once fewer descriptors are free */
 	uint16_t buf_shift;          /**< log2(buf_size) */
 	uint16_t port_id;
 	uint16_t queue_id;
@@ -170,7 +162,12 @@ void iv2_rxq_bind(struct pmd_internals *p, struct iv2_rxq *q);
 void iv2_txq_bind(struct pmd_internals *p, struct iv2_txq *q);
 void iv2_rxq_unbind(struct iv2_rxq *q);
 void iv2_txq_unbind(struct iv2_txq *q);
-int iv2_rxq_zc_init(struct iv2_rxq *q, uint16_t ring_size);
+
+/* ivshmem2_rx_zc.c */
+uint16_t iv2_rx_zc_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts);
+int iv2_rxq_zc_init(struct iv2_rxq *q);
+void iv2_rxq_zc_retire(struct iv2_rxq *q);
+void iv2_rxq_zc_reap(struct iv2_rxq *q);
 void iv2_rxq_zc_fini(struct iv2_rxq *q);
 
 /* ivshmem2_xstats.c */

@@ -123,7 +123,7 @@ iv2_dev_close(struct rte_eth_dev *dev)
 		iv2_rxq_free(p, q);
 		iv2_txq_free(p, q);
 	}
-	pthread_mutex_destroy(&p->lock);
+	/* The lock stays usable: ethdev still releases the (already freed) queues. */
 	return 0;
 }
 
@@ -134,8 +134,15 @@ iv2_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc, unsi
 	struct pmd_internals *p = dev->data->dev_private;
 	struct iv2_rxq *q;
 
+	struct rte_mbuf tmpl;
+
 	RTE_SET_USED(nb_desc);
 	RTE_SET_USED(conf);
+	if (rte_pktmbuf_data_room_size(mp) <= RTE_PKTMBUF_HEADROOM) {
+		IV2_LOG(ERR, "port %u rxq %u: mbufs of pool %s have no data room",
+			dev->data->port_id, qid, mp->name);
+		return -EINVAL;
+	}
 	q = rte_zmalloc_socket("iv2_rxq", sizeof(*q), RTE_CACHE_LINE_SIZE, (int)socket);
 	if (q == NULL)
 		return -ENOMEM;
@@ -152,6 +159,13 @@ iv2_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc, unsi
 	q->mbuf_room = rte_pktmbuf_data_room_size(mp) - RTE_PKTMBUF_HEADROOM;
 	q->port_id = dev->data->port_id;
 	q->queue_id = qid;
+	/* What rte_pktmbuf_reset() would write into the rearm word, computed once. */
+	memset(&tmpl, 0, sizeof(tmpl));
+	tmpl.data_off = RTE_PKTMBUF_HEADROOM;
+	tmpl.nb_segs = 1;
+	tmpl.port = q->port_id;
+	rte_mbuf_refcnt_set(&tmpl, 1);
+	memcpy(&q->rearm, &tmpl.data_off, sizeof(q->rearm)); /* the rearm_data word */
 	pthread_mutex_lock(&p->lock);
 	iv2_rxq_free(p, qid);
 	p->rxq[qid] = q;

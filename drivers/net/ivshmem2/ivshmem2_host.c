@@ -243,6 +243,9 @@ iv2_host_open(struct iv2_dev *d, const struct iv2_host_params *p)
 	d->state_table = (const volatile uint32_t *)h->map;
 	d->out_own = (uint8_t *)h->map + d->state_size + d->rw_size + d->id * d->out_size;
 	d->out_peer = (uint8_t *)h->map + d->state_size + d->rw_size + d->peer_id * d->out_size;
+	/* As on the device: the peer's output section is read-only for us. */
+	if (mprotect((void *)(uintptr_t)d->out_peer, d->out_size, PROT_READ) < 0)
+		IV2_LOG(WARNING, "cannot make the peer's section read-only: %s", strerror(errno));
 	iv2_host_state_write(d, IV2_STATE_RESET);
 	iv2_host_lock(fd, F_UNLCK, IV2_LOCK_SETUP, false);
 	return 0;

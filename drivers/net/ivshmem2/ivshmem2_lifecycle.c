@@ -264,8 +264,12 @@ iv2_lifecycle_poll(struct pmd_internals *p)
 {
 	struct iv2_sect_hdr *own = (struct iv2_sect_hdr *)p->dev.out_own;
 	uint32_t peer;
+	uint16_t q;
 
 	__atomic_store_n(&own->heartbeat, ++p->hb, __ATOMIC_RELAXED);
+	for (q = 0; q < IV2_MAX_QUEUES; q++)
+		if (p->rxq[q] != NULL && p->rxq[q]->zc_retired != NULL)
+			iv2_rxq_zc_reap(p->rxq[q]);
 	peer = iv2_peer_effective(p);
 	p->peer_state = peer;
 	if (p->bound && iv2_rings_broken(p)) {

@@ -26,28 +26,7 @@
 #include <rte_prefetch.h>
 
 #include "ivshmem2.h"
-
-/*
- * Enter a burst: publish that we are inside before checking that the queue
- * is enabled; the control path clears enabled before waiting for in_burst
- * to drop, so one of the two sees the other (store-load fence on both).
- */
-static __rte_always_inline bool
-iv2_burst_enter(uint8_t *enabled, uint8_t *in_burst)
-{
-	__atomic_store_n(in_burst, 1, __ATOMIC_RELAXED);
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (likely(__atomic_load_n(enabled, __ATOMIC_RELAXED) != 0))
-		return true;
-	__atomic_store_n(in_burst, 0, __ATOMIC_RELEASE);
-	return false;
-}
-
-static __rte_always_inline void
-iv2_burst_leave(uint8_t *in_burst)
-{
-	__atomic_store_n(in_burst, 0, __ATOMIC_RELEASE);
-}
+#include "ivshmem2_burst.h"
 
 /* ------------------------------------------------------------------ */
 /* TX                                                                  */
@@ -118,7 +97,13 @@ eth_iv2_tx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		rte_pktmbuf_free_bulk(pkts, nb_pkts);
 		return nb_pkts;
 	}
-	iv2_tx_reap(q);
+	/*
+	 * Reap only when half the ring is in flight: the used entries sit in
+	 * the receiver's section, and reading them every burst would pull that
+	 * line back and forth while the receiver is writing it.
+	 */
+	if (pring_drv_free_count(&q->ring) < q->reap_below)
+		iv2_tx_reap(q);
 	nb_pkts = RTE_MIN(nb_pkts, (uint16_t)IV2_BURST);
 	nfree = pring_drv_free_count(&q->ring);
 	slot = q->ring.avail_idx;
@@ -176,6 +161,10 @@ eth_iv2_tx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 /* RX, copy                                                            */
 /* ------------------------------------------------------------------ */
 
+/* The rearm word: data_off, refcnt, nb_segs, port, in that order from rearm_data. */
+_Static_assert(offsetof(struct rte_mbuf, port) - offsetof(struct rte_mbuf, data_off) == 6,
+	       "mbuf rearm word layout");
+
 /* Copy a chain into one or more mbufs. @return 0, or -1 when the pool ran dry. */
 static int
 iv2_rx_copy_chain(struct iv2_rxq *q, struct rte_mbuf *m, const struct pring_seg *seg,
@@ -213,21 +202,6 @@ iv2_rx_copy_chain(struct iv2_rxq *q, struct rte_mbuf *m, const struct pring_seg 
 	return 0;
 }
 
-/* Frames we do not deliver: peer-writable descriptors, oversize. */
-static __rte_always_inline bool
-iv2_rx_bad(struct iv2_rxq *q, const struct pring_chain *c)
-{
-	if (unlikely(c->wlen != 0)) {
-		q->drops[IV2_DROP_BAD_DESC]++;
-		return true;
-	}
-	if (unlikely(c->rlen > IV2_MAX_FRAME || c->rlen == 0)) {
-		q->drops[IV2_DROP_OVERSIZE]++;
-		return true;
-	}
-	return false;
-}
-
 static uint16_t
 eth_iv2_rx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 {
@@ -241,7 +215,8 @@ eth_iv2_rx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 			   q->segs, RTE_DIM(q->segs));
 	if (n == 0)
 		goto out;
-	if (unlikely(rte_pktmbuf_alloc_bulk(q->mp, pkts, n) != 0)) {
+	/* Raw mbufs: free ones already have next = NULL; one store sets the rest. */
+	if (unlikely(rte_mempool_get_bulk(q->mp, (void **)pkts, n) != 0)) {
 		q->drops[IV2_DROP_NO_MBUF] += n;
 		goto complete;
 	}
@@ -250,8 +225,9 @@ eth_iv2_rx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		const struct pring_seg *seg = &q->segs[c->seg0];
 		struct rte_mbuf *m = pkts[i];
 
-		if (i + 1 < n)
-			rte_prefetch0(q->segs[q->chains[i + 1].seg0].ptr);
+		memcpy(&m->data_off, &q->rearm, sizeof(q->rearm)); /* the rearm_data word */
+		m->ol_flags = 0;
+		m->packet_type = 0;
 		if (unlikely(iv2_rx_bad(q, c))) {
 			rte_pktmbuf_free(m);
 			continue;
@@ -265,168 +241,11 @@ eth_iv2_rx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 			continue;
 		}
 		m->pkt_len = c->rlen;
-		m->port = q->port_id;
 		bytes += c->rlen;
 		pkts[got++] = m;
 	}
 complete:
 	pring_dev_complete_in_order(&q->ring, q->chains, n);
-out:
-	iv2_burst_leave(&q->in_burst);
-	q->pkts += got;
-	q->bytes += bytes;
-	return got;
-}
-
-/* ------------------------------------------------------------------ */
-/* RX, zero-copy                                                       */
-/* ------------------------------------------------------------------ */
-
-/*
- * The mbufs handed to the application point into the peer's buffers; the
- * chains are completed (and the peer may reuse the buffers) only once the
- * application has freed every mbuf of a chain and all older chains. The free
- * callback may run on any lcore: it only sets a flag and drops a reference
- * on the block, which outlives a ring reset while mbufs are still out.
- */
-static void
-iv2_zc_free(void *addr, void *opaque)
-{
-	struct iv2_zc_slot *e = opaque;
-	struct iv2_zc_block *blk = e->blk;
-
-	RTE_SET_USED(addr);
-	__atomic_store_n(&e->released, 1, __ATOMIC_RELEASE);
-	if (__atomic_sub_fetch(&blk->refs, 1, __ATOMIC_ACQ_REL) == 0)
-		rte_free(blk);
-}
-
-static void
-iv2_zc_put(struct iv2_zc_block *blk)
-{
-	if (blk != NULL && __atomic_sub_fetch(&blk->refs, 1, __ATOMIC_ACQ_REL) == 0)
-		rte_free(blk);
-}
-
-int
-iv2_rxq_zc_init(struct iv2_rxq *q, uint16_t ring_size)
-{
-	struct iv2_zc_block *blk;
-	uint32_t i;
-
-	blk = rte_zmalloc_socket("iv2_zc", sizeof(*blk) + ring_size * sizeof(blk->slot[0]),
-				 RTE_CACHE_LINE_SIZE, SOCKET_ID_ANY);
-	if (blk == NULL)
-		return -ENOMEM;
-	blk->refs = 1;
-	blk->size = ring_size;
-	for (i = 0; i < ring_size; i++) {
-		blk->slot[i].blk = blk;
-		blk->slot[i].shinfo.free_cb = iv2_zc_free;
-		blk->slot[i].shinfo.fcb_opaque = &blk->slot[i];
-	}
-	iv2_zc_put(q->zc);
-	q->zc = blk;
-	q->zc_head = 0;
-	q->zc_pending = 0;
-	return 0;
-}
-
-void
-iv2_rxq_zc_fini(struct iv2_rxq *q)
-{
-	iv2_zc_put(q->zc);
-	q->zc = NULL;
-}
-
-/* Complete, in order, the chains whose mbufs the application has freed. */
-static __rte_always_inline void
-iv2_zc_complete(struct iv2_rxq *q)
-{
-	struct pring_chain done[IV2_BURST];
-	struct iv2_zc_block *blk = q->zc;
-	uint16_t k = 0, s = q->zc_head, mask = (uint16_t)(blk->size - 1);
-
-	while (k < q->zc_pending && k < IV2_BURST &&
-	       __atomic_load_n(&blk->slot[s].released, __ATOMIC_ACQUIRE) != 0) {
-		done[k] = q->zc_chain[s];
-		s = (uint16_t)((s + done[k].ndesc) & mask);
-		k++;
-	}
-	if (k == 0)
-		return;
-	pring_dev_complete_in_order(&q->ring, done, k);
-	q->zc_head = s;
-	q->zc_pending -= k;
-}
-
-static uint16_t
-eth_iv2_rx_zc(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
-{
-	struct iv2_rxq *q = queue;
-	struct iv2_zc_block *blk;
-	uint16_t i, n, got = 0, slot, mask;
-	uint32_t nseg = 0, mb = 0;
-	uint64_t bytes = 0;
-	bool have_mbufs;
-
-	if (unlikely(!iv2_burst_enter(&q->enabled, &q->in_burst)))
-		return 0;
-	blk = q->zc;
-	mask = (uint16_t)(blk->size - 1);
-	if (q->zc_pending != 0)
-		iv2_zc_complete(q);
-	slot = q->ring.avail_idx;
-	n = pring_dev_peek(&q->ring, q->chains, RTE_MIN(nb_pkts, (uint16_t)IV2_BURST),
-			   q->segs, RTE_DIM(q->segs));
-	if (n == 0)
-		goto out;
-	for (i = 0; i < n; i++)
-		nseg += q->chains[i].ndesc;
-	have_mbufs = rte_pktmbuf_alloc_bulk(q->mp, q->zc_mbufs, nseg) == 0;
-	if (unlikely(!have_mbufs))
-		q->drops[IV2_DROP_NO_MBUF] += n;
-	/* One block reference per chain handed out; the free callback drops it. */
-	__atomic_add_fetch(&blk->refs, n, __ATOMIC_RELAXED);
-	for (i = 0; i < n; i++) {
-		const struct pring_chain *c = &q->chains[i];
-		const struct pring_seg *seg = &q->segs[c->seg0];
-		struct iv2_zc_slot *e = &blk->slot[slot];
-		struct rte_mbuf *m, *prev = NULL;
-		uint16_t k;
-
-		q->zc_chain[slot] = *c;
-		slot = (uint16_t)((slot + c->ndesc) & mask);
-		if (unlikely(!have_mbufs || iv2_rx_bad(q, c))) {
-			/* Dropped: nobody holds it, it completes with the next batch. */
-			e->released = 1;
-			__atomic_sub_fetch(&blk->refs, 1, __ATOMIC_RELAXED);
-			if (have_mbufs)
-				rte_pktmbuf_free_bulk(&q->zc_mbufs[mb], c->ndesc);
-			mb += c->ndesc;
-			continue;
-		}
-		e->released = 0;
-		rte_mbuf_ext_refcnt_set(&e->shinfo, c->ndesc);
-		m = q->zc_mbufs[mb];
-		for (k = 0; k < c->ndesc; k++) {
-			struct rte_mbuf *sm = q->zc_mbufs[mb + k];
-
-			rte_pktmbuf_attach_extbuf(sm, seg[k].ptr, RTE_BAD_IOVA,
-						  (uint16_t)seg[k].len, &e->shinfo);
-			sm->data_len = (uint16_t)seg[k].len;
-			if (prev != NULL)
-				prev->next = sm;
-			prev = sm;
-		}
-		mb += c->ndesc;
-		m->nb_segs = c->ndesc;
-		m->pkt_len = c->rlen;
-		m->port = q->port_id;
-		bytes += c->rlen;
-		pkts[got++] = m;
-	}
-	q->zc_pending += n;
 out:
 	iv2_burst_leave(&q->in_burst);
 	q->pkts += got;
@@ -462,6 +281,7 @@ iv2_txq_bind(struct pmd_internals *p, struct iv2_txq *q)
 	q->bufs = own + iv2_q_buf_off(ring);
 	q->bufs_off = (uint64_t)(q->bufs - p->dev.out_own);
 	q->mask = (uint16_t)(ring - 1);
+	q->reap_below = (uint16_t)(ring / 2);
 	q->buf_shift = (uint16_t)rte_log2_u32(p->cfg.buf_size);
 	pring_drv_init(&q->ring, &l, q->slots, true, false);
 	/* We poll: the peer need not notify us of completions. */
@@ -505,7 +325,7 @@ iv2_rxq_bind(struct pmd_internals *p, struct iv2_rxq *q)
 	q->xlate.region[0].local = peer + iv2_q_buf_off(ring);
 	pring_dev_init(&q->ring, &l, &q->xlate, 0, true, false);
 	pring_dev_set_event(&q->ring, PRING_EVENT_DISABLE);
-	if (p->cfg.zero_copy && iv2_rxq_zc_init(q, ring) < 0) {
+	if (p->cfg.zero_copy && iv2_rxq_zc_init(q) < 0) {
 		/* Stays unbound, so never enabled: the peer sees a queue that does not drain. */
 		IV2_LOG(ERR, "port %u rxq %u: no memory for zero-copy state", q->port_id, q->queue_id);
 		return;
@@ -518,8 +338,8 @@ iv2_rxq_unbind(struct iv2_rxq *q)
 {
 	if (q->bound)
 		pring_dev_reset(&q->ring);
-	/* mbufs still out keep the old block alive; their callbacks then free it. */
-	q->zc_pending = 0;
+	/* Zero-copy mbufs still out keep their slots; the block is retired, not reused. */
+	iv2_rxq_zc_retire(q);
 	q->bound = 0;
 }
 
@@ -528,6 +348,6 @@ iv2_select_burst(struct rte_eth_dev *dev)
 {
 	struct pmd_internals *p = dev->data->dev_private;
 
-	dev->rx_pkt_burst = p->cfg.zero_copy ? eth_iv2_rx_zc : eth_iv2_rx;
+	dev->rx_pkt_burst = p->cfg.zero_copy ? iv2_rx_zc_burst : eth_iv2_rx;
 	dev->tx_pkt_burst = eth_iv2_tx;
 }

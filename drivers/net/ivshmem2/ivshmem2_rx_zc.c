@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 vm2vm authors
+ */
+
+/*
+ * Zero-copy RX: the mbufs handed to the application carry external buffers
+ * that point straight into the peer's packet buffers. A chain is completed
+ * (its buffers go back to the peer) only once the application has freed
+ * every mbuf of it and of all older chains, so the peer never reuses a
+ * buffer we still show. The peer can still write into it: see the guide.
+ *
+ * Per ring slot, a block holds the shared info the mbufs point at and a
+ * "released" byte. The free callback, which may run on any lcore, only
+ * stores that byte: no atomic read-modify-write per packet. When the ring
+ * is reset while mbufs are still out, the block is retired rather than
+ * reused (a new one serves the new session) and the control path frees it
+ * once every slot is released.
+ */
+
+#include <string.h>
+
+#include <rte_malloc.h>
+
+#include "ivshmem2.h"
+#include "ivshmem2_burst.h"
+
+struct iv2_zc_block {
+	struct iv2_zc_block *next;   /**< retired list */
+	uint32_t size;
+	uint8_t *released;           /**< per slot: 1 unless mbufs are out */
+	struct rte_mbuf_ext_shared_info shinfo[]; /**< per slot */
+};
+
+static void
+iv2_zc_free_cb(void *addr, void *opaque)
+{
+	RTE_SET_USED(addr);
+	/* The last access to the block: it may be freed right after. */
+	__atomic_store_n((uint8_t *)opaque, 1, __ATOMIC_RELEASE);
+}
+
+static bool
+iv2_zc_all_released(const struct iv2_zc_block *blk)
+{
+	uint32_t i;
+
+	for (i = 0; i < blk->size; i++)
+		if (__atomic_load_n(&blk->released[i], __ATOMIC_ACQUIRE) == 0)
+			return false;
+	return true;
+}
+
+/* Control path: free retired blocks nobody points into any more. */
+void
+iv2_rxq_zc_reap(struct iv2_rxq *q)
+{
+	struct iv2_zc_block **pp = &q->zc_retired;
+
+	while (*pp != NULL) {
+		struct iv2_zc_block *b = *pp;
+
+		if (iv2_zc_all_released(b)) {
+			*pp = b->next;
+			rte_free(b);
+		} else {
+			pp = &b->next;
+		}
+	}
+}
+
+/* Control path, queue unbound: stop using the current block. */
+void
+iv2_rxq_zc_retire(struct iv2_rxq *q)
+{
+	if (q->zc != NULL) {
+		q->zc->next = q->zc_retired;
+		q->zc_retired = q->zc;
+		q->zc = NULL;
+	}
+	q->zc_pending = 0;
+	iv2_rxq_zc_reap(q);
+}
+
+/* Control path: a fresh block for a new ring session. */
+int
+iv2_rxq_zc_init(struct iv2_rxq *q)
+{
+	uint32_t size = q->ring.l.size, i;
+	struct iv2_zc_block *blk;
+	size_t sz = sizeof(*blk) + size * (sizeof(blk->shinfo[0]) + 1);
+
+	iv2_rxq_zc_retire(q);
+	blk = rte_zmalloc_socket("iv2_zc", sz, RTE_CACHE_LINE_SIZE, SOCKET_ID_ANY);
+	if (blk == NULL)
+		return -ENOMEM;
+	blk->size = size;
+	blk->released = (uint8_t *)&blk->shinfo[size];
+	memset(blk->released, 1, size);
+	for (i = 0; i < size; i++) {
+		blk->shinfo[i].free_cb = iv2_zc_free_cb;
+		blk->shinfo[i].fcb_opaque = &blk->released[i];
+	}
+	q->zc = blk;
+	q->zc_head = 0;
+	q->zc_pending = 0;
+	return 0;
+}
+
+/* Queue release: whatever is still referenced by mbufs stays allocated. */
+void
+iv2_rxq_zc_fini(struct iv2_rxq *q)
+{
+	iv2_rxq_zc_retire(q);
+	if (q->zc_retired != NULL)
+		IV2_LOG(WARNING, "port %u rxq %u: zero-copy mbufs still held by the application;"
+			" their bookkeeping is kept", q->port_id, q->queue_id);
+}
+
+/* Complete, in order, the chains whose mbufs the application has freed. */
+static __rte_always_inline void
+iv2_zc_complete(struct iv2_rxq *q, struct iv2_zc_block *blk)
+{
+	struct pring_chain done[IV2_BURST];
+	uint16_t k = 0, s = q->zc_head, mask = (uint16_t)(blk->size - 1);
+
+	while (k < q->zc_pending && k < IV2_BURST &&
+	       __atomic_load_n(&blk->released[s], __ATOMIC_ACQUIRE) != 0) {
+		done[k] = q->zc_chain[s];
+		s = (uint16_t)((s + done[k].ndesc) & mask);
+		k++;
+	}
+	if (k == 0)
+		return;
+	pring_dev_complete_in_order(&q->ring, done, k);
+	q->zc_head = s;
+	q->zc_pending -= k;
+}
+
+uint16_t
+iv2_rx_zc_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
+{
+	struct iv2_rxq *q = queue;
+	struct iv2_zc_block *blk;
+	uint16_t i, n, got = 0, slot, mask;
+	uint32_t nseg = 0, mb = 0;
+	uint64_t bytes = 0;
+	bool have_mbufs;
+
+	if (unlikely(!iv2_burst_enter(&q->enabled, &q->in_burst)))
+		return 0;
+	blk = q->zc;
+	mask = (uint16_t)(blk->size - 1);
+	if (q->zc_pending != 0)
+		iv2_zc_complete(q, blk);
+	slot = q->ring.avail_idx;
+	n = pring_dev_peek(&q->ring, q->chains, RTE_MIN(nb_pkts, (uint16_t)IV2_BURST),
+			   q->segs, RTE_DIM(q->segs));
+	if (n == 0)
+		goto out;
+	for (i = 0; i < n; i++)
+		nseg += q->chains[i].ndesc;
+	have_mbufs = rte_pktmbuf_alloc_bulk(q->mp, q->zc_mbufs, nseg) == 0;
+	if (unlikely(!have_mbufs))
+		q->drops[IV2_DROP_NO_MBUF] += n;
+	for (i = 0; i < n; i++) {
+		const struct pring_chain *c = &q->chains[i];
+		const struct pring_seg *seg = &q->segs[c->seg0];
+		struct rte_mbuf_ext_shared_info *sh = &blk->shinfo[slot];
+		struct rte_mbuf *m, *prev = NULL;
+		uint16_t k;
+
+		q->zc_chain[slot] = *c;
+		if (unlikely(!have_mbufs || iv2_rx_bad(q, c))) {
+			/* Dropped: released at once, it completes with the next batch. */
+			if (have_mbufs)
+				rte_pktmbuf_free_bulk(&q->zc_mbufs[mb], c->ndesc);
+			mb += c->ndesc;
+			slot = (uint16_t)((slot + c->ndesc) & mask);
+			continue;
+		}
+		blk->released[slot] = 0;
+		rte_mbuf_ext_refcnt_set(sh, c->ndesc);
+		m = q->zc_mbufs[mb];
+		for (k = 0; k < c->ndesc; k++) {
+			struct rte_mbuf *sm = q->zc_mbufs[mb + k];
+
+			rte_pktmbuf_attach_extbuf(sm, seg[k].ptr, RTE_BAD_IOVA,
+						  (uint16_t)seg[k].len, sh);
+			sm->data_len = (uint16_t)seg[k].len;
+			if (prev != NULL)
+				prev->next = sm;
+			prev = sm;
+		}
+		mb += c->ndesc;
+		slot = (uint16_t)((slot + c->ndesc) & mask);
+		m->nb_segs = c->ndesc;
+		m->pkt_len = c->rlen;
+		m->port = q->port_id;
+		bytes += c->rlen;
+		pkts[got++] = m;
+	}
+	q->zc_pending += n;
+out:
+	iv2_burst_leave(&q->in_burst);
+	q->pkts += got;
+	q->bytes += bytes;
+	return got;
+}
