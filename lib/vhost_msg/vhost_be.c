@@ -169,7 +169,7 @@ h_set_mem_table(struct ctx *c)
 	e = vhost_mem_check(&m);
 	if (e != VHOST_MSG_OK)
 		return e;
-	if (be->ops->map_mem(be->ctx, &m, c->fds) < 0)
+	if (be->ops->map_mem(be->ctx, &m, be->cfg.fdless ? NULL : c->fds) < 0)
 		return VHOST_ERR_MAP;
 	be->mem = m;
 	be->mem_gen++;
@@ -318,6 +318,8 @@ h_set_vring_call_err(struct ctx *c, bool call)
 	if (call) {
 		close_fd(c->be, &v->call_fd);
 		v->call_fd = fd;
+		v->call_doorbell = c->be->cfg.fdless &&
+				   !(c->msg->payload.u64 & VHOST_USER_VRING_NOFD_MASK);
 		v->gen++;
 		*c->actions |= VHOST_BE_ACT_VRING;
 	} else {
@@ -447,7 +449,7 @@ vhost_be_handle(struct vhost_be *be, const void *buf, size_t len,
 		memcpy(&msg.payload, (const uint8_t *)buf + VHOST_MSG_HDR_SIZE,
 		       plen < sizeof(msg.payload) ? plen : sizeof(msg.payload));
 	}
-	e = vhost_msg_check(buf, len, nfds);
+	e = be->cfg.fdless ? vhost_msg_check_nofd(buf, len, nfds) : vhost_msg_check(buf, len, nfds);
 	if (e == VHOST_MSG_OK)
 		e = dispatch(&c);
 	close_unkept(be, fds, nfds, e == VHOST_MSG_OK && keeps_fd(msg.hdr.request) && nfds == 1);

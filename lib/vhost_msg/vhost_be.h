@@ -50,6 +50,7 @@ struct vhost_be_vring {
 	uint8_t addr_set;     /**< SET_VRING_ADDR seen */
 	uint8_t started;      /**< set by SET_VRING_KICK, cleared by GET_VRING_BASE */
 	uint8_t enabled;      /**< SET_VRING_ENABLE state */
+	uint8_t call_doorbell; /**< fd-less transport: the front-end wants calls (device doorbell) */
 };
 
 /** What this back-end offers. */
@@ -58,14 +59,16 @@ struct vhost_be_config {
 	uint64_t protocol_features; /**< protocol features offered */
 	uint16_t max_queue_pairs;   /**< 1..VHOST_BE_MAX_QUEUE_PAIRS */
 	uint16_t max_mtu;           /**< largest NET_SET_MTU accepted */
+	uint8_t fdless;             /**< virtio-vhost-user: no fds; see vhost_msg_check_nofd() */
 };
 
 /** Callbacks into the transport/driver. */
 struct vhost_be_ops {
 	/**
 	 * Map a validated memory table (one fd per region, still owned by the
-	 * state machine, closed after this returns). Replaces any earlier
-	 * mapping. @return 0, or negative to refuse the table (VHOST_ERR_MAP).
+	 * state machine, closed after this returns; NULL on an fd-less
+	 * transport, where the device exposes the regions). Replaces any
+	 * earlier mapping. @return 0, or negative to refuse the table (VHOST_ERR_MAP).
 	 */
 	int (*map_mem)(void *ctx, const struct vhost_mem_table *mem, const int *fds);
 	/** Close an fd the state machine owns. */

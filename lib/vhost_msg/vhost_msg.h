@@ -182,6 +182,13 @@ const char *vhost_msg_name(uint32_t request);
  */
 enum vhost_msg_err vhost_msg_check(const void *buf, size_t len, unsigned int nfds);
 
+/**
+ * The same checks for a transport that cannot carry fds (virtio-vhost-user):
+ * no message may come with fds, and the fd-carrying requests (SET_MEM_TABLE,
+ * SET_VRING_KICK/CALL/ERR) stand for resources the device provides instead.
+ */
+enum vhost_msg_err vhost_msg_check_nofd(const void *buf, size_t len, unsigned int nfds);
+
 /** Payload size a request must carry, or -1 when it varies or is unknown. */
 int vhost_msg_payload_size(uint32_t request);
 

@@ -4,6 +4,7 @@
 
 /* Framing checks for received vhost-user messages and reply encoding. */
 
+#include <stdbool.h>
 #include <string.h>
 
 #include "vhost_msg.h"
@@ -111,9 +112,9 @@ vhost_msg_payload_size(uint32_t request)
 	}
 }
 
-/* SET_MEM_TABLE: the size must match the region count, one fd per region. */
+/* SET_MEM_TABLE: the size must match the region count, one fd per region (none when fd-less). */
 static enum vhost_msg_err
-check_mem_table(const uint8_t *payload, uint32_t size, unsigned int nfds)
+check_mem_table(const uint8_t *payload, uint32_t size, unsigned int nfds, bool fdless)
 {
 	uint32_t nregions;
 
@@ -124,7 +125,7 @@ check_mem_table(const uint8_t *payload, uint32_t size, unsigned int nfds)
 		return VHOST_ERR_REGIONS;
 	if (size != 8 + nregions * sizeof(struct vhost_mem_region))
 		return VHOST_ERR_SIZE;
-	if (nfds != nregions)
+	if (nfds != (fdless ? 0 : nregions))
 		return VHOST_ERR_FDS;
 	return VHOST_MSG_OK;
 }
@@ -141,8 +142,8 @@ check_vring_file(const uint8_t *payload, unsigned int nfds)
 	return nfds == 1 ? VHOST_MSG_OK : VHOST_ERR_FDS;
 }
 
-enum vhost_msg_err
-vhost_msg_check(const void *buf, size_t len, unsigned int nfds)
+static enum vhost_msg_err
+check(const void *buf, size_t len, unsigned int nfds, bool fdless)
 {
 	const uint8_t *p = buf;
 	struct vhost_msg_hdr hdr;
@@ -160,7 +161,7 @@ vhost_msg_check(const void *buf, size_t len, unsigned int nfds)
 		return VHOST_ERR_FLAGS;
 
 	if (hdr.request == VHOST_USER_SET_MEM_TABLE)
-		return check_mem_table(p + VHOST_MSG_HDR_SIZE, hdr.size, nfds);
+		return check_mem_table(p + VHOST_MSG_HDR_SIZE, hdr.size, nfds, fdless);
 	want = vhost_msg_payload_size(hdr.request);
 	if (want < 0)
 		return VHOST_ERR_UNSUPPORTED;
@@ -170,10 +171,24 @@ vhost_msg_check(const void *buf, size_t len, unsigned int nfds)
 	case VHOST_USER_SET_VRING_KICK:
 	case VHOST_USER_SET_VRING_CALL:
 	case VHOST_USER_SET_VRING_ERR:
+		if (fdless)
+			return nfds == 0 ? VHOST_MSG_OK : VHOST_ERR_FDS;
 		return check_vring_file(p + VHOST_MSG_HDR_SIZE, nfds);
 	default:
 		return nfds == 0 ? VHOST_MSG_OK : VHOST_ERR_FDS;
 	}
+}
+
+enum vhost_msg_err
+vhost_msg_check(const void *buf, size_t len, unsigned int nfds)
+{
+	return check(buf, len, nfds, false);
+}
+
+enum vhost_msg_err
+vhost_msg_check_nofd(const void *buf, size_t len, unsigned int nfds)
+{
+	return check(buf, len, nfds, true);
 }
 
 static void

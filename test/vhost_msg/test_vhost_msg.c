@@ -388,6 +388,30 @@ START_TEST(reset_owner_drops_state)
 }
 END_TEST
 
+START_TEST(fdless_transport)
+{
+	struct vhost_be_config cfg = be.cfg;
+
+	vhost_be_reset(&be);
+	cfg.fdless = 1;
+	vhost_be_init(&be, &cfg, &fake_ops, &ff);
+	/* the memory table comes without fds; the device exposes the regions */
+	ck_assert_int_eq(send0(mk_u64(&m, VHOST_USER_SET_FEATURES, TEST_FEATURES | pf)), VHOST_MSG_OK);
+	ck_assert_int_eq(send0(mk_mem(&m, 1, &region0)), VHOST_MSG_OK);
+	ck_assert_int_eq(ff.maps, 1);
+	/* a call without NOFD means "use the device's doorbell" */
+	ck_assert_int_eq(send0(mk_u64(&m, VHOST_USER_SET_VRING_CALL, 0)), VHOST_MSG_OK);
+	ck_assert(be.vring[0].call_doorbell);
+	ck_assert_int_eq(be.vring[0].call_fd, -1);
+	ck_assert_int_eq(send0(mk_u64(&m, VHOST_USER_SET_VRING_CALL, VHOST_USER_VRING_NOFD_MASK)),
+			 VHOST_MSG_OK);
+	ck_assert(!be.vring[0].call_doorbell);
+	/* any fd at all is a violation there */
+	ck_assert_int_eq(send_fds(mk_u64(&m, VHOST_USER_SET_VRING_KICK, 0), 1), VHOST_ERR_FDS);
+	ck_assert_int_eq(send_fds(mk_mem(&m, 1, &region0), 1), VHOST_ERR_FDS);
+}
+END_TEST
+
 START_TEST(err_names)
 {
 	int e;
@@ -427,6 +451,7 @@ vhost_msg_suite(void)
 	tcase_add_test(tc, rule_map_failure);
 	tcase_add_test(tc, reply_ack);
 	tcase_add_test(tc, reset_owner_drops_state);
+	tcase_add_test(tc, fdless_transport);
 	tcase_add_test(tc, err_names);
 	suite_add_tcase(s, tc);
 	return s;

@@ -49,7 +49,7 @@ fake_map(void *ctx, const struct vhost_mem_table *mem, const int *fds)
 	struct fake_fds *f = ctx;
 	uint32_t i;
 
-	for (i = 0; i < mem->nregions; i++)
+	for (i = 0; fds != NULL && i < mem->nregions; i++)
 		if (fds[i] < FAKE_FD_BASE || fds[i] >= f->next || f->closed[fds[i]])
 			f->double_close++;
 	if (f->map_fail)

@@ -163,15 +163,19 @@ stash_retire(struct vp_queue *q)
 	q->st_used = 0;
 }
 
-/* Peek more chains into the stash. @return chains added. */
+/*
+ * Peek up to @p want more chains into the stash. Taking no more than the
+ * burst needs keeps the stash nearly empty between bursts, so retiring it
+ * rarely has anything to move. @return chains added.
+ */
 static uint16_t
-stash_refill(struct vp_queue *q)
+stash_refill(struct vp_queue *q, uint16_t want)
 {
-	uint16_t room = (uint16_t)(VP_STASH - q->st_nr), got, i;
-	uint32_t seg_room = VP_STASH_SEGS - q->st_segs;
+	uint16_t room, got, i;
+	uint32_t seg_room;
 
 	stash_retire(q);
-	room = (uint16_t)(VP_STASH - q->st_nr);
+	room = (uint16_t)RTE_MIN(VP_STASH - q->st_nr, RTE_MAX(want, 1));
 	seg_room = VP_STASH_SEGS - q->st_segs;
 	/* Leave room for a whole chain so a long one is never mistaken for a violation. */
 	if (room == 0 || seg_room < VP_MAX_CHAIN)
@@ -252,7 +256,7 @@ enum place_result { PLACED, NO_BUFFER, TOO_BIG };
 
 /* Chains needed from st_used on for @p need bytes, peeking more if needed; 0 if they are not there. */
 static uint16_t
-chains_for(struct vp_queue *q, uint32_t need, bool *full)
+chains_for(struct vp_queue *q, uint32_t need, uint16_t want, bool *full)
 {
 	uint64_t have = 0;
 	uint16_t k = 0;
@@ -267,15 +271,16 @@ chains_for(struct vp_queue *q, uint32_t need, bool *full)
 			if (!q->mrg_rxbuf)
 				return 0; /* one buffer per packet and this one is too small */
 		}
-		if (stash_refill(q) == 0) {
+		if (stash_refill(q, want) == 0) {
 			*full = q->st_nr == VP_STASH || VP_STASH_SEGS - q->st_segs < VP_MAX_CHAIN;
 			return 0;
 		}
 	}
 }
 
+/* @p want: packets left in the burst, a hint for how many buffers to take. */
 static enum place_result
-place(struct vp_queue *q, struct rte_mbuf *m)
+place(struct vp_queue *q, struct rte_mbuf *m, uint16_t want)
 {
 	struct vp_net_hdr hdr = { 0 };
 	struct vp_src src;
@@ -283,10 +288,10 @@ place(struct vp_queue *q, struct rte_mbuf *m)
 	uint16_t k, j;
 	bool full;
 
-	k = chains_for(q, need, &full);
+	k = chains_for(q, need, want, &full);
 	if (k == 0) {
 		/* Non-mergeable: the next buffer is too small. Mergeable: even a full stash is. */
-		if (q->st_used < q->st_nr && (!q->mrg_rxbuf || full))
+		if (q->st_used < q->st_nr && (!q->mrg_rxbuf || (full && q->st_used == 0)))
 			return TOO_BIG;
 		return NO_BUFFER;
 	}
@@ -320,7 +325,7 @@ vp_tx_burst(void *qp, struct rte_mbuf **pkts, uint16_t n)
 		return 0;
 	}
 	for (i = 0; i < n; i++) {
-		r = place(q, pkts[i]);
+		r = place(q, pkts[i], (uint16_t)(n - i));
 		if (likely(r == PLACED)) {
 			sent++;
 			bytes += pkts[i]->pkt_len;
@@ -334,7 +339,8 @@ vp_tx_burst(void *qp, struct rte_mbuf **pkts, uint16_t n)
 	stash_retire(q);
 	q->pkts += sent;
 	q->bytes += bytes;
-	vp_notify(q);
+	if (sent)
+		vp_notify(q);
 	rte_spinlock_unlock(&q->lock);
 	/* Copied (or dropped as too big): ours to free. */
 	rte_pktmbuf_free_bulk(pkts, i);

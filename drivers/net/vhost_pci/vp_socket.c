@@ -62,7 +62,8 @@ vp_take_fds(struct msghdr *mh, int *fds)
 /*
  * Receive one message into @p buf. @return bytes (header + the payload the
  * header announces, or just the header when that is too large to be valid),
- * 0 on orderly close, -1 on error. Fds arrive with the header only; any that
+ * 0 on orderly close, -1 on error, -2 when the peer sent part of a message
+ * and stopped (or closed). Fds arrive with the header only; any that
  * come later, or more than we have room for, make the fd count wrong.
  */
 static ssize_t
@@ -83,7 +84,7 @@ vp_recv_msg(int fd, uint8_t *buf, size_t cap, int *fds, unsigned int *nfds, bool
 	if (mh.msg_flags & MSG_CTRUNC)
 		*fd_overflow = true;
 	if (r < (ssize_t)VHOST_MSG_HDR_SIZE)
-		return -1;
+		return -2;
 	memcpy(&hdr, buf, sizeof(hdr));
 	if (hdr.size == 0 || hdr.size > cap - VHOST_MSG_HDR_SIZE)
 		return VHOST_MSG_HDR_SIZE;
@@ -96,7 +97,7 @@ vp_recv_msg(int fd, uint8_t *buf, size_t cap, int *fds, unsigned int *nfds, bool
 		unsigned int k = r > 0 ? vp_take_fds(&mh, fds + *nfds) : 0;
 
 		vp_close_fds(fds + *nfds, k);
-		return -1;
+		return -2;
 	}
 	if (mh.msg_controllen > 0 && CMSG_FIRSTHDR(&mh) != NULL) {
 		int extra[VHOST_MSG_MAX_FDS];
@@ -163,7 +164,9 @@ vp_handle_one(struct vp_internals *in)
 	n = vp_recv_msg(in->conn_fd, buf, sizeof(buf), fds, &nfds, &overflow);
 	if (n <= 0) {
 		vp_close_fds(fds, nfds);
-		vp_disconnect(in, n == 0 ? "closed" : "receive error");
+		if (n == -2)
+			in->be.err[VHOST_ERR_TRUNCATED]++;
+		vp_disconnect(in, n == 0 ? "closed" : n == -2 ? "truncated message" : "receive error");
 		return;
 	}
 	if (overflow) {

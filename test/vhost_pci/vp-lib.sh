@@ -1,0 +1,93 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 vm2vm authors
+#
+# Helpers for the net_vhost_pci integration tests: start our PMD in the
+# distribution's dpdk-testpmd (loaded with -d) and DPDK's net_virtio_user in a
+# second one, pinned, bounded, cleaned up on exit.
+# Needs: VP_SO (our .so), root, hugepages.
+
+TESTPMD=${TESTPMD:-/usr/bin/dpdk-testpmd}
+VP_SO=${VP_SO:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build/drivers/librte_net_vhost_pci.so}
+VP_TMP=$(mktemp -d /tmp/vp-test.XXXXXX)
+VP_PIDS=()
+VP_PREFIXES=()
+
+vp_fail() { echo "FAIL: $*" >&2; exit 1; }
+
+vp_cleanup() {
+	local p
+	for p in "${VP_PIDS[@]}"; do
+		kill -INT "$p" 2>/dev/null
+	done
+	sleep 0.5
+	for p in "${VP_PIDS[@]}"; do
+		kill -KILL "$p" 2>/dev/null
+	done
+	for p in "${VP_PREFIXES[@]}"; do
+		rm -rf "/dev/hugepages/${p}"* "/var/run/dpdk/${p}"
+	done
+	[ -n "${VP_KEEP:-}" ] || rm -rf "$VP_TMP"
+}
+trap vp_cleanup EXIT
+
+vp_skip_unless_ready() {
+	[ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
+	[ -x "$TESTPMD" ] || { echo "SKIP: no $TESTPMD"; exit 77; }
+	[ -f "$VP_SO" ] || vp_fail "no PMD at $VP_SO"
+	grep -q hugetlbfs /proc/mounts || { echo "SKIP: no hugetlbfs"; exit 77; }
+}
+
+# vp_start NAME SECONDS LCORES VDEV EAL_EXTRA -- TESTPMD_ARGS...: background testpmd, log in
+# $VP_TMP/NAME.log, stdin from $VP_STDIN (default /dev/null)
+vp_start() {
+	local name=$1 secs=$2 lcores=$3 vdev=$4 extra=$5
+	shift 5
+	[ "$1" = "--" ] && shift
+	local prefix="vp$$${name}"
+	VP_PREFIXES+=("$prefix")
+	# shellcheck disable=SC2086
+	timeout -s INT -k 5 "$secs" "$TESTPMD" --lcores "$lcores" --no-pci --file-prefix="$prefix" \
+		-m 256 $extra --vdev "$vdev" -- --nb-cores=1 --no-mlockall "$@" \
+		< "${VP_STDIN:-/dev/null}" > "$VP_TMP/$name.log" 2>&1 &
+	local pid=$!
+	VP_PIDS+=("$pid")
+	eval "VP_PID_${name}=$pid"
+}
+
+vp_ours() { # NAME SECONDS DEVARGS -- testpmd args
+	local name=$1 secs=$2 devargs=$3
+	shift 3
+	vp_start "$name" "$secs" '0@1,1@0' "net_vhost_pci0,$devargs" "-d $VP_SO" "$@"
+}
+
+vp_peer() { # NAME SECONDS DEVARGS -- testpmd args
+	local name=$1 secs=$2 devargs=$3
+	shift 3
+	vp_start "$name" "$secs" '0@0,1@1' "net_virtio_user0,$devargs" "--single-file-segments" "$@"
+}
+
+# The testpmd under a vp_start'ed timeout.
+vp_child() { pgrep -P "$1" | head -1; }
+
+# Wait until FILE exists (socket) or SECONDS pass.
+vp_wait_file() {
+	local i
+	for i in $(seq 1 $(( $2 * 10 ))); do
+		[ -e "$1" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# Wait for a process to exit; status in $?
+vp_wait() { wait "$1"; }
+
+# Accumulated RX-packets / TX-packets from a testpmd log.
+vp_acc() { # LOG RX|TX
+	awk -v k="$2-packets:" '/Accumulated forward statistics/ {f=1} f && $1 == k {print $2; exit}' "$1"
+}
+
+# RX-packets of the forwarding stream that receives on queue Q.
+vp_queue_rx() { # LOG Q
+	awk -v q="Queue= $2 ->" 'index($0, "Forward Stats for RX Port= 0/" q) {f=1; next} f && $1 == "RX-packets:" {print $2; exit}' "$1"
+}

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 vm2vm authors
+#
+# The front-end is killed (SIGKILL) and restarted: our link must go down and
+# up again, traffic must resume, and nothing of the dead front-end may stay
+# behind in our process (no mapping of its hugepage file, no extra fd).
+# usage: vp-restart.sh server|client PACKED(0|1)
+#   server: we listen, virtio-user connects; client: virtio-user listens
+#   (server=1) and we reconnect to it.
+set -u
+mode=$1 packed=$2
+. "$(dirname "$0")/vp-lib.sh"
+vp_skip_unless_ready
+
+sock="$VP_TMP/vp.sock"
+ours_args="iface=$sock"
+peer_args="path=$sock,packed_vq=$packed"
+if [ "$mode" = client ]; then
+	ours_args+=",client=1"
+	peer_args+=",server=1"
+fi
+fds() { ls "/proc/$1/fd" | wc -l; }
+peer_maps() { grep -c "$1" "/proc/$2/maps"; }
+
+vp_ours ours 40 "$ours_args" -- --forward-mode=rxonly --stats-period 1
+if [ "$mode" = server ]; then
+	vp_wait_file "$sock" 10 || vp_fail "our socket never appeared"
+fi
+sleep 2
+pid=$(vp_child "$VP_PID_ours")
+[ -n "$pid" ] || vp_fail "testpmd did not start"
+base_fds=$(fds "$pid")
+
+vp_peer peerA 30 "$peer_args" -- --forward-mode=txonly --stats-period 1
+sleep 5
+grep -q "link up" "$VP_TMP/ours.log" || vp_fail "link did not come up with the first front-end"
+maps_a=$(peer_maps "vp$$peerA" "$pid")
+[ "$maps_a" -gt 0 ] || vp_fail "the first front-end's memory was never mapped"
+kill -KILL "$(vp_child "$VP_PID_peerA")" "$VP_PID_peerA"
+wait "$VP_PID_peerA" 2>/dev/null
+sleep 2
+grep -q "link down" "$VP_TMP/ours.log" || vp_fail "link did not go down when the front-end died"
+left=$(peer_maps "vp$$peerA" "$pid")
+now_fds=$(fds "$pid")
+echo "after kill: $left mapping(s) of the dead front-end (had $maps_a), fds $now_fds (baseline $base_fds)"
+[ "$left" = 0 ] || vp_fail "mappings of the dead front-end remain"
+[ "$now_fds" -le "$base_fds" ] || vp_fail "fds leaked: $now_fds > $base_fds"
+kill -0 "$pid" || vp_fail "testpmd died with its front-end"
+rm -rf "/dev/hugepages/vp$$peerA"* "/var/run/dpdk/vp$$peerA"
+[ "$mode" = client ] && rm -f "$sock"
+
+rx_before=$(awk '$1 == "RX-packets:" {n=$2} END {print n+0}' "$VP_TMP/ours.log")
+vp_peer peerB 8 "$peer_args" -- --forward-mode=txonly --stats-period 1
+wait "$VP_PID_peerB"
+sleep 1
+rx_after=$(awk '$1 == "RX-packets:" {n=$2} END {print n+0}' "$VP_TMP/ours.log")
+ups=$(grep -c "link up" "$VP_TMP/ours.log")
+downs=$(grep -c "link down" "$VP_TMP/ours.log")
+echo "rx before restart $rx_before, after $rx_after; link up x$ups, down x$downs"
+[ "$rx_after" -gt $((rx_before + 10000)) ] || vp_fail "traffic did not resume"
+[ "$ups" -ge 2 ] && [ "$downs" -ge 2 ] || vp_fail "link did not follow the front-end"
+sleep 2
+now_fds=$(fds "$pid")
+[ "$now_fds" -le "$base_fds" ] || vp_fail "fds leaked after the second front-end: $now_fds > $base_fds"
+kill -INT "$pid"
+wait "$VP_PID_ours"
+VP_PIDS=()
+grep -q "Segmentation\|Aborted" "$VP_TMP/ours.log" && vp_fail "testpmd crashed"
+echo PASS
