@@ -90,6 +90,13 @@ class Record:
                             'min': min(vals) if vals else None,
                             'max': max(vals) if vals else None,
                             'reps': len(vals), 'failed': len(rows) - len(ok)})
+        # Group for reading: scenario, then case, then size, systems in the order they ran.
+        first = {}
+        for i, s in enumerate(out):
+            first.setdefault(('s', s['scenario']), i)
+            first.setdefault(('c', s['scenario'], s['case']), i)
+        out.sort(key=lambda s: (first[('s', s['scenario'])],
+                                first[('c', s['scenario'], s['case'])], s['size']))
         index = {(s['scenario'], s['case'], s['size'], s['system'], s['metric']): s
                  for s in out}
         for s in out:

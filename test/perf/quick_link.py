@@ -1,0 +1,68 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 vm2vm authors
+"""Integration: `vm2vm-perf link --quick` on a small matrix writes a CSV and
+a JSON with positive figures for every system, and leaves nothing behind.
+usage: quick_link.py TOOL BUILD_DIR"""
+
+import csv
+import glob
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+
+def fail(msg):
+    print('FAIL: ' + msg)
+    sys.exit(1)
+
+
+def main():
+    tool, build = sys.argv[1], sys.argv[2]
+    if os.geteuid() != 0:
+        print('SKIP: needs root (hugepages)')
+        return 77
+    with tempfile.TemporaryDirectory() as out:
+        cmd = [tool, 'link', '--quick', '--sizes', '64', '--reps', '1', '--duration', '2',
+               '--warmup', '3', '--build', build, '--output', out]
+        print(' '.join(cmd), flush=True)
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        stdout, stderr = proc.communicate(timeout=150)
+        print(stdout)
+        print(stderr)
+        tag = 'pf%d-' % proc.pid
+        if proc.returncode != 0:
+            fail('vm2vm-perf exited with %d' % proc.returncode)
+        systems = {'ivshmem2-copy', 'ivshmem2-zc', 'memif-copy', 'memif-zc'}
+        with open(os.path.join(out, 'results.csv')) as f:
+            rows = list(csv.DictReader(f))
+        got = {row['system']: float(row['median'] or 0) for row in rows}
+        if set(got) != systems:
+            fail('CSV systems %s, expected %s' % (sorted(got), sorted(systems)))
+        for name, v in got.items():
+            if not v > 0:
+                fail('%s: %s Mpps' % (name, v))
+        for row in rows:
+            if row['system'].startswith('ivshmem2') and 'memif' not in row['ratios']:
+                fail('%s has no ratio to its memif anchor' % row['system'])
+        with open(os.path.join(out, 'results.json')) as f:
+            j = json.load(f)
+        if not j['machine'].get('cpu_model') or not j['machine'].get('dpdk_version'):
+            fail('machine not recorded')
+        runs = [x for x in j['runs'] if x['metric'] == 'Mpps']
+        if len(runs) != 4 or not all(x['value'] > 0 for x in runs):
+            fail('JSON runs: %s' % runs)
+        if 'no plots' not in stderr and not glob.glob(os.path.join(out, '*.png')):
+            fail('no plot written and no word about matplotlib')
+    leftovers = (glob.glob('/dev/hugepages/' + tag + '*') +
+                 glob.glob('/var/run/dpdk/' + tag + '*'))
+    if leftovers:
+        fail('left behind: %s' % leftovers)
+    print('PASS')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
