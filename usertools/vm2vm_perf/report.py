@@ -28,9 +28,9 @@ def table(summary):
             current = block
             lines.append('')
             lines.append('%s, %s' % block)
-            lines.append('%6s  %-28s %-12s %9s %19s %5s  %s' % (
+            lines.append('%6s  %-28s %-12s %9s %21s %5s  %s' % (
                 'size', 'system', 'metric', 'median', 'min - max', 'reps', 'ratio to anchor'))
-        lines.append('%6d  %-28s %-12s %9s %19s %5s  %s' % (
+        lines.append('%6d  %-28s %-12s %9s %21s %5s  %s' % (
             s['size'], s['label'][:28], s['metric'], _num(s['median']),
             '%s - %s' % (_num(s['min']), _num(s['max'])),
             '%d%s' % (s['reps'], '!' if s['failed'] else ''), ratios_text(s['ratios'])))
@@ -92,6 +92,8 @@ def plots(outdir, summary):
         ax.set_xscale('log')
         ax.set_xticks(sorted({p['size'] for pts in by_sys.values() for p in pts}))
         ax.get_xaxis().set_major_formatter(matplotlib.ticker.ScalarFormatter())
+        ax.get_xaxis().set_minor_locator(matplotlib.ticker.NullLocator())
+        ax.set_ylim(bottom=0)
         ax.set_xlabel('frame size (bytes)')
         ax.set_ylabel('Mpps (median, bars: min - max)')
         ax.set_title('%s: %s' % (scenario, case))
