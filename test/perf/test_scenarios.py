@@ -193,6 +193,19 @@ class TestOutputs(unittest.TestCase):
             self.assertGreater(os.path.getsize(files[0]), 1000)
 
 
+class TestPrereqs(unittest.TestCase):
+    def test_hugepages_free(self):
+        self.assertEqual(cli.hugepages_free_mb('HugePages_Free:     300\n'
+                                               'Hugepagesize:       2048 kB\n'), 600)
+        self.assertIsNone(cli.hugepages_free_mb('MemTotal: 1 kB\n'))
+
+    def test_missing_build_reported(self):
+        cfg = cfg_for(['latency', '--build', '/nonexistent'])
+        problems = cli.check_prereqs(cfg, ['latency'])
+        self.assertTrue(any('dpdk-ping-pong missing' in p for p in problems))
+        self.assertTrue(any('librte_net_vhost_pci.so missing' in p for p in problems))
+
+
 class TestMachine(unittest.TestCase):
     def test_parsers(self):
         self.assertEqual(machine.cpu_model('processor\t: 0\nmodel name\t: Xeon Foo\n'),

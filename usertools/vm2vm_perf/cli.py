@@ -112,6 +112,14 @@ def parser():
     return p
 
 
+def hugepages_free_mb(meminfo=None):
+    h = machine.hugepage_info(meminfo)
+    try:
+        return int(h['HugePages_Free']) * int(h['Hugepagesize'].split()[0]) // 1024
+    except (KeyError, ValueError, IndexError):
+        return None
+
+
 def check_prereqs(cfg, names):
     """Problems that stop a run before it starts, as messages."""
     problems = []
@@ -131,6 +139,11 @@ def check_prereqs(cfg, names):
     for f in need:
         if not os.path.exists(f):
             problems.append('%s missing: build first (meson setup build && ninja -C build)' % f)
+    free = hugepages_free_mb()
+    if free is not None and free < 2 * cfg.mem:
+        problems.append('%d MB of hugepages free, each run needs 2 x --mem %d MB '
+                        '(lower --mem, or reserve more with usertools/vm2vm-setup)'
+                        % (free, cfg.mem))
     if max(cfg.cpus) >= (os.cpu_count() or 1):
         problems.append('--cpus %s: this machine has %d CPUs' % (cfg.cpus, os.cpu_count()))
     return problems
