@@ -140,7 +140,7 @@ class TestCommandLines(unittest.TestCase):
 
     def test_quick_preset_and_overrides(self):
         c = cfg_for(['all', '--quick', '--sizes', '512'])
-        self.assertEqual((c.sizes, c.reps, c.duration), ([512], 1, 3.0))
+        self.assertEqual((c.sizes, c.reps, c.duration), ([512], 1, 2.0))
         c = cfg_for(['link'])
         self.assertEqual(c.sizes, [64, 512, 1518, 9000])
         with self.assertRaises(SystemExit), mock.patch('sys.stderr'):

@@ -16,7 +16,7 @@ ORDER = ['link', 'backend', 'switch', 'latency']
 
 DEFAULTS = {'sizes': [64, 512, 1518, 9000], 'reps': 3, 'duration': 10.0, 'warmup': 10.0,
             'lat_count': 100000, 'lat_sizes': [64]}
-QUICK = {'sizes': [64], 'reps': 1, 'duration': 3.0, 'warmup': 4.0, 'lat_count': 20000,
+QUICK = {'sizes': [64], 'reps': 1, 'duration': 2.0, 'warmup': 3.0, 'lat_count': 20000,
          'lat_sizes': [64]}
 
 
@@ -96,7 +96,7 @@ def parser():
     p.add_argument('--systems', type=lambda t: [x for x in t.split(',') if x],
                    help='only these systems (their anchors are kept), e.g. ivshmem2-zc,vhost_pci')
     p.add_argument('--quick', action='store_true',
-                   help='about a minute per scenario: 64 B, 1 repetition, 3 s windows')
+                   help='a short run (about a minute for all): 64 B, 1 repetition, 2 s windows')
     p.add_argument('--output', metavar='DIR', help='write results.csv, results.json and PNG plots')
     p.add_argument('--latency-sizes', type=_int_list, help='ping-pong frame sizes (default 64)')
     p.add_argument('--latency-count', type=int, help='round trips per run (default 100000)')

@@ -58,17 +58,26 @@ class Proc:
         except (ProcessLookupError, PermissionError):
             pass
 
-    def stop(self, grace=5.0):
-        """SIGINT (DPDK apps print final stats and close ports), then SIGKILL."""
+    def interrupt(self):
+        """SIGINT: DPDK apps print their final stats and close their ports."""
         if self.alive():
             self._signal(signal.SIGINT)
+
+    def reap(self, deadline):
+        """Wait until deadline (time.monotonic()) for the exit, then SIGKILL."""
+        if self.popen.poll() is None:
             try:
-                self.popen.wait(timeout=grace)
+                self.popen.wait(timeout=max(0.0, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 self._signal(signal.SIGKILL)
                 self.popen.wait(timeout=5)
-        self._log.close()
+        if not self._log.closed:
+            self._log.close()
         return self.popen.poll()
+
+    def stop(self, grace=5.0):
+        self.interrupt()
+        return self.reap(time.monotonic() + grace)
 
 
 class Session:
@@ -113,10 +122,13 @@ class Session:
         """Extra clean-up step (e.g. stopping OVS daemons), run once, in reverse order."""
         self.cleanups.append(fn)
 
-    def stop_all(self):
-        # Stop in reverse start order: generators before sinks, clients before servers.
+    def stop_all(self, grace=5.0):
+        # Interrupt all at once (clients first), then give them grace seconds in all.
         for p in reversed(self.procs):
-            p.stop()
+            p.interrupt()
+        deadline = time.monotonic() + grace
+        for p in reversed(self.procs):
+            p.reap(deadline)
         self.procs = []
 
     def remove_files(self):
