@@ -93,6 +93,23 @@ class TestOrchestration(unittest.TestCase):
         self.assertAlmostEqual(summ[('vhost_pci', 'rtt_p99_us')]['median'], 2.0)
         self.assertAlmostEqual(summ[('vhost_pci', 'rtt_p50_us')]['ratios']['net_vhost'], 0.5)
 
+    def test_switch_systems_filter(self):
+        rec = record.Record(log=None)
+        ran = []
+
+        def fake(c, s, n, z):
+            ran.append(n)
+            return res(3)
+        with mock.patch.object(scenarios.shutil, 'which', lambda name: '/usr/sbin/x'), \
+                mock.patch.object(scenarios, 'run_pvp', fake):
+            scenarios.switch(cfg_for(['switch', '--quick', '--systems', 'vm2vm-io']),
+                             FakeSession(), rec)
+            self.assertEqual(sorted(ran), ['testpmd', 'vm2vm-io'])
+            ran.clear()
+            scenarios.switch(cfg_for(['switch', '--quick', '--systems', 'memif-zc']),
+                             FakeSession(), rec)
+            self.assertEqual(sorted(ran), ['ovs', 'testpmd', 'vm2vm'])
+
     def test_switch_without_ovs_notes_it(self):
         cfg = cfg_for(['switch', '--quick'])
         rec = record.Record(log=None)
@@ -112,6 +129,9 @@ class TestCommandLines(unittest.TestCase):
         s = systems.link_systems(cfg, '/dev/hugepages/pf1-link', '/w/m.sock')
         self.assertEqual([x.name for x in systems.select(s, ['ivshmem2-zc'])],
                          ['ivshmem2-zc', 'memif-zc'])
+        # naming only systems of other scenarios leaves this one whole
+        self.assertEqual(len(systems.select(s, ['vhost_pci'])), 4)
+        self.assertEqual(len(systems.select(s, [])), 4)
         zc = s[2]
         self.assertIn('zero_copy=1', zc.server.vdevs[0])
         self.assertIn('queues=2,ring_size=512', zc.server.vdevs[0])

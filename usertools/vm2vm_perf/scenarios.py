@@ -253,7 +253,7 @@ def switch(cfg, session, record):
         names.append('ovs')
     else:
         record.note('switch: OVS-DPDK not installed (no ovs-vswitchd): compared with testpmd only')
-    if cfg.systems:
+    if set(cfg.systems) & set(names + ['vm2vm-io']):
         names = [n for n in names + ['vm2vm-io'] if n in cfg.systems or n == 'testpmd']
     for rep in range(cfg.reps):
         for size in cfg.sizes:

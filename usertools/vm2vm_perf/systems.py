@@ -64,11 +64,13 @@ def backend_systems(cfg, sock):
 
 
 def select(systems, wanted):
-    """Keep the systems named in wanted (all if empty); anchors stay when a
-    system compared with them is kept, so every ratio has its reference."""
-    if not wanted:
+    """Keep the systems named in wanted; anchors stay when a system compared
+    with them is kept, so every ratio has its reference. A scenario none of
+    whose systems is named runs in full (so `all --systems x` narrows only
+    the scenarios that have x)."""
+    keep = set(wanted or []) & {s.name for s in systems}
+    if not keep:
         return systems
-    keep = set(wanted)
     for s in systems:
         if s.name in keep and s.anchor:
             keep.add(s.anchor)
