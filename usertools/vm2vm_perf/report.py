@@ -3,6 +3,7 @@
 """Output: the terminal table, CSV, JSON and PNG plots."""
 
 import csv
+import importlib.util
 import json
 import os
 
@@ -56,11 +57,7 @@ def write_json(path, machine, config, record, summary):
 
 
 def have_matplotlib():
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    return importlib.util.find_spec('matplotlib') is not None
 
 
 def plots(outdir, summary):
