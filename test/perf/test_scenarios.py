@@ -183,6 +183,8 @@ class TestOutputs(unittest.TestCase):
         s = {x['system']: x for x in self.make().summary()}
         self.assertEqual((s['a']['median'], s['a']['min'], s['a']['max']), (11, 10, 12))
         self.assertAlmostEqual(s['a']['ratios']['b'], 11 / 5)
+        self.assertEqual(s['a']['ratios_per_rep']['b'], [10 / 5, 12 / 4, 11 / 6])
+        self.assertEqual(s['b']['ratios_per_rep'], {})
         self.assertEqual(s['b']['reps'], 3)
 
     def test_table_csv_json(self):

@@ -82,6 +82,7 @@ class Record:
             metrics = LAT_METRICS if ok and ok[0]['metric'] == 'rtt_us' else ('value',)
             for m in metrics:
                 vals = [r[m] for r in ok]
+                by_rep = {r['rep']: r[m] for r in ok}
                 out.append({'scenario': key[0], 'case': key[1], 'size': key[2],
                             'system': key[3], 'label': rows[0]['label'],
                             'anchor': rows[0]['anchor'],
@@ -89,7 +90,8 @@ class Record:
                             'median': median(vals) if vals else None,
                             'min': min(vals) if vals else None,
                             'max': max(vals) if vals else None,
-                            'reps': len(vals), 'failed': len(rows) - len(ok)})
+                            'reps': len(vals), 'failed': len(rows) - len(ok),
+                            'by_rep': by_rep})
         # Group for reading: scenario, then case, then size, systems in the order they ran.
         first = {}
         for i, s in enumerate(out):
@@ -100,10 +102,17 @@ class Record:
         index = {(s['scenario'], s['case'], s['size'], s['system'], s['metric']): s
                  for s in out}
         for s in out:
-            ratios = {}
+            ratios, per_rep = {}, {}
             for a in anchors_of(s['anchor']):
                 ref = index.get((s['scenario'], s['case'], s['size'], a, s['metric']))
                 if ref and ref['median'] and s['median'] is not None:
                     ratios[a] = s['median'] / ref['median']
+                if ref:
+                    # the same repetition ran both back to back: their ratio drifts least
+                    per_rep[a] = [s['by_rep'][k] / ref['by_rep'][k] for k in sorted(s['by_rep'])
+                                  if ref['by_rep'].get(k)]
             s['ratios'] = ratios
+            s['ratios_per_rep'] = per_rep
+        for s in out:
+            del s['by_rep']
         return out
