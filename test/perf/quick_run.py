@@ -1,0 +1,81 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 vm2vm authors
+"""Integration: a short real `vm2vm-perf link --quick` (one size, one
+repetition, 2 s windows) or `vm2vm-perf latency --quick` (ivshmem2 copy and
+its memif anchor) writes a CSV and a JSON with positive figures and ratios
+for every system, records the machine, and leaves nothing behind.
+usage: quick_run.py link|latency TOOL BUILD_DIR"""
+
+import csv
+import glob
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+SCENARIOS = {
+    'link': (['--sizes', '64', '--duration', '2', '--warmup', '3'],
+             {'ivshmem2-copy', 'ivshmem2-zc', 'memif-copy', 'memif-zc'}, 'Mpps'),
+    'latency': (['--systems', 'ivshmem2-copy', '--latency-count', '5000', '--duration', '5'],
+                {'ivshmem2-copy', 'memif-copy'}, 'rtt_p50_us'),
+}
+
+
+def fail(msg):
+    print('FAIL: ' + msg)
+    sys.exit(1)
+
+
+def check_outputs(out, scenario, stderr):
+    extra, systems, metric = SCENARIOS[scenario]
+    with open(os.path.join(out, 'results.csv')) as f:
+        rows = [r for r in csv.DictReader(f) if r['metric'] == metric]
+    got = {row['system']: float(row['median'] or 0) for row in rows}
+    if set(got) != systems:
+        fail('CSV systems %s, expected %s' % (sorted(got), sorted(systems)))
+    for name, v in got.items():
+        if not v > 0:
+            fail('%s: %s %s' % (name, v, metric))
+    for row in rows:
+        if row['system'].startswith('ivshmem2') and 'memif' not in row['ratios']:
+            fail('%s has no ratio to its memif anchor' % row['system'])
+    with open(os.path.join(out, 'results.json')) as f:
+        j = json.load(f)
+    if not j['machine'].get('cpu_model') or not j['machine'].get('dpdk_version'):
+        fail('machine not recorded')
+    runs = [x for x in j['runs'] if x['scenario'] == scenario]
+    if len(runs) != len(systems) or not all(x['value'] > 0 for x in runs):
+        fail('JSON runs: %s' % runs)
+    if 'no plots' not in stderr and not glob.glob(os.path.join(out, '*.png')):
+        fail('no plot written and no word about matplotlib')
+
+
+def main():
+    scenario, tool, build = sys.argv[1:4]
+    if os.geteuid() != 0:
+        print('SKIP: needs root (hugepages)')
+        return 77
+    with tempfile.TemporaryDirectory() as out:
+        cmd = [tool, scenario, '--quick', '--reps', '1', '--build', build, '--output', out]
+        cmd += SCENARIOS[scenario][0]
+        print(' '.join(cmd), flush=True)
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        stdout, stderr = proc.communicate(timeout=150)
+        print(stdout)
+        print(stderr)
+        if proc.returncode != 0:
+            fail('vm2vm-perf exited with %d' % proc.returncode)
+        check_outputs(out, scenario, stderr)
+    tag = 'pf%d-' % proc.pid
+    leftovers = (glob.glob('/dev/hugepages/' + tag + '*') +
+                 glob.glob('/var/run/dpdk/' + tag + '*'))
+    if leftovers:
+        fail('left behind: %s' % leftovers)
+    print('PASS')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,243 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 vm2vm authors
+"""Orchestration (alternation, failures, per-run clean-up), systems,
+command lines, the summary and the outputs, with fake runs."""
+
+import csv
+import json
+import os
+import tempfile
+import unittest
+from unittest import mock
+
+from vm2vm_perf import cli, machine, record, report, scenarios, systems
+from vm2vm_perf.procs import StartError
+
+
+def cfg_for(argv):
+    return cli.Config(cli.parser().parse_args(argv))
+
+
+class FakeSession:
+    def __init__(self):
+        self.ended = 0
+        self.tag = 'pf1'
+
+    def path(self, name, in_huge=False):
+        return ('/huge/' if in_huge else '/w/') + name
+
+    def end_run(self):
+        self.ended += 1
+
+
+def res(mpps, steady=True):
+    return {'median': mpps * 1e6, 'mean': mpps * 1e6, 'rates': [mpps * 1e6], 'steady': steady,
+            'warmup_s': 2}
+
+
+class TestOrchestration(unittest.TestCase):
+    def test_link_alternates_and_cleans_each_run(self):
+        cfg = cfg_for(['link', '--reps', '2', '--sizes', '64,1518'])
+        order = []
+        value = {'ivshmem2-copy': 10, 'memif-copy': 5, 'ivshmem2-zc': 12, 'memif-zc': 6}
+
+        def fake(cfg_, session, system, size, direction):
+            order.append(system.name)
+            if system.name == 'memif-zc' and size == 1518:
+                raise StartError('memif server exited')
+            return res(value[system.name])
+        sess = FakeSession()
+        rec = record.Record(log=None)
+        with mock.patch.object(scenarios, 'run_oneway', fake):
+            scenarios.link(cfg, sess, rec)
+        self.assertEqual(len(order), 16)
+        self.assertEqual(sess.ended, 16)
+        # rep 1 starts with ivshmem2-copy, rep 2 with the next system
+        self.assertEqual(order[0], 'ivshmem2-copy')
+        self.assertEqual(order[8], 'memif-copy')
+        summ = {(s['size'], s['system']): s for s in rec.summary()}
+        self.assertAlmostEqual(summ[(64, 'ivshmem2-copy')]['ratios']['memif-copy'], 2.0)
+        self.assertEqual(summ[(1518, 'memif-zc')]['failed'], 2)
+        self.assertIsNone(summ[(1518, 'memif-zc')]['median'])
+        self.assertEqual(summ[(1518, 'ivshmem2-zc')]['ratios'], {})
+        self.assertEqual(len(rec.failures()), 2)
+
+    def test_backend_both_directions(self):
+        cfg = cfg_for(['backend', '--quick'])
+        seen = []
+
+        def fake(cfg_, session, system, size, direction):
+            seen.append((system.name, direction))
+            return res(2 if system.name == 'vhost_pci' else 1)
+        rec = record.Record(log=None)
+        with mock.patch.object(scenarios, 'run_oneway', fake):
+            scenarios.backend(cfg, FakeSession(), rec)
+        self.assertEqual(sorted(seen), [('net_vhost', 'c2s'), ('net_vhost', 's2c'),
+                                        ('vhost_pci', 'c2s'), ('vhost_pci', 's2c')])
+        cases = {s['case'] for s in rec.summary()}
+        self.assertEqual(cases, {'virtio-user->backend', 'backend->virtio-user'})
+
+    def test_latency_percentiles_and_ratio(self):
+        cfg = cfg_for(['latency', '--systems', 'vhost_pci'])
+        p = {'vhost_pci': 1.0, 'net_vhost': 2.0}
+
+        def fake(cfg_, session, system, size):
+            v = p[system.name]
+            return {'samples': 100, 'lost': 0, 'p50': v, 'p99': 2 * v, 'p999': 3 * v,
+                    'max': 4 * v, 'min': v / 2, 'mean': v}
+        rec = record.Record(log=None)
+        with mock.patch.object(scenarios, 'run_pingpong', fake):
+            scenarios.latency(cfg, FakeSession(), rec)
+        summ = {(s['system'], s['metric']): s for s in rec.summary()}
+        self.assertEqual(len(summ), 8)
+        self.assertAlmostEqual(summ[('vhost_pci', 'rtt_p99_us')]['median'], 2.0)
+        self.assertAlmostEqual(summ[('vhost_pci', 'rtt_p50_us')]['ratios']['net_vhost'], 0.5)
+
+    def test_switch_systems_filter(self):
+        rec = record.Record(log=None)
+        ran = []
+
+        def fake(c, s, n, z):
+            ran.append(n)
+            return res(3)
+        with mock.patch.object(scenarios.shutil, 'which', lambda name: '/usr/sbin/x'), \
+                mock.patch.object(scenarios, 'run_pvp', fake):
+            scenarios.switch(cfg_for(['switch', '--quick', '--systems', 'vm2vm-io']),
+                             FakeSession(), rec)
+            self.assertEqual(sorted(ran), ['testpmd', 'vm2vm-io'])
+            ran.clear()
+            scenarios.switch(cfg_for(['switch', '--quick', '--systems', 'memif-zc']),
+                             FakeSession(), rec)
+            self.assertEqual(sorted(ran), ['ovs', 'testpmd', 'vm2vm'])
+
+    def test_switch_without_ovs_notes_it(self):
+        cfg = cfg_for(['switch', '--quick'])
+        rec = record.Record(log=None)
+        with mock.patch.object(scenarios.shutil, 'which', lambda name: None), \
+                mock.patch.object(scenarios, 'run_pvp', lambda c, s, n, z: res(3)):
+            scenarios.switch(cfg, FakeSession(), rec)
+        names = {r['system'] for r in rec.rows}
+        self.assertEqual(names, {'vm2vm', 'testpmd'})
+        self.assertTrue(any('OVS' in n for n in rec.notes))
+        vm = [s for s in rec.summary() if s['system'] == 'vm2vm'][0]
+        self.assertEqual(vm['ratios'], {'testpmd': 1.0})
+
+
+class TestCommandLines(unittest.TestCase):
+    def test_systems_and_anchor_selection(self):
+        cfg = cfg_for(['link', '--queues', '2', '--ring', '512'])
+        s = systems.link_systems(cfg, '/dev/hugepages/pf1-link', '/w/m.sock')
+        self.assertEqual([x.name for x in systems.select(s, ['ivshmem2-zc'])],
+                         ['ivshmem2-zc', 'memif-zc'])
+        # naming only systems of other scenarios leaves this one whole
+        self.assertEqual(len(systems.select(s, ['vhost_pci'])), 4)
+        self.assertEqual(len(systems.select(s, [])), 4)
+        zc = s[2]
+        self.assertIn('zero_copy=1', zc.server.vdevs[0])
+        self.assertIn('queues=2,ring_size=512', zc.server.vdevs[0])
+        self.assertIn('-d', zc.server.eal)
+        self.assertIn('rsize=9', s[1].server.vdevs[0])
+        self.assertIn('--single-file-segments', s[3].client.eal)
+
+    def test_testpmd_argv_pinning(self):
+        cfg = cfg_for(['link', '--cpus', '1,0'])
+        end = systems.End(['net_null0'], ['-d', '/b/x.so'])
+        argv = scenarios.testpmd_argv(cfg, 'pf1-srv1', 0, 1, end, 'rxonly', 64)
+        self.assertEqual(argv[argv.index('--lcores') + 1], '0@0,1@1')
+        self.assertEqual(argv[argv.index('--file-prefix') + 1], 'pf1-srv1')
+        self.assertIn('--no-pci', argv)
+        self.assertLess(argv.index('-d'), argv.index('--'))
+        self.assertIn('--forward-mode=rxonly', argv)
+
+    def test_jumbo_frames_are_chains(self):
+        self.assertEqual(scenarios.txpkts_args(64), ['--txpkts=64'])
+        a = scenarios.txpkts_args(9000)
+        self.assertEqual(a[0], '--txpkts=2048,2048,2048,2048,808')
+        self.assertEqual(sum(int(x) for x in a[0].split('=')[1].split(',')), 9000)
+
+    def test_rotated(self):
+        self.assertEqual(scenarios.rotated([1, 2, 3], 4), [2, 3, 1])
+
+    def test_quick_preset_and_overrides(self):
+        c = cfg_for(['all', '--quick', '--sizes', '512'])
+        self.assertEqual((c.sizes, c.reps, c.duration), ([512], 1, 2.0))
+        c = cfg_for(['link'])
+        self.assertEqual(c.sizes, [64, 512, 1518, 9000])
+        with self.assertRaises(SystemExit), mock.patch('sys.stderr'):
+            cfg_for(['link', '--ring', '1000'])
+        with self.assertRaises(SystemExit), mock.patch('sys.stderr'):
+            cfg_for(['link', '--cpus', '1,1'])
+
+
+class TestOutputs(unittest.TestCase):
+    def make(self):
+        rec = record.Record(log=None)
+        a = systems.System('a', 'System A', 'b', None, None)
+        b = systems.System('b', 'System B', '', None, None)
+        for rep, (x, y) in enumerate([(10, 5), (12, 4), (11, 6)]):
+            rec.throughput('link', 'one-way', 64, a, rep, res(x))
+            rec.throughput('link', 'one-way', 64, b, rep, res(y, steady=False))
+        return rec
+
+    def test_summary_median_minmax_ratio(self):
+        s = {x['system']: x for x in self.make().summary()}
+        self.assertEqual((s['a']['median'], s['a']['min'], s['a']['max']), (11, 10, 12))
+        self.assertAlmostEqual(s['a']['ratios']['b'], 11 / 5)
+        self.assertEqual(s['a']['ratios_per_rep']['b'], [10 / 5, 12 / 4, 11 / 6])
+        self.assertEqual(s['b']['ratios_per_rep'], {})
+        self.assertEqual(s['b']['reps'], 3)
+
+    def test_table_csv_json(self):
+        rec = self.make()
+        summ = rec.summary()
+        t = report.table(summ)
+        self.assertIn('2.20x b', t)
+        self.assertIn('10.00 - 12.00', t)
+        with tempfile.TemporaryDirectory() as d:
+            report.write_csv(os.path.join(d, 'r.csv'), summ)
+            report.write_json(os.path.join(d, 'r.json'), {'cpus': 2}, {'reps': 3}, rec, summ)
+            with open(os.path.join(d, 'r.csv')) as f:
+                rows = list(csv.DictReader(f))
+            self.assertEqual(rows[0]['system'], 'a')
+            self.assertEqual(rows[0]['ratios'], 'b=2.2000')
+            self.assertEqual(float(rows[1]['median']), 5.0)
+            with open(os.path.join(d, 'r.json')) as f:
+                j = json.load(f)
+            self.assertEqual(len(j['runs']), 6)
+            self.assertEqual(len(j['notes']), 3)   # b never steady, noted per rep
+
+    @unittest.skipUnless(report.have_matplotlib(), 'matplotlib not installed')
+    def test_plots(self):
+        with tempfile.TemporaryDirectory() as d:
+            files = report.plots(d, self.make().summary())
+            self.assertEqual([os.path.basename(f) for f in files],
+                             ['throughput-link-one-way.png'])
+            self.assertGreater(os.path.getsize(files[0]), 1000)
+
+
+class TestPrereqs(unittest.TestCase):
+    def test_hugepages_free(self):
+        self.assertEqual(cli.hugepages_free_mb('HugePages_Free:     300\n'
+                                               'Hugepagesize:       2048 kB\n'), 600)
+        self.assertIsNone(cli.hugepages_free_mb('MemTotal: 1 kB\n'))
+
+    def test_missing_build_reported(self):
+        cfg = cfg_for(['latency', '--build', '/nonexistent'])
+        problems = cli.check_prereqs(cfg, ['latency'])
+        self.assertTrue(any('dpdk-ping-pong missing' in p for p in problems))
+        self.assertTrue(any('librte_net_vhost_pci.so missing' in p for p in problems))
+
+
+class TestMachine(unittest.TestCase):
+    def test_parsers(self):
+        self.assertEqual(machine.cpu_model('processor\t: 0\nmodel name\t: Xeon Foo\n'),
+                         'Xeon Foo')
+        h = machine.hugepage_info('HugePages_Total:    1024\nHugepagesize:       2048 kB\n')
+        self.assertEqual(h['Hugepagesize'], '2048 kB')
+        d = machine.describe({'rx': 0})
+        for k in ('cpu_model', 'cpus', 'dpdk_version', 'hugepage_size', 'pinning'):
+            self.assertIn(k, d)
+
+
+if __name__ == '__main__':
+    unittest.main()

@@ -1,0 +1,198 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 vm2vm authors
+"""Command line of vm2vm-perf."""
+
+import argparse
+import os
+import shutil
+import sys
+
+from . import machine, report, scenarios
+from .procs import Interrupted, Session
+from .record import Record
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ORDER = ['link', 'backend', 'switch', 'latency']
+
+DEFAULTS = {'sizes': [64, 512, 1518, 9000], 'reps': 3, 'duration': 10.0, 'warmup': 10.0,
+            'lat_count': 100000, 'lat_sizes': [64]}
+QUICK = {'sizes': [64], 'reps': 1, 'duration': 2.0, 'warmup': 3.0, 'lat_count': 20000,
+         'lat_sizes': [64]}
+
+
+class Config:
+    """Everything a scenario needs to know, resolved from the options."""
+
+    def __init__(self, args):
+        preset = QUICK if args.quick else DEFAULTS
+        pick = lambda v, k: preset[k] if v is None else v  # noqa: E731
+        self.sizes = pick(args.sizes, 'sizes')
+        self.reps = pick(args.reps, 'reps')
+        self.duration = pick(args.duration, 'duration')
+        self.warmup = pick(args.warmup, 'warmup')
+        self.lat_count = pick(args.latency_count, 'lat_count')
+        self.lat_sizes = pick(args.latency_sizes, 'lat_sizes')
+        self.lat_warmup = args.latency_warmup
+        self.lat_burst = args.latency_burst
+        self.queues = args.queues
+        self.ring = args.ring
+        self.cpus = args.cpus
+        self.mem = args.mem
+        self.systems = args.systems or []
+        self.counters = args.counters
+        self.build = os.path.abspath(args.build)
+        self.testpmd = args.testpmd
+        self.ping_pong = os.path.join(self.build, 'examples', 'ping-pong', 'dpdk-ping-pong')
+        self.switch = os.path.join(self.build, 'app', 'vm2vm-switch', 'dpdk-vm2vm-switch')
+        self.quick = args.quick
+
+    def pmd_so(self, name):
+        return os.path.join(self.build, 'drivers', 'librte_net_%s.so' % name)
+
+    def as_dict(self):
+        return {k: v for k, v in vars(self).items()}
+
+
+def _int_list(text):
+    try:
+        return [int(x) for x in text.replace(' ', ',').split(',') if x]
+    except ValueError:
+        raise argparse.ArgumentTypeError('expected numbers separated by commas: %r' % text)
+
+
+def _cpus(text):
+    v = _int_list(text)
+    if len(v) != 2 or v[0] == v[1]:
+        raise argparse.ArgumentTypeError('expected two different CPUs, e.g. 0,1')
+    return v
+
+
+def _ring(text):
+    v = int(text)
+    if v < 64 or v > 4096 or v & (v - 1):
+        raise argparse.ArgumentTypeError('ring size: a power of 2 in 64..4096')
+    return v
+
+
+def parser():
+    p = argparse.ArgumentParser(
+        prog='vm2vm-perf',
+        description='Side-by-side throughput and latency of vm2vm against DPDK memif, '
+                    'net_vhost, testpmd and OVS-DPDK (see doc/guides/perf.md).')
+    p.add_argument('scenario', choices=ORDER + ['all'],
+                   help='link: ivshmem2 vs memif; backend: vhost_pci vs net_vhost; switch: PVP '
+                        'loop; latency: ping-pong round trips; all: each in turn')
+    p.add_argument('--sizes', type=_int_list, help='frame sizes in bytes (default 64,512,1518,9000)')
+    p.add_argument('--reps', type=int, help='repetitions (default 3)')
+    p.add_argument('--duration', type=float, help='measured seconds per run (default 10)')
+    p.add_argument('--warmup', type=float,
+                   help='at most this many seconds waiting for a steady rate (default 10)')
+    p.add_argument('--queues', type=int, default=1, help='queue pairs per port (default 1)')
+    p.add_argument('--ring', type=_ring, default=1024, help='ring/descriptor count (default 1024)')
+    p.add_argument('--cpus', type=_cpus, default=[0, 1],
+                   help='RX,TX: CPU of the receiving (or pong, or tester) forwarding lcore and of '
+                        'the sending (or ping, or switch) one; main lcores go on the other '
+                        '(default 0,1)')
+    p.add_argument('--systems', type=lambda t: [x for x in t.split(',') if x],
+                   help='only these systems (their anchors are kept), e.g. ivshmem2-zc,vhost_pci')
+    p.add_argument('--quick', action='store_true',
+                   help='a short run (about a minute for all): 64 B, 1 repetition, 2 s windows')
+    p.add_argument('--output', metavar='DIR', help='write results.csv, results.json and PNG plots')
+    p.add_argument('--latency-sizes', type=_int_list, help='ping-pong frame sizes (default 64)')
+    p.add_argument('--latency-count', type=int, help='round trips per run (default 100000)')
+    p.add_argument('--latency-warmup', type=int, default=1000,
+                   help='round trips discarded first (default 1000)')
+    p.add_argument('--latency-burst', type=int, default=1, help='frames in flight (default 1)')
+    p.add_argument('--mem', type=int, default=256, help='hugepage MB per process (default 256)')
+    p.add_argument('--counters', choices=['telemetry', 'stats'], default='telemetry',
+                   help='read RX counters from DPDK telemetry or testpmd --stats-period output')
+    p.add_argument('--build', default=os.path.join(ROOT, 'build'), help='vm2vm build directory')
+    p.add_argument('--testpmd', default=shutil.which('dpdk-testpmd') or '/usr/bin/dpdk-testpmd')
+    p.add_argument('--keep-logs', action='store_true', help='keep the process logs (path printed)')
+    return p
+
+
+def hugepages_free_mb(meminfo=None):
+    h = machine.hugepage_info(meminfo)
+    try:
+        return int(h['HugePages_Free']) * int(h['Hugepagesize'].split()[0]) // 1024
+    except (KeyError, ValueError, IndexError):
+        return None
+
+
+def check_prereqs(cfg, names):
+    """Problems that stop a run before it starts, as messages."""
+    problems = []
+    if os.geteuid() != 0:
+        problems.append('run as root (hugepages, /var/run/dpdk)')
+    if not os.access(cfg.testpmd, os.X_OK):
+        problems.append('%s not found (run usertools/vm2vm-setup)' % cfg.testpmd)
+    need = []
+    if {'link', 'latency'} & set(names):
+        need.append(cfg.pmd_so('ivshmem2'))
+    if {'backend', 'latency'} & set(names):
+        need.append(cfg.pmd_so('vhost_pci'))
+    if 'latency' in names:
+        need.append(cfg.ping_pong)
+    if 'switch' in names:
+        need.append(cfg.switch)
+    for f in need:
+        if not os.path.exists(f):
+            problems.append('%s missing: build first (meson setup build && ninja -C build)' % f)
+    free = hugepages_free_mb()
+    if free is not None and free < 2 * cfg.mem:
+        problems.append('%d MB of hugepages free, each run needs 2 x --mem %d MB '
+                        '(lower --mem, or reserve more with usertools/vm2vm-setup)'
+                        % (free, cfg.mem))
+    if max(cfg.cpus) >= (os.cpu_count() or 1):
+        problems.append('--cpus %s: this machine has %d CPUs' % (cfg.cpus, os.cpu_count()))
+    return problems
+
+
+def main(argv=None):
+    args = parser().parse_args(argv)
+    cfg = Config(args)
+    names = ORDER if args.scenario == 'all' else [args.scenario]
+    problems = check_prereqs(cfg, names)
+    if problems:
+        for m in problems:
+            print('vm2vm-perf: ' + m, file=sys.stderr)
+        return 2
+    plots_ok = True
+    if args.output:
+        os.makedirs(args.output, exist_ok=True)
+        plots_ok = report.have_matplotlib()
+        if not plots_ok:
+            print('vm2vm-perf: matplotlib is missing (Debian: apt-get install python3-matplotlib, '
+                  'or run usertools/vm2vm-setup): CSV and JSON only, no plots', file=sys.stderr)
+    rec = Record()
+    pinning = {'rx_or_pong_or_tester_cpu': cfg.cpus[0], 'tx_or_ping_or_switch_cpu': cfg.cpus[1]}
+    info = machine.describe(pinning)
+    interrupted = False
+    with Session(keep_logs=args.keep_logs) as session:
+        try:
+            for n in names:
+                scenarios.SCENARIOS[n](cfg, session, rec)
+        except (Interrupted, KeyboardInterrupt):
+            interrupted = True
+            print('\nvm2vm-perf: interrupted, cleaning up', file=sys.stderr)
+        if args.keep_logs:
+            print('vm2vm-perf: logs in %s' % session.workdir, file=sys.stderr)
+    summary = rec.summary()
+    print('machine: %s, %s CPUs, DPDK %s, hugepages %s, pinning %s' % (
+        info['cpu_model'], info['cpus'], info['dpdk_version'], info['hugepage_size'],
+        '%d,%d' % tuple(cfg.cpus)))
+    print(report.table(summary))
+    for n in rec.notes:
+        print('note: ' + n)
+    if args.output:
+        report.write_csv(os.path.join(args.output, 'results.csv'), summary)
+        report.write_json(os.path.join(args.output, 'results.json'), info, cfg.as_dict(), rec,
+                          summary)
+        files = ['results.csv', 'results.json']
+        if plots_ok:
+            files += [os.path.basename(f) for f in report.plots(args.output, summary)]
+        print('written to %s: %s' % (args.output, ', '.join(files)))
+    if interrupted:
+        return 130
+    return 1 if rec.failures() else 0

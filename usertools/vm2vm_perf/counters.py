@@ -1,0 +1,174 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 vm2vm authors
+"""Counters: DPDK telemetry (/ethdev/*), testpmd's periodic stats output,
+dpdk-ping-pong's RESULT line, and the steady-state rate measurement."""
+
+import json
+import os
+import re
+import socket
+import time
+
+
+class TelemetryError(Exception):
+    pass
+
+
+def telemetry_path(runtime_dir, prefix):
+    return os.path.join(runtime_dir, prefix, 'dpdk_telemetry.v2')
+
+
+class Telemetry:
+    """A client of one DPDK process's telemetry socket (protocol v2: a JSON
+    greeting, then one JSON reply per command)."""
+
+    def __init__(self, path, timeout=2.0):
+        self.path = path
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self.sock.settimeout(timeout)
+        try:
+            self.sock.connect(path)
+            hello = json.loads(self.sock.recv(65536).decode())
+        except (OSError, ValueError) as e:
+            self.sock.close()
+            raise TelemetryError('%s: %s' % (path, e))
+        self.max_len = hello.get('max_output_len', 16384)
+
+    def query(self, cmd):
+        try:
+            self.sock.send(cmd.encode())
+            reply = json.loads(self.sock.recv(self.max_len + 1024).decode())
+        except (OSError, ValueError) as e:
+            raise TelemetryError('%s %s: %s' % (self.path, cmd, e))
+        return reply.get(cmd.split(',')[0])
+
+    def ports(self):
+        return self.query('/ethdev/list') or []
+
+    def link_up(self, port):
+        r = self.query('/ethdev/link_status,%d' % port) or {}
+        return r.get('status') == 'UP'
+
+    def stats(self, port):
+        return self.query('/ethdev/stats,%d' % port) or {}
+
+    def close(self):
+        self.sock.close()
+
+
+# testpmd --stats-period output: one block per port and period.
+_PORT_RE = re.compile(r'#+ NIC statistics for port (\d+)')
+_RXPKT_RE = re.compile(r'RX-packets:\s*(\d+)')
+_TXPKT_RE = re.compile(r'TX-packets:\s*(\d+)')
+_RXPPS_RE = re.compile(r'Rx-pps:\s*(\d+)')
+_TXPPS_RE = re.compile(r'Tx-pps:\s*(\d+)')
+
+
+def parse_testpmd_stats(text):
+    """List of samples, one per port block in the order printed:
+    {'port', 'rx_packets', 'tx_packets', 'rx_pps', 'tx_pps'}. Incomplete
+    blocks (the process was killed mid-print) are dropped."""
+    samples = []
+    cur = None
+    for line in text.splitlines():
+        m = _PORT_RE.search(line)
+        if m:
+            cur = {'port': int(m.group(1))}
+            continue
+        if cur is None:
+            continue
+        for key, rx in (('rx_packets', _RXPKT_RE), ('tx_packets', _TXPKT_RE),
+                        ('rx_pps', _RXPPS_RE), ('tx_pps', _TXPPS_RE)):
+            m = rx.search(line)
+            if m and key not in cur:
+                cur[key] = int(m.group(1))
+        if all(k in cur for k in ('rx_packets', 'tx_packets', 'rx_pps', 'tx_pps')):
+            samples.append(cur)
+            cur = None
+    return samples
+
+
+def testpmd_rx_totals(text, ports):
+    """Running totals of RX packets summed over ports, one per stats period
+    in which every one of the ports printed a block."""
+    totals = []
+    pending = {}
+    for s in parse_testpmd_stats(text):
+        if s['port'] not in ports:
+            continue
+        if s['port'] in pending:
+            pending = {}
+        pending[s['port']] = s['rx_packets']
+        if len(pending) == len(ports):
+            totals.append(sum(pending.values()))
+            pending = {}
+    return totals
+
+
+_RESULT_RE = re.compile(r'^RESULT (.*)$', re.M)
+
+
+def parse_pingpong(text):
+    """The last RESULT line of dpdk-ping-pong as a dict of numbers, or None."""
+    found = _RESULT_RE.findall(text)
+    if not found:
+        return None
+    out = {}
+    for item in found[-1].split():
+        k, _, v = item.partition('=')
+        try:
+            out[k] = int(v) if v.isdigit() else float(v)
+        except ValueError:
+            continue
+    return out
+
+
+def median(values):
+    v = sorted(values)
+    n = len(v)
+    if n == 0:
+        return 0.0
+    return float(v[n // 2]) if n % 2 else (v[n // 2 - 1] + v[n // 2]) / 2.0
+
+
+def rates(samples):
+    """Per-interval rates from [(time, count)] samples; counter resets give no rate."""
+    out = []
+    for (t0, c0), (t1, c1) in zip(samples, samples[1:]):
+        if t1 > t0 and c1 >= c0:
+            out.append((c1 - c0) / (t1 - t0))
+    return out
+
+
+def is_steady(rate_list, tolerance=0.15, need=2):
+    """The last `need` rates are positive and within tolerance of each other."""
+    if len(rate_list) < need:
+        return False
+    last = rate_list[-need:]
+    lo, hi = min(last), max(last)
+    return lo > 0 and (hi - lo) <= tolerance * hi
+
+
+def measure_rate(read, duration, warmup_max, interval=1.0, sleep=time.sleep,
+                 clock=time.monotonic, tolerance=0.15):
+    """Sample read() (a cumulative packet count) every interval seconds:
+    first until the rate is steady (at most warmup_max seconds), then for
+    duration seconds. Returns the window's median and mean rate (per second),
+    the per-interval rates, and whether steady state was reached."""
+    warm = [(clock(), read())]
+    steady = False
+    while clock() - warm[0][0] < warmup_max:
+        sleep(interval)
+        warm.append((clock(), read()))
+        if is_steady(rates(warm), tolerance):
+            steady = True
+            break
+    window = [warm[-1]]
+    while window[-1][0] - window[0][0] < duration - interval / 2:
+        sleep(interval)
+        window.append((clock(), read()))
+    r = rates(window)
+    span = window[-1][0] - window[0][0]
+    mean = (window[-1][1] - window[0][1]) / span if span > 0 else 0.0
+    return {'median': median(r), 'mean': mean, 'rates': r, 'steady': steady,
+            'warmup_s': warm[-1][0] - warm[0][0]}

@@ -1,0 +1,118 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 vm2vm authors
+"""Results as they come in (one row per repetition), and their summary:
+median and min-max over repetitions, and the ratio to each anchor."""
+
+import sys
+
+from .counters import median
+
+LAT_METRICS = ('p50', 'p99', 'p999', 'max')
+
+
+def anchors_of(system_anchor):
+    return [a for a in (system_anchor or '').split(',') if a]
+
+
+class Record:
+    def __init__(self, log=sys.stderr):
+        self.rows = []
+        self.notes = []
+        self.log = log
+
+    def _say(self, msg):
+        if self.log:
+            print(msg, file=self.log, flush=True)
+
+    def note(self, msg):
+        self.notes.append(msg)
+        self._say('vm2vm-perf: ' + msg)
+
+    def _row(self, scenario, case, size, system, rep):
+        return {'scenario': scenario, 'case': case, 'size': size, 'system': system.name,
+                'label': system.label, 'anchor': system.anchor, 'rep': rep + 1}
+
+    def throughput(self, scenario, case, size, system, rep, res):
+        r = self._row(scenario, case, size, system, rep)
+        r.update({'metric': 'Mpps', 'value': res['median'] / 1e6,
+                  'mean': res['mean'] / 1e6, 'steady': res['steady'],
+                  'samples_mpps': [x / 1e6 for x in res['rates']]})
+        self.rows.append(r)
+        self._say('%s %s %d B %s rep %d: %.2f Mpps%s' % (
+            scenario, case, size, system.name, rep + 1, r['value'],
+            '' if res['steady'] else ' (no steady state before the window)'))
+        if not res['steady']:
+            self.notes.append('%s %s %d B %s rep %d: rate not steady before the window'
+                              % (scenario, case, size, system.name, rep + 1))
+
+    def latency(self, scenario, case, size, system, rep, res):
+        r = self._row(scenario, case, size, system, rep)
+        r.update({'metric': 'rtt_us', 'value': res.get('p50', 0.0)})
+        for k in LAT_METRICS + ('min', 'mean', 'samples', 'lost'):
+            r[k] = res.get(k, 0)
+        self.rows.append(r)
+        self._say('%s %d B %s rep %d: p50 %.2f p99 %.2f p99.9 %.2f max %.2f us (%d samples)'
+                  % (scenario, size, system.name, rep + 1, r['p50'], r['p99'], r['p999'],
+                     r['max'], r['samples']))
+
+    def failure(self, scenario, case, size, system, rep, error):
+        r = self._row(scenario, case, size, system, rep)
+        r.update({'metric': 'failed', 'error': error})
+        self.rows.append(r)
+        self._say('%s %s %d B %s rep %d: FAILED: %s' % (scenario, case, size, system.name,
+                                                       rep + 1, error))
+
+    def failures(self):
+        return [r for r in self.rows if r['metric'] == 'failed']
+
+    def summary(self):
+        """One entry per (scenario, case, size, system, metric)."""
+        groups = {}
+        order = []
+        for r in self.rows:
+            key = (r['scenario'], r['case'], r['size'], r['system'])
+            if key not in groups:
+                groups[key] = []
+                order.append(key)
+            groups[key].append(r)
+        out = []
+        for key in order:
+            rows = groups[key]
+            ok = [r for r in rows if r['metric'] != 'failed']
+            metrics = LAT_METRICS if ok and ok[0]['metric'] == 'rtt_us' else ('value',)
+            for m in metrics:
+                vals = [r[m] for r in ok]
+                by_rep = {r['rep']: r[m] for r in ok}
+                out.append({'scenario': key[0], 'case': key[1], 'size': key[2],
+                            'system': key[3], 'label': rows[0]['label'],
+                            'anchor': rows[0]['anchor'],
+                            'metric': ('rtt_%s_us' % m) if m != 'value' else 'Mpps',
+                            'median': median(vals) if vals else None,
+                            'min': min(vals) if vals else None,
+                            'max': max(vals) if vals else None,
+                            'reps': len(vals), 'failed': len(rows) - len(ok),
+                            'by_rep': by_rep})
+        # Group for reading: scenario, then case, then size, systems in the order they ran.
+        first = {}
+        for i, s in enumerate(out):
+            first.setdefault(('s', s['scenario']), i)
+            first.setdefault(('c', s['scenario'], s['case']), i)
+        out.sort(key=lambda s: (first[('s', s['scenario'])],
+                                first[('c', s['scenario'], s['case'])], s['size']))
+        index = {(s['scenario'], s['case'], s['size'], s['system'], s['metric']): s
+                 for s in out}
+        for s in out:
+            ratios, per_rep = {}, {}
+            for a in anchors_of(s['anchor']):
+                ref = index.get((s['scenario'], s['case'], s['size'], a, s['metric']))
+                if ref and ref['median'] and s['median'] is not None:
+                    ratios[a] = s['median'] / ref['median']
+                if ref:
+                    # the same repetition ran both back to back: their ratio drifts least
+                    per_rep[a] = [s['by_rep'][k] / ref['by_rep'][k] for k in sorted(s['by_rep'])
+                                  if ref['by_rep'].get(k)]
+            s['ratios'] = ratios
+            s['ratios_per_rep'] = per_rep
+        for s in out:
+            del s['by_rep']
+        return out

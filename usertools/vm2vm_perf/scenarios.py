@@ -1,0 +1,271 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 vm2vm authors
+"""The measurements: one-way throughput over a link (link, backend), the
+PVP loop through a switch (switch), and ping-pong round trips (latency).
+Each run starts its processes, checks they came up, measures, and ends
+with session.end_run() so nothing of it survives into the next run."""
+
+import os
+import shutil
+import subprocess
+import time
+
+from . import systems as sysdefs
+from .counters import measure_rate, parse_pingpong
+from .procs import StartError
+from .runner import eal_args, rx_reader, start, wait_links, wait_path
+
+MAC0 = '02:00:00:00:00:01'
+MAC1 = '02:00:00:00:00:02'
+SEG = 2048   # testpmd's default mbuf data room: larger frames go out as chains
+
+
+def txpkts_args(size):
+    if size <= SEG:
+        return ['--txpkts=%d' % size]
+    segs = [SEG] * (size // SEG) + ([size % SEG] if size % SEG else [])
+    return ['--txpkts=' + ','.join(str(s) for s in segs), '--tx-offloads=0x8000']
+
+
+def testpmd_argv(cfg, prefix, main_cpu, fwd_cpu, end, mode, size):
+    argv = [cfg.testpmd] + eal_args(prefix, '0@%d,1@%d' % (main_cpu, fwd_cpu), cfg.mem, end.eal)
+    for v in end.vdevs:
+        argv += ['--vdev', v]
+    argv += ['--', '--forward-mode=' + mode, '--nb-cores=1', '--rxq=%d' % cfg.queues,
+             '--txq=%d' % cfg.queues, '--rxd=%d' % cfg.ring, '--txd=%d' % cfg.ring,
+             '--stats-period', '1', '--no-mlockall', '--total-num-mbufs=16384',
+             '--disable-link-check'] + txpkts_args(size)
+    return argv
+
+
+def rotated(items, k):
+    """items starting at position k, so no system always runs first."""
+    k %= max(1, len(items))
+    return items[k:] + items[:k]
+
+
+def run_oneway(cfg, session, system, size, direction):
+    """Client -> server ('c2s') or server -> client ('s2c'), txonly into
+    rxonly; the receiver's RX rate in packets per second."""
+    rx_cpu, tx_cpu = cfg.cpus
+    c2s = direction == 'c2s'
+    # The receiver's forwarding lcore runs on rx_cpu, the generator's on tx_cpu.
+    srv_fwd, cli_fwd = (rx_cpu, tx_cpu) if c2s else (tx_cpu, rx_cpu)
+    sp = session.prefix('srv')
+    server = start(session, 'server-' + system.name,
+                   testpmd_argv(cfg, sp, cli_fwd, srv_fwd, system.server,
+                                'rxonly' if c2s else 'txonly', size), sp, 1)
+    if system.server.socket:
+        wait_path(system.server.socket, server.proc)
+    cp = session.prefix('cli')
+    client = start(session, 'client-' + system.name,
+                   testpmd_argv(cfg, cp, srv_fwd, cli_fwd, system.client,
+                                'txonly' if c2s else 'rxonly', size), cp, 1)
+    wait_links(server, [0])
+    wait_links(client, [0])
+    rx = server if c2s else client
+    res = measure_rate(rx_reader(rx, [0], cfg.counters), cfg.duration, cfg.warmup)
+    for d in (server, client):
+        if not d.proc.alive():
+            raise StartError('%s died during the measurement:\n%s'
+                             % (d.proc.name, d.proc.log_tail()))
+    return res
+
+
+def _throughput(cfg, session, record, scenario, systems, cases):
+    for rep in range(cfg.reps):
+        for size in cfg.sizes:
+            for case, direction in cases:
+                for s in rotated(systems, rep):
+                    try:
+                        res = run_oneway(cfg, session, s, size, direction)
+                        record.throughput(scenario, case, size, s, rep, res)
+                    except StartError as e:
+                        record.failure(scenario, case, size, s, rep, str(e))
+                    finally:
+                        session.end_run()
+
+
+def link(cfg, session, record):
+    shm = session.path('link', in_huge=True)
+    systems = sysdefs.select(sysdefs.link_systems(cfg, shm, session.path('memif.sock')),
+                             cfg.systems)
+    _throughput(cfg, session, record, 'link', systems, [('one-way', 'c2s')])
+
+
+def backend(cfg, session, record):
+    systems = sysdefs.select(sysdefs.backend_systems(cfg, session.path('vhost.sock')),
+                             cfg.systems)
+    _throughput(cfg, session, record, 'backend', systems,
+                [('virtio-user->backend', 'c2s'), ('backend->virtio-user', 's2c')])
+
+
+# ---------------------------------------------------------------- latency
+
+def run_pingpong(cfg, session, system, size):
+    rx_cpu, tx_cpu = cfg.cpus
+    pp = session.prefix('pong')
+    argv = [cfg.ping_pong] + eal_args(pp, '0@%d' % rx_cpu, cfg.mem, system.server.eal)
+    for v in system.server.vdevs:
+        argv += ['--vdev', v]
+    pong = start(session, 'pong-' + system.name, argv + ['--', '--role', 'pong'], pp, 1)
+    if system.server.socket:
+        wait_path(system.server.socket, pong.proc)
+    ip = session.prefix('ping')
+    argv = [cfg.ping_pong] + eal_args(ip, '0@%d' % tx_cpu, cfg.mem, system.client.eal)
+    for v in system.client.vdevs:
+        argv += ['--vdev', v]
+    argv += ['--', '--role', 'ping', '--size', str(size), '--count', str(cfg.lat_count),
+             '--warmup', str(cfg.lat_warmup), '--burst', str(cfg.lat_burst),
+             '--run-time', str(cfg.duration)]
+    ping = session.spawn('ping-' + system.name, argv)
+    deadline = time.monotonic() + cfg.duration + 40
+    while ping.alive() and time.monotonic() < deadline:
+        if not pong.proc.alive():
+            raise StartError('%s exited:\n%s' % (pong.proc.name, pong.proc.log_tail()))
+        time.sleep(0.2)
+    if ping.alive():
+        raise StartError('%s did not finish in time:\n%s' % (ping.name, ping.log_tail()))
+    res = parse_pingpong(ping.log_text())
+    if ping.returncode() != 0 or not res or not res.get('samples'):
+        raise StartError('%s failed (status %s):\n%s'
+                         % (ping.name, ping.returncode(), ping.log_tail()))
+    return res
+
+
+def latency(cfg, session, record):
+    shm = session.path('lat-link', in_huge=True)
+    systems = (sysdefs.link_systems(cfg, shm, session.path('lat-memif.sock')) +
+               sysdefs.backend_systems(cfg, session.path('lat-vhost.sock')))
+    systems = sysdefs.select(systems, cfg.systems)
+    for rep in range(cfg.reps):
+        for size in cfg.lat_sizes:
+            for s in rotated(systems, rep):
+                try:
+                    record.latency('latency', 'round trip', size, s, rep,
+                                   run_pingpong(cfg, session, s, size))
+                except StartError as e:
+                    record.failure('latency', 'round trip', size, s, rep, str(e))
+                finally:
+                    session.end_run()
+
+
+# ---------------------------------------------------------------- switch (PVP)
+
+def _vhost_ports(s0, s1):
+    return ['--vdev', 'net_vhost0,iface=%s,queues=1' % s0,
+            '--vdev', 'net_vhost1,iface=%s,queues=1' % s1]
+
+
+def _start_switch(cfg, session, name, s0, s1):
+    """Starts the switch under test with two vhost-user server ports."""
+    tester_cpu, sw_cpu = cfg.cpus
+    p = session.prefix('sw')
+    lcores = '0@%d,1@%d' % (tester_cpu, sw_cpu)
+    if name in ('vm2vm', 'vm2vm-io'):
+        argv = [cfg.switch] + eal_args(p, lcores, cfg.mem, []) + _vhost_ports(s0, s1) + [
+            '--', '--rxd', '1024', '--txd', '1024', '--burst', '32',
+            '--total-num-mbufs', '16384', '--stats-period', '3600']
+        if name == 'vm2vm-io':
+            argv += ['--forward-mode', 'io']
+    else:
+        argv = [cfg.testpmd] + eal_args(p, lcores, cfg.mem, []) + _vhost_ports(s0, s1) + [
+            '--', '--forward-mode=io', '--nb-cores=1', '--rxd=1024', '--txd=1024',
+            '--stats-period', '3600', '--no-mlockall', '--total-num-mbufs=16384']
+    sw = start(session, 'switch-' + name, argv, p, 2)
+    wait_path(s0, sw.proc)
+    wait_path(s1, sw.proc)
+    return sw
+
+
+def _start_ovs(cfg, session, s0, s1):
+    """OVS-DPDK with its own database and run directory (the host's OVS, if
+    any, is untouched): a netdev bridge, two dpdkvhostuserclient ports,
+    NORMAL action."""
+    tester_cpu, sw_cpu = cfg.cpus
+    d = session.path('ovs')
+    os.makedirs(d, exist_ok=True)
+    env = dict(os.environ, OVS_RUNDIR=d, OVS_LOGDIR=d, OVS_DBDIR=d)
+    db = 'unix:%s/db.sock' % d
+
+    def run(*argv):
+        subprocess.run(argv, env=env, check=True, capture_output=True, timeout=30)
+
+    def stop():
+        for ctl in ('ovs-vswitchd.ctl', 'ovsdb-server.ctl'):
+            subprocess.run(['ovs-appctl', '-t', os.path.join(d, ctl), 'exit'], env=env,
+                           capture_output=True, timeout=30)
+    session.on_cleanup(stop)
+    schema = '/usr/share/openvswitch/vswitch.ovsschema'
+    run('ovsdb-tool', 'create', d + '/conf.db', schema)
+    run('ovsdb-server', d + '/conf.db', '--remote=punix:%s/db.sock' % d,
+        '--pidfile=%s/ovsdb.pid' % d, '--unixctl=%s/ovsdb-server.ctl' % d, '--detach',
+        '--log-file=%s/ovsdb.log' % d)
+    vs = ['ovs-vsctl', '--db=' + db, '--no-wait']
+    run(*vs, 'init')
+    mask = hex(1 << sw_cpu)
+    run(*vs, 'set', 'Open_vSwitch', '.', 'other_config:dpdk-init=true',
+        'other_config:dpdk-lcore-mask=' + mask, 'other_config:pmd-cpu-mask=' + mask,
+        'other_config:dpdk-socket-mem=%d' % cfg.mem,
+        'other_config:dpdk-extra=--file-prefix=%s --no-pci' % session.prefix('ovs'))
+    run('ovs-vswitchd', db, '--pidfile=%s/vswitchd.pid' % d,
+        '--unixctl=%s/ovs-vswitchd.ctl' % d, '--detach', '--log-file=%s/vswitchd.log' % d)
+    run(*vs, 'add-br', 'br0', '--', 'set', 'bridge', 'br0', 'datapath_type=netdev')
+    for i, s in enumerate((s0, s1)):
+        run(*vs, 'add-port', 'br0', 'vh%d' % i, '--', 'set', 'Interface', 'vh%d' % i,
+            'type=dpdkvhostuserclient', 'options:vhost-server-path=' + s)
+
+
+def run_pvp(cfg, session, name, size):
+    tester_cpu, sw_cpu = cfg.cpus
+    s0, s1 = session.path('pvp0.sock'), session.path('pvp1.sock')
+    server = 0
+    if name == 'ovs':
+        _start_ovs(cfg, session, s0, s1)
+        server = 1
+    else:
+        _start_switch(cfg, session, name, s0, s1)
+    tp = session.prefix('tester')
+    argv = [cfg.testpmd] + eal_args(tp, '0@%d,1@%d' % (sw_cpu, tester_cpu), cfg.mem,
+                                    ['--single-file-segments'])
+    for i, (s, mac) in enumerate(((s0, MAC0), (s1, MAC1))):
+        argv += ['--vdev', 'net_virtio_user%d,path=%s,packed_vq=1,queue_size=256,mac=%s,'
+                 'server=%d' % (i, s, mac, server)]
+    argv += ['--', '--forward-mode=io', '--tx-first', '--nb-cores=1', '--burst=32',
+             '--rxd=256', '--txd=256', '--eth-peer=0,' + MAC1, '--eth-peer=1,' + MAC0,
+             '--stats-period', '1', '--no-mlockall', '--total-num-mbufs=16384'] + \
+        txpkts_args(size)
+    tester = start(session, 'tester-' + name, argv, tp, 2)
+    wait_links(tester, [0, 1], timeout=30)
+    return measure_rate(rx_reader(tester, [0, 1], cfg.counters), cfg.duration, cfg.warmup)
+
+
+SWITCH_LABELS = {'vm2vm': 'dpdk-vm2vm-switch l2learn', 'vm2vm-io': 'dpdk-vm2vm-switch io',
+                 'testpmd': 'dpdk-testpmd io', 'ovs': 'OVS-DPDK NORMAL'}
+# Our switch is compared with both references; OVS with testpmd io.
+SWITCH_ANCHORS = {'vm2vm': 'testpmd,ovs', 'vm2vm-io': 'testpmd,ovs', 'testpmd': '',
+                  'ovs': 'testpmd'}
+
+
+def switch(cfg, session, record):
+    names = ['vm2vm', 'testpmd']
+    if shutil.which('ovs-vswitchd'):
+        names.append('ovs')
+    else:
+        record.note('switch: OVS-DPDK not installed (no ovs-vswitchd): compared with testpmd only')
+    if set(cfg.systems) & set(names + ['vm2vm-io']):
+        names = [n for n in names + ['vm2vm-io'] if n in cfg.systems or n == 'testpmd']
+    for rep in range(cfg.reps):
+        for size in cfg.sizes:
+            for n in rotated(names, rep):
+                s = sysdefs.System(n, SWITCH_LABELS[n], SWITCH_ANCHORS[n], None, None)
+                try:
+                    record.throughput('switch', 'PVP', size, s, rep,
+                                      run_pvp(cfg, session, n, size))
+                except (StartError, OSError, subprocess.SubprocessError) as e:
+                    record.failure('switch', 'PVP', size, s, rep, str(e))
+                finally:
+                    session.end_run()
+
+
+SCENARIOS = {'link': link, 'backend': backend, 'switch': switch, 'latency': latency}
