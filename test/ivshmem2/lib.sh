@@ -52,7 +52,8 @@ iv2_init() {
 	[ -f "$IV2_SO" ] || iv2_fail "$IV2_SO not built"
 	grep -qs ' /dev/hugepages hugetlbfs ' /proc/mounts || iv2_skip "no hugetlbfs on /dev/hugepages"
 	[ "$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)" -ge 64 ] || iv2_skip "fewer than 64 free hugepages"
-	IV2_TAG=iv2t$$
+	# IV2_TAG_PREFIX lets a caller give its processes a recognisable file-prefix.
+	IV2_TAG=${IV2_TAG_PREFIX:-iv2t}$$
 	IV2_TMP=$(mktemp -d)
 	IV2_SHM=${IV2_SHM:-/dev/hugepages/$IV2_TAG-link}
 	trap iv2_cleanup EXIT
