@@ -50,11 +50,21 @@ iv2_pci_cfg_read32(void *ctx, uint32_t off, uint32_t *val)
  * kernel, not claimed by another driver): true of a Jailhouse cell's
  * ivshmem regions, which its kernel never sees as RAM.
  */
+static uintptr_t
+iv2_page_mask(void)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+
+	return (uintptr_t)(pg > 0 ? pg : 4096) - 1;
+}
+
 static void *
 iv2_pci_map_devmem(void *ctx, uint64_t addr, uint64_t len)
 {
 	const struct rte_pci_device *pci = ctx;
-	void *va;
+	/* The region is 4 KiB aligned; a kernel with larger pages maps from the page below. */
+	uint64_t lead = addr & iv2_page_mask();
+	uint8_t *va;
 	int fd;
 
 	fd = open("/dev/mem", O_RDWR | O_CLOEXEC);
@@ -64,7 +74,7 @@ iv2_pci_map_devmem(void *ctx, uint64_t addr, uint64_t len)
 			pci->device.name, addr, strerror(errno));
 		return NULL;
 	}
-	va = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)addr);
+	va = mmap(NULL, len + lead, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)(addr - lead));
 	close(fd);
 	if (va == MAP_FAILED) {
 		IV2_LOG(ERR, "%s: cannot map %" PRIu64 " bytes of /dev/mem at 0x%" PRIx64 ": %s"
@@ -74,14 +84,16 @@ iv2_pci_map_devmem(void *ctx, uint64_t addr, uint64_t len)
 	}
 	IV2_LOG(INFO, "%s: shared memory 0x%" PRIx64 " + %" PRIu64 " bytes mapped from /dev/mem",
 		pci->device.name, addr, len);
-	return va;
+	return va + lead;
 }
 
 static void
 iv2_pci_unmap_devmem(void *ctx, void *va, uint64_t len)
 {
+	uintptr_t lead = (uintptr_t)va & iv2_page_mask();
+
 	RTE_SET_USED(ctx);
-	munmap(va, len);
+	munmap((uint8_t *)va - lead, len + lead);
 }
 
 /* Our own mapping of the sections: make what we must not write read-only, as the device does. */
