@@ -3,12 +3,14 @@
 #
 # Helpers for the net_ivshmem2 integration tests: run interactive
 # dpdk-testpmd processes fed through FIFOs, wait for lines in their logs,
-# read counters, and clean everything up (processes, FIFOs, the link file;
-# EAL's own hugepage files are unlinked at start with --huge-unlink).
+# read counters, and clean everything up (processes, FIFOs, the link file,
+# EAL's runtime directories of this run; EAL's own hugepage files are
+# unlinked at start with --huge-unlink).
 #
 # usage: source lib.sh; iv2_init BUILD_DIR
 
 TESTPMD=${TESTPMD:-/usr/bin/dpdk-testpmd}
+IV2_RUNDIR=/var/run/dpdk   # EAL's runtime directory for root
 declare -A IV2_PID IV2_FD IV2_LOG
 
 iv2_fail() {
@@ -33,6 +35,12 @@ iv2_cleanup() {
 	wait 2>/dev/null
 	rm -f "$IV2_SHM"
 	[ -n "${IV2_TMP:-}" ] && rm -rf "$IV2_TMP"
+	# EAL leaves /var/run/dpdk/<file-prefix>/ behind: remove ours, and only ours
+	# (every process of this run has the prefix $IV2_TAG-<name>).
+	if [ -n "${IV2_TAG:-}" ]; then
+		rm -rf "$IV2_RUNDIR/$IV2_TAG"-*
+	fi
+	return 0
 }
 
 # iv2_init BUILD_DIR: checks, temp dir, link file name, cleanup trap.
@@ -44,7 +52,8 @@ iv2_init() {
 	[ -f "$IV2_SO" ] || iv2_fail "$IV2_SO not built"
 	grep -qs ' /dev/hugepages hugetlbfs ' /proc/mounts || iv2_skip "no hugetlbfs on /dev/hugepages"
 	[ "$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)" -ge 64 ] || iv2_skip "fewer than 64 free hugepages"
-	IV2_TAG=iv2t$$
+	# IV2_TAG_PREFIX lets a caller give its processes a recognisable file-prefix.
+	IV2_TAG=${IV2_TAG_PREFIX:-iv2t}$$
 	IV2_TMP=$(mktemp -d)
 	IV2_SHM=${IV2_SHM:-/dev/hugepages/$IV2_TAG-link}
 	trap iv2_cleanup EXIT

@@ -4,118 +4,63 @@
 
 /*
  * Unit tests of net_ivshmem2 parts that need no EAL: the PCI probe logic
- * against an in-memory model of an ivshmem 2.0 device (config space with
- * the vendor capability, BAR0 registers, shared memory), and devargs
- * parsing.
+ * against an in-memory model of an ivshmem 2.0 device (pci_model.c: config
+ * space with the vendor and MSI-X capabilities, BAR0 registers, shared
+ * memory in BAR2 or at the capability's base address), and devargs parsing.
  */
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <check.h>
 
 #include "ivshmem2.h"
+#include "pci_model.h"
 
 int ivshmem2_logtype;
 
 /* ------------------------------------------------------------------ */
-/* Device model                                                        */
+/* PCI probe logic against the device model (pci_model.c)              */
 /* ------------------------------------------------------------------ */
 
-#define MODEL_STATE 4096u
-#define MODEL_OUT   (256u * 1024)
-#define MODEL_SHM   (MODEL_STATE + 2 * MODEL_OUT)
-
-struct model {
-	uint8_t cfg[256];
-	uint32_t regs[1024];
-	uint8_t *shm;
-	int fail_reads;          /* config reads fail when set */
-	uint64_t mapped_addr;    /* what map_phys was asked for */
-	uint64_t mapped_len;
-};
+/* Log capture: errors must say what is wrong. */
+static char logbuf[16384];
+static FILE *log_fp;
 
 static void
-put32(uint8_t *p, uint32_t v)
+log_capture(void)
 {
-	memcpy(p, &v, 4);
+	memset(logbuf, 0, sizeof(logbuf));
+	log_fp = fmemopen(logbuf, sizeof(logbuf) - 1, "w");
+	ck_assert_ptr_nonnull(log_fp);
+	setvbuf(log_fp, NULL, _IONBF, 0);
+	rte_openlog_stream(log_fp);
 }
 
-static void
-put64(uint8_t *p, uint64_t v)
+static bool
+logged(const char *what)
 {
-	memcpy(p, &v, 8);
-}
+	bool found;
 
-static int
-model_cfg_read32(void *ctx, uint32_t off, uint32_t *val)
-{
-	struct model *m = ctx;
-
-	if (m->fail_reads || off > sizeof(m->cfg) - 4 || (off & 3) != 0)
-		return -1;
-	memcpy(val, &m->cfg[off], 4);
-	return 0;
-}
-
-static void *
-model_map_phys(void *ctx, uint64_t addr, uint64_t len)
-{
-	struct model *m = ctx;
-
-	m->mapped_addr = addr;
-	m->mapped_len = len;
-	return m->shm;
-}
-
-/* A device as Jailhouse or the QEMU RFC would present it: caps at 0x40 (vendor) and 0x60 (MSI-X). */
-static void
-model_init(struct model *m, uint32_t id, bool with_base)
-{
-	memset(m, 0, sizeof(*m));
-	put32(&m->cfg[0x00], IV2_PCI_DEVICE << 16 | IV2_PCI_VENDOR);
-	put32(&m->cfg[0x04], 0x0010u << 16);
-	put32(&m->cfg[0x08], (uint32_t)IV2_PCI_CLASS << 24 | IV2_PROTOCOL << 8);
-	m->cfg[0x34] = 0x40;
-	m->cfg[0x40] = IV2_PCI_CAP_VENDOR;
-	m->cfg[0x41] = 0x60;
-	m->cfg[0x42] = with_base ? IV2_PCI_CAP_LEN_BASE : IV2_PCI_CAP_LEN;
-	put32(&m->cfg[0x44], MODEL_STATE);
-	put64(&m->cfg[0x48], 0);
-	put64(&m->cfg[0x50], MODEL_OUT);
-	if (with_base)
-		put64(&m->cfg[0x58], 0x100000000ull);
-	m->cfg[0x60] = 0x11; /* MSI-X, end of list */
-	m->regs[IV2_REG_ID / 4] = id;
-	m->regs[IV2_REG_MAX_PEERS / 4] = 2;
-	m->shm = calloc(1, MODEL_SHM);
-}
-
-static struct iv2_pci_access
-model_access(struct model *m, bool bar2)
-{
-	struct iv2_pci_access a = {
-		.cfg_read32 = model_cfg_read32,
-		.ctx = m,
-		.bar0 = m->regs,
-		.bar0_len = sizeof(m->regs),
-		.bar2 = bar2 ? m->shm : NULL,
-		.bar2_len = bar2 ? MODEL_SHM : 0,
-		.map_phys = model_map_phys,
-	};
-	return a;
+	fflush(log_fp);
+	found = strstr(logbuf, what) != NULL;
+	rewind(log_fp);
+	memset(logbuf, 0, sizeof(logbuf));
+	return found;
 }
 
 START_TEST(pci_bar2_id0)
 {
 	struct model m;
 	struct iv2_dev d;
+	struct iv2_pci pp;
 	struct iv2_pci_access a;
 
-	model_init(&m, 0, false);
+	model_init(&m, 0, false, 2);
 	a = model_access(&m, true);
-	ck_assert_int_eq(iv2_pci_attach(&d, &a), 0);
+	ck_assert_int_eq(iv2_pci_attach(&d, &a, &pp), 0);
 	ck_assert_uint_eq(d.id, 0);
 	ck_assert_uint_eq(d.peer_id, 1);
 	ck_assert_uint_eq(d.state_size, MODEL_STATE);
@@ -123,7 +68,11 @@ START_TEST(pci_bar2_id0)
 	ck_assert_ptr_eq((const void *)d.state_table, m.shm);
 	ck_assert_ptr_eq(d.out_own, m.shm + MODEL_STATE);
 	ck_assert_ptr_eq(d.out_peer, m.shm + MODEL_STATE + MODEL_OUT);
-	free(m.shm);
+	ck_assert_ptr_eq(d.priv, &pp);
+	ck_assert_uint_eq(m.maps, 0); /* BAR2 is used as it is */
+	ck_assert_ptr_null(pp.map);
+	ck_assert_uint_eq(m.bad_accesses, 0);
+	model_fini(&m);
 }
 END_TEST
 
@@ -131,32 +80,145 @@ START_TEST(pci_bar2_id1_with_rw)
 {
 	struct model m;
 	struct iv2_dev d;
+	struct iv2_pci pp;
 	struct iv2_pci_access a;
 
-	model_init(&m, 1, false);
-	put64(&m.cfg[0x48], 0); /* no R/W section */
+	model_init(&m, 1, false, 2);
+	model_put64(&m.cfg[0x48], 4096); /* a R/W section, unused but skipped over */
+	model_put64(&m.cfg[0x50], MODEL_OUT - 4096);
 	a = model_access(&m, true);
-	ck_assert_int_eq(iv2_pci_attach(&d, &a), 0);
-	ck_assert_ptr_eq(d.out_own, m.shm + MODEL_STATE + MODEL_OUT);
-	ck_assert_ptr_eq(d.out_peer, m.shm + MODEL_STATE);
-	free(m.shm);
+	ck_assert_int_eq(iv2_pci_attach(&d, &a, &pp), 0);
+	ck_assert_uint_eq(d.rw_size, 4096);
+	ck_assert_ptr_eq(d.out_own, m.shm + MODEL_STATE + 4096 + (MODEL_OUT - 4096));
+	ck_assert_ptr_eq(d.out_peer, m.shm + MODEL_STATE + 4096);
+	model_fini(&m);
 }
 END_TEST
 
+/* MSI-X presence and vector count come from the MSI-X capability; INTx from the pin. */
+START_TEST(pci_interrupt_resources)
+{
+	struct model m;
+	struct iv2_dev d;
+	struct iv2_pci pp;
+	struct iv2_pci_access a;
+
+	model_init(&m, 0, false, 5);
+	a = model_access(&m, true);
+	ck_assert_int_eq(iv2_pci_attach(&d, &a, &pp), 0);
+	ck_assert(pp.msix);
+	ck_assert_uint_eq(d.nb_vectors, 5);
+	model_fini(&m);
+
+	model_init(&m, 0, false, 0);
+	a = model_access(&m, true);
+	ck_assert_int_eq(iv2_pci_attach(&d, &a, &pp), 0);
+	ck_assert(!pp.msix);
+	ck_assert(pp.intx);
+	ck_assert_uint_eq(d.nb_vectors, 1);
+	m.cfg[0x3D] = 0; /* no pin either */
+	ck_assert_int_eq(iv2_pci_attach(&d, &a, &pp), 0);
+	ck_assert(!pp.intx);
+	ck_assert_uint_eq(d.nb_vectors, 0);
+	model_fini(&m);
+
+	/* Vector choice: 0 alone on INTx/one vector, then 1.. round-robin. */
+	ck_assert_uint_eq(iv2_data_vector(0, 3), 0);
+	ck_assert_uint_eq(iv2_data_vector(1, 3), 0);
+	ck_assert_uint_eq(iv2_data_vector(2, 0), 1);
+	ck_assert_uint_eq(iv2_data_vector(2, 7), 1);
+	ck_assert_uint_eq(iv2_data_vector(4, 0), 1);
+	ck_assert_uint_eq(iv2_data_vector(4, 2), 3);
+	ck_assert_uint_eq(iv2_data_vector(4, 3), 1);
+}
+END_TEST
+
+/* No BAR2: the region is mapped from the capability's Base Address, and unmapped on detach. */
 START_TEST(pci_base_address)
 {
 	struct model m;
 	struct iv2_dev d;
+	struct iv2_pci pp;
 	struct iv2_pci_access a;
 
-	model_init(&m, 0, true);
+	model_init(&m, 1, true, 2);
 	a = model_access(&m, false);
-	ck_assert_int_eq(iv2_pci_attach(&d, &a), 0);
-	ck_assert_uint_eq(m.mapped_addr, 0x100000000ull);
+	ck_assert_int_eq(iv2_pci_attach(&d, &a, &pp), 0);
+	ck_assert_uint_eq(m.maps, 1);
+	ck_assert_uint_eq(m.mapped_addr, MODEL_BASE);
 	ck_assert_uint_eq(m.mapped_len, MODEL_SHM);
+	ck_assert_ptr_eq((const void *)d.state_table, m.shm);
+	ck_assert_ptr_eq(d.out_own, m.shm + MODEL_STATE + MODEL_OUT);
+	ck_assert_ptr_eq(d.out_peer, m.shm + MODEL_STATE);
+	ck_assert_ptr_eq(pp.map, m.shm);
+	iv2_pci_detach(&pp);
+	ck_assert_uint_eq(m.unmaps, 1);
+	iv2_pci_detach(&pp); /* idempotent */
+	ck_assert_uint_eq(m.unmaps, 1);
+	/* BAR2 wins when both are there. */
+	a = model_access(&m, true);
+	ck_assert_int_eq(iv2_pci_attach(&d, &a, &pp), 0);
+	ck_assert_uint_eq(m.maps, 1);
+	model_fini(&m);
+}
+END_TEST
+
+/* A base address that cannot be mapped safely is refused before map_phys is asked. */
+START_TEST(pci_base_refused)
+{
+	static const struct {
+		uint64_t base, state, rw, out;
+		const char *why;
+	} bad[] = {
+		{ 0, MODEL_STATE, 0, MODEL_OUT, "is zero or not 4 KiB aligned" },
+		{ MODEL_BASE + 0x800, MODEL_STATE, 0, MODEL_OUT, "is zero or not 4 KiB aligned" },
+		{ MODEL_BASE, MODEL_STATE, 100, MODEL_OUT, "not multiples of 4 KiB" },
+		{ MODEL_BASE, MODEL_STATE + 4, 0, MODEL_OUT, "not multiples of 4 KiB" },
+		{ MODEL_BASE, MODEL_STATE, 0, MODEL_OUT + 64, "not multiples of 4 KiB" },
+		{ IV2_PCI_PHYS_LIMIT - 4096, MODEL_STATE, 0, MODEL_OUT, "beyond the physical address" },
+		{ ~0ull & ~0xfffull, MODEL_STATE, 0, MODEL_OUT, "beyond the physical address" },
+		{ MODEL_BASE, MODEL_STATE, 1ull << 40, MODEL_OUT, "oversized" },
+		{ MODEL_BAR0, MODEL_STATE, 0, MODEL_OUT, "overlaps BAR0" },
+		{ MODEL_BAR0 - 4096, MODEL_STATE, 0, MODEL_OUT, "overlaps BAR0" },
+		{ MODEL_BAR0 + 4096 - MODEL_SHM, MODEL_STATE, 0, MODEL_OUT, "overlaps BAR0" },
+		{ MODEL_BAR1, MODEL_STATE, 0, MODEL_OUT, "overlaps BAR1" },
+	};
+	struct model m;
+	struct iv2_dev d;
+	struct iv2_pci pp;
+	struct iv2_pci_access a;
+	unsigned int i;
+
+	model_init(&m, 0, true, 2);
+	a = model_access(&m, false);
+	log_capture();
+	for (i = 0; i < RTE_DIM(bad); i++) {
+		model_put64(&m.cfg[0x58], bad[i].base);
+		model_put32(&m.cfg[0x44], (uint32_t)bad[i].state);
+		model_put64(&m.cfg[0x48], bad[i].rw);
+		model_put64(&m.cfg[0x50], bad[i].out);
+		ck_assert_msg(iv2_pci_attach(&d, &a, &pp) == -EINVAL, "case %u accepted", i);
+		ck_assert_msg(logged(bad[i].why), "case %u: no '%s' in the log", i, bad[i].why);
+		ck_assert_uint_eq(m.maps, 0);
+	}
+	/* The same region just clear of BAR1 is fine. */
+	model_put64(&m.cfg[0x58], MODEL_BAR1 + 4096);
+	model_put32(&m.cfg[0x44], MODEL_STATE);
+	model_put64(&m.cfg[0x48], 0);
+	model_put64(&m.cfg[0x50], MODEL_OUT);
+	ck_assert_int_eq(iv2_pci_attach(&d, &a, &pp), 0);
+	ck_assert_uint_eq(m.maps, 1);
+	/* The bus cannot map it, or the mapping fails: refused with a reason. */
+	m.map_fails = true;
+	ck_assert_int_eq(iv2_pci_attach(&d, &a, &pp), -EINVAL);
+	ck_assert_ptr_null(pp.map);
+	m.map_fails = false;
 	a.map_phys = NULL;
-	ck_assert_int_eq(iv2_pci_attach(&d, &a), -EINVAL);
-	free(m.shm);
+	ck_assert_int_eq(iv2_pci_attach(&d, &a, &pp), -EINVAL);
+	ck_assert(logged("cannot map physical memory"));
+	rte_openlog_stream(NULL);
+	fclose(log_fp);
+	model_fini(&m);
 }
 END_TEST
 
@@ -164,12 +226,18 @@ START_TEST(pci_no_bar2_no_base)
 {
 	struct model m;
 	struct iv2_dev d;
+	struct iv2_pci pp;
 	struct iv2_pci_access a;
 
-	model_init(&m, 0, false);
+	model_init(&m, 0, false, 2);
 	a = model_access(&m, false);
-	ck_assert_int_eq(iv2_pci_attach(&d, &a), -EINVAL);
-	free(m.shm);
+	log_capture();
+	ck_assert_int_eq(iv2_pci_attach(&d, &a, &pp), -EINVAL);
+	ck_assert(logged("no BAR2 and no base address"));
+	ck_assert_uint_eq(m.maps, 0);
+	rte_openlog_stream(NULL);
+	fclose(log_fp);
+	model_fini(&m);
 }
 END_TEST
 
@@ -177,16 +245,17 @@ START_TEST(pci_wrong_ids)
 {
 	struct model m;
 	struct iv2_dev d;
+	struct iv2_pci pp;
 	struct iv2_pci_access a;
 
-	model_init(&m, 0, false);
+	model_init(&m, 0, false, 2);
 	a = model_access(&m, true);
-	put32(&m.cfg[0x08], 0xFF000100u); /* ivshmem-net, not us */
-	ck_assert_int_eq(iv2_pci_attach(&d, &a), -ENODEV);
-	put32(&m.cfg[0x08], (uint32_t)IV2_PCI_CLASS << 24 | IV2_PROTOCOL << 8);
-	put32(&m.cfg[0x00], 0x11101AF4u); /* ivshmem v1 */
-	ck_assert_int_eq(iv2_pci_attach(&d, &a), -ENODEV);
-	free(m.shm);
+	model_put32(&m.cfg[0x08], 0xFF000100u); /* ivshmem-net, not us */
+	ck_assert_int_eq(iv2_pci_attach(&d, &a, &pp), -ENODEV);
+	model_put32(&m.cfg[0x08], (uint32_t)IV2_PCI_CLASS << 24 | IV2_PROTOCOL << 8);
+	model_put32(&m.cfg[0x00], 0x11101AF4u); /* ivshmem v1 */
+	ck_assert_int_eq(iv2_pci_attach(&d, &a, &pp), -ENODEV);
+	model_fini(&m);
 }
 END_TEST
 
@@ -194,20 +263,21 @@ START_TEST(pci_capability_list)
 {
 	struct model m;
 	struct iv2_dev d;
+	struct iv2_pci pp;
 	struct iv2_pci_access a;
 
-	model_init(&m, 0, false);
+	model_init(&m, 0, false, 2);
 	a = model_access(&m, true);
-	put32(&m.cfg[0x04], 0); /* no capability list */
-	ck_assert_int_eq(iv2_pci_attach(&d, &a), -ENODEV);
-	put32(&m.cfg[0x04], 0x0010u << 16);
+	model_put32(&m.cfg[0x04], 0); /* no capability list */
+	ck_assert_int_eq(iv2_pci_attach(&d, &a, &pp), -ENODEV);
+	model_put32(&m.cfg[0x04], 0x0010u << 16);
 	m.cfg[0x34] = 0x60;
 	m.cfg[0x61] = 0x60; /* MSI-X pointing at itself: must terminate */
-	ck_assert_int_eq(iv2_pci_attach(&d, &a), -ENODEV);
+	ck_assert_int_eq(iv2_pci_attach(&d, &a, &pp), -ENODEV);
 	m.cfg[0x34] = 0x40;
 	m.cfg[0x42] = 0x10; /* bad capability length */
-	ck_assert_int_eq(iv2_pci_attach(&d, &a), -EINVAL);
-	free(m.shm);
+	ck_assert_int_eq(iv2_pci_attach(&d, &a, &pp), -EINVAL);
+	model_fini(&m);
 }
 END_TEST
 
@@ -215,16 +285,17 @@ START_TEST(pci_peers_and_ids)
 {
 	struct model m;
 	struct iv2_dev d;
+	struct iv2_pci pp;
 	struct iv2_pci_access a;
 
-	model_init(&m, 0, false);
+	model_init(&m, 0, false, 2);
 	a = model_access(&m, true);
 	m.regs[IV2_REG_MAX_PEERS / 4] = 3;
-	ck_assert_int_eq(iv2_pci_attach(&d, &a), -EINVAL);
+	ck_assert_int_eq(iv2_pci_attach(&d, &a, &pp), -EINVAL);
 	m.regs[IV2_REG_MAX_PEERS / 4] = 2;
 	m.regs[IV2_REG_ID / 4] = 2;
-	ck_assert_int_eq(iv2_pci_attach(&d, &a), -EINVAL);
-	free(m.shm);
+	ck_assert_int_eq(iv2_pci_attach(&d, &a, &pp), -EINVAL);
+	model_fini(&m);
 }
 END_TEST
 
@@ -232,22 +303,23 @@ START_TEST(pci_sizes)
 {
 	struct model m;
 	struct iv2_dev d;
+	struct iv2_pci pp;
 	struct iv2_pci_access a;
 
-	model_init(&m, 0, false);
+	model_init(&m, 0, false, 2);
 	a = model_access(&m, true);
 	a.bar2_len = MODEL_SHM - 1;
-	ck_assert_int_eq(iv2_pci_attach(&d, &a), -EINVAL);
+	ck_assert_int_eq(iv2_pci_attach(&d, &a, &pp), -EINVAL);
 	a.bar2_len = MODEL_SHM;
-	put64(&m.cfg[0x50], 0); /* no output sections */
-	ck_assert_int_eq(iv2_pci_attach(&d, &a), -EINVAL);
-	put64(&m.cfg[0x50], MODEL_OUT);
-	put32(&m.cfg[0x44], 0); /* state table size 0 */
-	ck_assert_int_eq(iv2_pci_attach(&d, &a), -EINVAL);
-	put32(&m.cfg[0x44], MODEL_STATE);
-	put64(&m.cfg[0x48], ~0ull); /* absurd R/W size must not overflow */
-	ck_assert_int_eq(iv2_pci_attach(&d, &a), -EINVAL);
-	free(m.shm);
+	model_put64(&m.cfg[0x50], 0); /* no output sections */
+	ck_assert_int_eq(iv2_pci_attach(&d, &a, &pp), -EINVAL);
+	model_put64(&m.cfg[0x50], MODEL_OUT);
+	model_put32(&m.cfg[0x44], 0); /* state table size 0 */
+	ck_assert_int_eq(iv2_pci_attach(&d, &a, &pp), -EINVAL);
+	model_put32(&m.cfg[0x44], MODEL_STATE);
+	model_put64(&m.cfg[0x48], ~0ull); /* absurd R/W size must not overflow */
+	ck_assert_int_eq(iv2_pci_attach(&d, &a, &pp), -EINVAL);
+	model_fini(&m);
 }
 END_TEST
 
@@ -255,16 +327,20 @@ START_TEST(pci_config_errors)
 {
 	struct model m;
 	struct iv2_dev d;
+	struct iv2_pci pp;
 	struct iv2_pci_access a;
 
-	model_init(&m, 0, false);
+	model_init(&m, 0, false, 2);
 	a = model_access(&m, true);
 	m.fail_reads = 1;
-	ck_assert_int_eq(iv2_pci_attach(&d, &a), -EIO);
+	ck_assert_int_eq(iv2_pci_attach(&d, &a, &pp), -EIO);
 	m.fail_reads = 0;
-	a.bar0 = NULL;
-	ck_assert_int_eq(iv2_pci_attach(&d, &a), -EINVAL);
-	free(m.shm);
+	a.regs.read32 = NULL;
+	ck_assert_int_eq(iv2_pci_attach(&d, &a, &pp), -EINVAL);
+	a = model_access(&m, true);
+	a.regs.len = 0x10; /* State register outside BAR0 */
+	ck_assert_int_eq(iv2_pci_attach(&d, &a, &pp), -EINVAL);
+	model_fini(&m);
 }
 END_TEST
 
@@ -370,7 +446,9 @@ iv2_suite(void)
 
 	tcase_add_test(pci, pci_bar2_id0);
 	tcase_add_test(pci, pci_bar2_id1_with_rw);
+	tcase_add_test(pci, pci_interrupt_resources);
 	tcase_add_test(pci, pci_base_address);
+	tcase_add_test(pci, pci_base_refused);
 	tcase_add_test(pci, pci_no_bar2_no_base);
 	tcase_add_test(pci, pci_wrong_ids);
 	tcase_add_test(pci, pci_capability_list);

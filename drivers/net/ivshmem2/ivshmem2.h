@@ -96,6 +96,10 @@ struct iv2_rxq {
 /** A transmit queue: driver end of our TX ring q. */
 struct iv2_txq {
 	struct pring_drv ring;
+	/** the flavour's doorbell, NULL when it has none (then the peer's events are not read) */
+	void (*notify)(struct iv2_dev *d, uint16_t vector);
+	struct iv2_dev *dev;
+	uint16_t vector;             /**< doorbell vector for this queue */
 	uint8_t *bufs;               /**< our packet buffers for queue q */
 	uint64_t bufs_off;           /**< their offset in our section (descriptor addr base) */
 	uint16_t mask;               /**< ring_size - 1 */
@@ -109,6 +113,7 @@ struct iv2_txq {
 	uint64_t pkts;
 	uint64_t bytes;
 	uint64_t drops[IV2_DROP__MAX];
+	uint64_t doorbells;          /**< doorbell writes (bursts after which the peer wanted one) */
 	struct pring_drv_slot *slots;
 } __rte_cache_aligned;
 
@@ -134,6 +139,8 @@ struct pmd_internals {
 	bool link_up;
 	bool bound;                  /**< queues bound to a validated peer section */
 	bool polling;                /**< alarm armed */
+	uint32_t poll_us;            /**< alarm period; IV2_POLL_US unless a test changes it */
+	uint64_t state_irqs;         /**< vector-0 interrupts handled */
 	bool incompatible_logged;
 	bool lsc_pending;            /**< link changed: notify once the lock is dropped */
 	pthread_mutex_t lock;        /**< serialises the alarm with start/stop/close */
@@ -156,6 +163,35 @@ void iv2_lifecycle_stop(struct pmd_internals *p);
 void iv2_lifecycle_poll(struct pmd_internals *p);
 void iv2_lifecycle_attach(struct pmd_internals *p);
 void iv2_lifecycle_detach(struct pmd_internals *p);
+/** A state-change event (interrupt): one life-cycle step now, as the poll would. */
+void iv2_lifecycle_event(struct pmd_internals *p);
+
+/* ivshmem2_pci_dev.c */
+/**
+ * Attach the device described by @p acc and initialise the port over it
+ * (devargs @p args, PCI flavour). The caller allocated @p eth_dev with our
+ * private data and releases it on failure. Interrupts stay off.
+ */
+int iv2_pci_port_init(struct rte_eth_dev *eth_dev, const struct iv2_pci_access *acc,
+		      const char *args);
+/**
+ * Take state changes from MSI-X vector 0 when the device has MSI-X and @p h
+ * (the bus's interrupt handle, may be NULL) can deliver it; the poll stays.
+ * @return 1 with interrupts on, 0 when polling only.
+ */
+int iv2_pci_intr_setup(struct pmd_internals *p, const struct rte_intr_handle *h);
+/** The vector-0 handler (an rte_intr callback; @p arg is the port's pmd_internals). */
+void iv2_pci_intr(void *arg);
+
+/**
+ * Doorbell vector for TX queue @p q on a device with @p nb_vectors vectors:
+ * 0 is the state vector and the only one with INTx or a single vector;
+ * otherwise queues take 1.. round-robin.
+ */
+static inline uint16_t iv2_data_vector(uint16_t nb_vectors, uint16_t q)
+{
+	return nb_vectors > 1 ? (uint16_t)(1 + q % (nb_vectors - 1)) : 0;
+}
 
 /* ivshmem2_rxtx.c */
 void iv2_select_burst(struct rte_eth_dev *dev);

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 struct iv2_dev;
+struct rte_intr_handle;
 
 /** Flavour-specific operations. All run on the control path only. */
 struct iv2_dev_ops {
@@ -29,7 +30,12 @@ struct iv2_dev_ops {
 	 * flavours without such knowledge return true and rely on the heartbeat.
 	 */
 	bool (*peer_attached)(struct iv2_dev *d);
-	/** Ring the peer's doorbell (vector @p vector); may be a no-op. */
+	/**
+	 * Ring the peer's doorbell (vector @p vector). NULL when the flavour
+	 * cannot interrupt the peer (host flavour: host peers poll); then the
+	 * datapath does not even look at the peer's event suppression area.
+	 * Called from the datapath, at most once per TX burst.
+	 */
 	void (*doorbell)(struct iv2_dev *d, uint16_t vector);
 	/** Unmap and release everything; @p d is zeroed afterwards. */
 	void (*close)(struct iv2_dev *d);
@@ -45,6 +51,7 @@ struct iv2_dev {
 	uint64_t state_size;             /**< state table bytes */
 	uint64_t rw_size;                /**< R/W section bytes (unused by this protocol) */
 	uint64_t out_size;               /**< bytes of each output section */
+	uint16_t nb_vectors;             /**< interrupt vectors of the device (0: none, 1: INTx or one MSI-X) */
 	const volatile uint32_t *state_table; /**< read-only view of all peers' states */
 	uint8_t *out_own;                /**< our output section (read/write) */
 	const uint8_t *out_peer;         /**< the peer's output section (read-only for us) */
@@ -77,8 +84,10 @@ int iv2_host_open(struct iv2_dev *d, const struct iv2_host_params *p);
 #define IV2_PCI_CFG_CLASS    0x08 /* revision, prog-if, sub-class, base class */
 #define IV2_PCI_CFG_STATUS   0x04 /* high half of the command/status dword */
 #define IV2_PCI_CFG_CAP_PTR  0x34
+#define IV2_PCI_CFG_INTR     0x3C /* line, pin, min_gnt, max_lat */
 #define IV2_PCI_STATUS_CAP   (1u << (16 + 4))
 #define IV2_PCI_CAP_VENDOR   0x09
+#define IV2_PCI_CAP_MSIX     0x11
 #define IV2_PCI_CAP_LEN_BASE 0x20 /* vendor capability with the Base Address field */
 #define IV2_PCI_CAP_LEN      0x18
 #define IV2_PCI_CAP_STATE_SZ 0x04
@@ -90,26 +99,77 @@ int iv2_host_open(struct iv2_dev *d, const struct iv2_host_params *p);
 #define IV2_REG_INT_CONTROL  0x08
 #define IV2_REG_DOORBELL     0x0C
 #define IV2_REG_STATE        0x10
+#define IV2_INT_ENABLE       1u
+/** Doorbell register value: target peer in bits 31..16, vector in 15..0. */
+#define IV2_DOORBELL(peer, vector) ((uint32_t)(peer) << 16 | (uint16_t)(vector))
+/** Page granule the capability's base address and section sizes must respect. */
+#define IV2_PCI_PAGE         4096u
+/** Largest shared-memory region we accept (also bounds the physical address). */
+#define IV2_PCI_MAX_SHM      (1ull << 40)
+/** Highest physical address bit any x86-64/arm64 platform implements. */
+#define IV2_PCI_PHYS_LIMIT   (1ull << 52)
+
+/** BAR0 access: 32-bit aligned registers, through the bus or a test model. */
+struct iv2_pci_regs {
+	uint32_t (*read32)(void *ctx, uint32_t off);
+	void (*write32)(void *ctx, uint32_t off, uint32_t val);
+	void *ctx;                /**< MMIO: the mapped BAR0 */
+	uint64_t len;             /**< bytes of BAR0 */
+};
+
+/** A bus address range the device decodes (BARs), for overlap checks. */
+struct iv2_pci_range {
+	uint64_t phys;
+	uint64_t len;             /**< 0: unused */
+};
+
+#define IV2_PCI_NB_BARS 6
 
 /** How the PCI probe logic reaches a device; the PCI bus or a test model fills it. */
 struct iv2_pci_access {
 	/** Read a config-space dword at @p off (4-byte aligned); returns 0 on success. */
 	int (*cfg_read32)(void *ctx, uint32_t off, uint32_t *val);
 	void *ctx;
-	volatile uint32_t *bar0;  /**< register region, at least 0x14 bytes */
-	uint64_t bar0_len;
+	struct iv2_pci_regs regs; /**< register region (BAR0), at least 0x14 bytes */
 	uint8_t *bar2;            /**< shared memory BAR, or NULL when absent */
 	uint64_t bar2_len;
-	/** Map @p len bytes at guest-physical @p addr (no BAR2); NULL when not possible. */
+	/** The device's BARs in physical address space; the shared memory must not overlap them. */
+	struct iv2_pci_range bars[IV2_PCI_NB_BARS];
+	/**
+	 * Map @p len bytes at physical @p addr (no BAR2: the capability's Base
+	 * Address), already validated as page-aligned and in range. NULL when not
+	 * possible, with the reason logged. NULL pointer: this bus cannot.
+	 */
 	void *(*map_phys)(void *ctx, uint64_t addr, uint64_t len);
+	/** Undo map_phys (close). */
+	void (*unmap_phys)(void *ctx, void *va, uint64_t len);
+};
+
+/** PCI-flavour state behind iv2_dev.priv. */
+struct iv2_pci {
+	struct iv2_pci_regs regs;
+	void *map_ctx;            /**< unmap_phys argument */
+	void (*unmap_phys)(void *ctx, void *va, uint64_t len);
+	void *map;                /**< map_phys result, NULL when the memory is BAR2 */
+	uint64_t map_len;
+	bool msix;                /**< the device has an MSI-X capability */
+	bool intx;                /**< interrupt pin set (no MSI-X) */
+	/* interrupts, when the bus could enable them (see ivshmem2_pci.c) */
+	const struct rte_intr_handle *intr; /**< NULL: polling only */
+	void *intr_arg;           /**< registered callback argument */
 };
 
 /**
  * Identify and attach an ivshmem 2.0 device speaking our protocol: check
  * IDs, class and protocol, find the vendor capability, read the section
- * sizes, check ID and peer count, locate the shared memory.
+ * sizes, check ID and peer count, look for MSI-X, locate the shared memory
+ * (BAR2, or map the capability's base address). Fills @p d and @p pp; does
+ * not set d->ops (see iv2_pci_dev_ops).
  * @return 0, or a negative errno with the reason logged.
  */
-int iv2_pci_attach(struct iv2_dev *d, const struct iv2_pci_access *acc);
+int iv2_pci_attach(struct iv2_dev *d, const struct iv2_pci_access *acc, struct iv2_pci *pp);
+
+/** Undo what iv2_pci_attach mapped. */
+void iv2_pci_detach(struct iv2_pci *pp);
 
 #endif /* IVSHMEM2_DEV_H */

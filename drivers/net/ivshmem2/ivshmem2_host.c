@@ -134,14 +134,6 @@ iv2_host_peer_attached(struct iv2_dev *d)
 }
 
 static void
-iv2_host_doorbell(struct iv2_dev *d, uint16_t vector)
-{
-	/* Host peers poll; there is nobody to interrupt. */
-	RTE_SET_USED(d);
-	RTE_SET_USED(vector);
-}
-
-static void
 iv2_host_close(struct iv2_dev *d)
 {
 	struct iv2_host *h = d->priv;
@@ -162,7 +154,7 @@ iv2_host_close(struct iv2_dev *d)
 static const struct iv2_dev_ops iv2_host_ops = {
 	.state_write = iv2_host_state_write,
 	.peer_attached = iv2_host_peer_attached,
-	.doorbell = iv2_host_doorbell,
+	.doorbell = NULL, /* host peers poll: there is nobody to interrupt */
 	.close = iv2_host_close,
 };
 

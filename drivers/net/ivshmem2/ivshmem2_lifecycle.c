@@ -4,7 +4,9 @@
 
 /*
  * Life cycle of a link: the ivshmem-net state machine (RESET, INIT, READY,
- * RUN) driven from an EAL alarm every IV2_POLL_US, never from the datapath.
+ * RUN) driven from an EAL alarm every IV2_POLL_US, never from the datapath,
+ * and additionally from the device's state-change interrupt where there is
+ * one (PCI flavour with MSI-X): the same step, under the same lock.
  *
  *   local RESET  peer < READY          -> INIT
  *   local INIT   peer > RESET          -> lay out our section, READY
@@ -320,8 +322,18 @@ iv2_alarm(void *arg)
 	pthread_mutex_lock(&p->lock);
 	if (p->polling) {
 		iv2_lifecycle_poll(p);
-		rte_eal_alarm_set(IV2_POLL_US, iv2_alarm, p);
+		rte_eal_alarm_set(p->poll_us, iv2_alarm, p);
 	}
+	iv2_unlock_notify(p);
+}
+
+/* Interrupt thread: the same step as the alarm, without waiting for it. */
+void
+iv2_lifecycle_event(struct pmd_internals *p)
+{
+	pthread_mutex_lock(&p->lock);
+	if (p->polling)
+		iv2_lifecycle_poll(p);
 	iv2_unlock_notify(p);
 }
 
@@ -335,7 +347,9 @@ iv2_lifecycle_attach(struct pmd_internals *p)
 	p->peer_state_raw = iv2_dev_peer_state(&p->dev);
 	p->peer_hb_tsc = rte_get_timer_cycles();
 	p->polling = true;
-	rte_eal_alarm_set(IV2_POLL_US, iv2_alarm, p);
+	if (p->poll_us == 0)
+		p->poll_us = IV2_POLL_US;
+	rte_eal_alarm_set(p->poll_us, iv2_alarm, p);
 	pthread_mutex_unlock(&p->lock);
 }
 

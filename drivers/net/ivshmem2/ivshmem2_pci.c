@@ -3,72 +3,40 @@
  */
 
 /*
- * PCI flavour, DPDK side: an rte_pci_driver for the ivshmem 2.0 device
- * (110Ah:4106h) with class FFh and our protocol in sub-class/prog-if.
- * Registers come from BAR0, shared memory from BAR2; the bus-independent
- * checks live in ivshmem2_pci_probe.c. We poll, so interrupts stay off
- * (INT_CONTROL = 0) and the doorbell is only rung as a courtesy.
+ * PCI flavour, DPDK bus side: an rte_pci_driver for the ivshmem 2.0 device
+ * (110Ah:4106h) with class FFh and our protocol in sub-class/prog-if. It
+ * supplies what the bus-independent parts need: config-space reads, BAR0 as
+ * MMIO, BAR2, and, for devices without BAR2 (Jailhouse), a mapping of the
+ * capability's base address from /dev/mem: neither vfio-pci nor uio expose
+ * memory outside the BARs, so that is the only way a user-space driver
+ * reaches it. MSI-X vector 0 is taken where the kernel driver offers it.
  */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <bus_pci_driver.h>
 #include <ethdev_pci.h>
 #include <rte_devargs.h>
+#include <rte_io.h>
 
 #include "ivshmem2.h"
 
-struct iv2_pci {
-	volatile uint32_t *bar0;
-};
+static uint32_t
+iv2_mmio_read32(void *ctx, uint32_t off)
+{
+	return rte_read32((uint8_t *)ctx + off);
+}
 
+/* rte_write32 orders every earlier store before the register write. */
 static void
-iv2_pci_state_write(struct iv2_dev *d, uint32_t state)
+iv2_mmio_write32(void *ctx, uint32_t off, uint32_t val)
 {
-	struct iv2_pci *pp = d->priv;
-
-	/* The device copies the value into our state-table entry and interrupts the peer. */
-	rte_io_wmb();
-	pp->bar0[IV2_REG_STATE / 4] = state;
+	rte_write32(val, (uint8_t *)ctx + off);
 }
-
-static bool
-iv2_pci_peer_attached(struct iv2_dev *d)
-{
-	/* The device zeroes the entry of a peer that goes away; the heartbeat covers the rest. */
-	RTE_SET_USED(d);
-	return true;
-}
-
-static void
-iv2_pci_doorbell(struct iv2_dev *d, uint16_t vector)
-{
-	struct iv2_pci *pp = d->priv;
-
-	rte_io_wmb();
-	pp->bar0[IV2_REG_DOORBELL / 4] = d->peer_id << 16 | vector;
-}
-
-static void
-iv2_pci_close(struct iv2_dev *d)
-{
-	struct iv2_pci *pp = d->priv;
-
-	if (pp == NULL)
-		return;
-	pp->bar0[IV2_REG_STATE / 4] = IV2_STATE_RESET;
-	pp->bar0[IV2_REG_INT_CONTROL / 4] = 0;
-	rte_free(pp);
-	memset(d, 0, sizeof(*d));
-}
-
-static const struct iv2_dev_ops iv2_pci_ops = {
-	.state_write = iv2_pci_state_write,
-	.peer_attached = iv2_pci_peer_attached,
-	.doorbell = iv2_pci_doorbell,
-	.close = iv2_pci_close,
-};
 
 static int
 iv2_pci_cfg_read32(void *ctx, uint32_t off, uint32_t *val)
@@ -76,76 +44,119 @@ iv2_pci_cfg_read32(void *ctx, uint32_t off, uint32_t *val)
 	return rte_pci_read_config(ctx, val, 4, off) == 4 ? 0 : -EIO;
 }
 
-static int
-iv2_pci_dev_open(struct rte_pci_device *pci, struct iv2_dev *d)
+/*
+ * Shared memory outside the BARs. Needs CAP_SYS_RAWIO, a kernel without
+ * lockdown, and a range that STRICT_DEVMEM lets through (not RAM of this
+ * kernel, not claimed by another driver): true of a Jailhouse cell's
+ * ivshmem regions, which its kernel never sees as RAM.
+ */
+static uintptr_t
+iv2_page_mask(void)
 {
-	struct iv2_pci_access acc = {
-		.cfg_read32 = iv2_pci_cfg_read32,
-		.ctx = pci,
-		.bar0 = pci->mem_resource[0].addr,
-		.bar0_len = pci->mem_resource[0].len,
-		.bar2 = pci->mem_resource[2].addr,
-		.bar2_len = pci->mem_resource[2].len,
-		.map_phys = NULL,
-	};
-	struct iv2_pci *pp;
-	int ret;
+	long pg = sysconf(_SC_PAGESIZE);
 
-	ret = iv2_pci_attach(d, &acc);
-	if (ret < 0)
-		return ret;
-	pp = rte_zmalloc("iv2_pci", sizeof(*pp), 0);
-	if (pp == NULL)
-		return -ENOMEM;
-	pp->bar0 = acc.bar0;
-	pp->bar0[IV2_REG_INT_CONTROL / 4] = 0;
-	d->ops = &iv2_pci_ops;
-	d->priv = pp;
-	return 0;
+	return (uintptr_t)(pg > 0 ? pg : 4096) - 1;
+}
+
+static void *
+iv2_pci_map_devmem(void *ctx, uint64_t addr, uint64_t len)
+{
+	const struct rte_pci_device *pci = ctx;
+	/* The region is 4 KiB aligned; a kernel with larger pages maps from the page below. */
+	uint64_t lead = addr & iv2_page_mask();
+	uint8_t *va;
+	int fd;
+
+	fd = open("/dev/mem", O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		IV2_LOG(ERR, "%s: no BAR2; shared memory at 0x%" PRIx64 " must come from /dev/mem,"
+			" which cannot be opened: %s (needs root; kernel lockdown forbids it)",
+			pci->device.name, addr, strerror(errno));
+		return NULL;
+	}
+	va = mmap(NULL, len + lead, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)(addr - lead));
+	close(fd);
+	if (va == MAP_FAILED) {
+		IV2_LOG(ERR, "%s: cannot map %" PRIu64 " bytes of /dev/mem at 0x%" PRIx64 ": %s"
+			" (STRICT_DEVMEM refuses RAM and ranges claimed by a driver)",
+			pci->device.name, len, addr, strerror(errno));
+		return NULL;
+	}
+	IV2_LOG(INFO, "%s: shared memory 0x%" PRIx64 " + %" PRIu64 " bytes mapped from /dev/mem",
+		pci->device.name, addr, len);
+	return va + lead;
+}
+
+static void
+iv2_pci_unmap_devmem(void *ctx, void *va, uint64_t len)
+{
+	uintptr_t lead = (uintptr_t)va & iv2_page_mask();
+
+	RTE_SET_USED(ctx);
+	munmap((uint8_t *)va - lead, len + lead);
+}
+
+/* Our own mapping of the sections: make what we must not write read-only, as the device does. */
+static void
+iv2_pci_protect(const struct iv2_dev *d)
+{
+	const struct iv2_pci *pp = d->priv;
+
+	if (pp->map == NULL)
+		return;
+	if (mprotect(pp->map, d->state_size, PROT_READ) < 0 ||
+	    mprotect((void *)(uintptr_t)d->out_peer, d->out_size, PROT_READ) < 0)
+		IV2_LOG(WARNING, "cannot make the state table and the peer's section read-only: %s",
+			strerror(errno));
 }
 
 static int
 iv2_pci_probe(struct rte_pci_driver *drv, struct rte_pci_device *pci)
 {
 	const char *args = pci->device.devargs != NULL ? pci->device.devargs->args : NULL;
+	struct iv2_pci_access acc = {
+		.cfg_read32 = iv2_pci_cfg_read32,
+		.ctx = pci,
+		.regs = {
+			.read32 = iv2_mmio_read32,
+			.write32 = iv2_mmio_write32,
+			.ctx = pci->mem_resource[0].addr,
+			.len = pci->mem_resource[0].addr != NULL ? pci->mem_resource[0].len : 0,
+		},
+		.bar2 = pci->mem_resource[2].addr,
+		.bar2_len = pci->mem_resource[2].len,
+		.map_phys = iv2_pci_map_devmem,
+		.unmap_phys = iv2_pci_unmap_devmem,
+	};
 	struct rte_eth_dev *eth_dev;
 	struct pmd_internals *p;
-	struct iv2_config cfg;
-	int ret;
+	unsigned int i;
+	int ret, irq;
 
 	RTE_SET_USED(drv);
 	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
 		return -ENOTSUP;
-	ret = iv2_devargs_parse(args, &cfg, false);
-	if (ret < 0)
-		return ret;
+	for (i = 0; i < IV2_PCI_NB_BARS; i++) {
+		acc.bars[i].phys = pci->mem_resource[i].phys_addr;
+		acc.bars[i].len = pci->mem_resource[i].len;
+	}
 	eth_dev = rte_eth_dev_pci_allocate(pci, sizeof(*p));
 	if (eth_dev == NULL)
 		return -ENOMEM;
 	p = eth_dev->data->dev_private;
-	pthread_mutex_init(&p->lock, NULL);
-	ret = iv2_pci_dev_open(pci, &p->dev);
-	if (ret == 0 && p->dev.out_size < iv2_section_need(cfg.queues, cfg.ring_size, cfg.buf_size)) {
-		IV2_LOG(ERR, "%s: output section of %" PRIu64 " bytes is too small for %u queues",
-			pci->device.name, p->dev.out_size, cfg.queues);
-		ret = -EINVAL;
-	}
-	cfg.id = (int)p->dev.id;
-	cfg.out_size = p->dev.out_size;
-	p->cfg = cfg;
-	if (ret == 0)
-		ret = iv2_ethdev_init(eth_dev, &cfg);
+	ret = iv2_pci_port_init(eth_dev, &acc, args);
 	if (ret < 0) {
-		if (p->dev.ops != NULL)
-			p->dev.ops->close(&p->dev);
-		pthread_mutex_destroy(&p->lock);
 		rte_eth_dev_release_port(eth_dev);
 		return ret;
 	}
+	iv2_pci_protect(&p->dev);
 	rte_eth_dev_probing_finish(eth_dev);
 	iv2_lifecycle_attach(p);
-	IV2_LOG(INFO, "%s: port %u, pci flavour, id %u", pci->device.name,
-		eth_dev->data->port_id, p->dev.id);
+	irq = iv2_pci_intr_setup(p, pci->intr_handle);
+	IV2_LOG(INFO, "%s: port %u, pci flavour, id %u, %u vectors, %s, shared memory from %s",
+		pci->device.name, eth_dev->data->port_id, p->dev.id, p->dev.nb_vectors,
+		irq > 0 ? "state interrupts + poll" : "poll only",
+		acc.bar2 != NULL ? "BAR2" : "the capability's base address");
 	return 0;
 }
 

@@ -16,6 +16,8 @@
  *
  * Queues are bound to the rings by the control path; a burst runs only
  * while the control path has the queue enabled (see iv2_burst_enter).
+ * After a TX burst the peer's doorbell is rung through the flavour's hook
+ * when the peer asked for notifications (it never does while it polls).
  */
 
 #include <string.h>
@@ -147,6 +149,15 @@ eth_iv2_tx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	}
 	if (n != 0)
 		pring_drv_post(&q->ring, addr, len, NULL, n, false);
+	/*
+	 * One doorbell for the whole burst, and only if the peer's event area
+	 * asks for one (a polling peer writes DISABLE): an MMIO write traps to
+	 * the hypervisor. Flavours without a doorbell skip even the check.
+	 */
+	if (q->notify != NULL && sent != 0 && pring_drv_need_kick(&q->ring)) {
+		q->notify(q->dev, q->vector);
+		q->doorbells++;
+	}
 	iv2_burst_leave(&q->in_burst);
 
 	if (full)
@@ -284,6 +295,9 @@ iv2_txq_bind(struct pmd_internals *p, struct iv2_txq *q)
 	q->reap_below = (uint16_t)(ring / 2);
 	q->buf_shift = (uint16_t)rte_log2_u32(p->cfg.buf_size);
 	pring_drv_init(&q->ring, &l, q->slots, true, false);
+	q->notify = p->dev.ops->doorbell;
+	q->dev = &p->dev;
+	q->vector = iv2_data_vector(p->dev.nb_vectors, q->queue_id);
 	/* We poll: the peer need not notify us of completions. */
 	pring_drv_set_event(&q->ring, PRING_EVENT_DISABLE);
 	q->bound = 1;

@@ -31,6 +31,8 @@ enum iv2_xstat_misc {
 	IV2_XS_PEER_INCOMPATIBLE,
 	IV2_XS_RING_ERRORS,
 	IV2_XS_RING_RESETS,
+	IV2_XS_STATE_IRQS,
+	IV2_XS_DOORBELLS,
 	IV2_XS__MAX
 };
 
@@ -42,6 +44,8 @@ static const char *const iv2_misc_names[IV2_XS__MAX] = {
 	[IV2_XS_PEER_INCOMPATIBLE] = "peer_incompatible",
 	[IV2_XS_RING_ERRORS] = "ring_protocol_errors",
 	[IV2_XS_RING_RESETS] = "ring_resets",
+	[IV2_XS_STATE_IRQS] = "state_interrupts",
+	[IV2_XS_DOORBELLS] = "tx_doorbells",
 };
 
 #define IV2_NB_XSTATS (2 * IV2_DROP__MAX + 2 * PRING_ERR__MAX + IV2_XS__MAX)
@@ -95,7 +99,7 @@ iv2_stats_reset(struct rte_eth_dev *dev)
 			memset(r->drops, 0, sizeof(r->drops));
 		}
 		if (t != NULL) {
-			t->pkts = t->bytes = 0;
+			t->pkts = t->bytes = t->doorbells = 0;
 			memset(t->drops, 0, sizeof(t->drops));
 		}
 	}
@@ -152,6 +156,8 @@ iv2_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs, unsigned int s
 		if (t != NULL)
 			v[2 * IV2_DROP__MAX + 2 * PRING_ERR__MAX + IV2_XS_RING_RESETS] +=
 				t->ring.stats.resets;
+		if (t != NULL)
+			v[2 * IV2_DROP__MAX + 2 * PRING_ERR__MAX + IV2_XS_DOORBELLS] += t->doorbells;
 	}
 	i = 2 * IV2_DROP__MAX + 2 * PRING_ERR__MAX;
 	v[i + IV2_XS_LOCAL_STATE] = p->local_state;
@@ -160,6 +166,7 @@ iv2_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs, unsigned int s
 	v[i + IV2_XS_PEER_RESETS] = p->peer_resets;
 	v[i + IV2_XS_PEER_INCOMPATIBLE] = p->peer_incompatible;
 	v[i + IV2_XS_RING_ERRORS] = p->ring_errors;
+	v[i + IV2_XS_STATE_IRQS] = __atomic_load_n(&p->state_irqs, __ATOMIC_RELAXED);
 	for (i = 0; i < IV2_NB_XSTATS; i++) {
 		xs[i].id = i;
 		xs[i].value = v[i];
