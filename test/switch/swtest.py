@@ -100,9 +100,16 @@ class Run:
     def tags(self, port):
         return [tag_of(fr) for fr in self.output(port)]
 
+    def snapshot(self):
+        """Tags sent on every port so far, kept in self.snap (the switch's
+        net_pcap ports flush their tx file after every burst)."""
+        self.snap = [self.tags(p) for p in range(self.nports)]
+
 
 def run_interactive(cmd, script, timeout):
-    """Feed (delay_seconds, command) pairs to the command line."""
+    """Feed (delay_seconds, command) pairs to the command line; a command
+    that is a Python callable is called instead (to look at tx files or
+    telemetry between phases)."""
     import time
     p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, text=True)
@@ -110,6 +117,9 @@ def run_interactive(cmd, script, timeout):
         time.sleep(1.0)  # EAL start-up
         for delay, line in script:
             time.sleep(delay)
+            if callable(line):
+                line()
+                continue
             p.stdin.write(line + '\n')
             p.stdin.flush()
         out, err = p.communicate(timeout=timeout)
