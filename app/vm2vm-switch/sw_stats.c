@@ -67,9 +67,10 @@ sw_stats_print_ports(FILE *f)
 		for (int r = 0; r < SW_DROP_NB; r++)
 			fprintf(f, " %s=%" PRIu64, sw_drop_names[r], c->drop[r]);
 		fprintf(f, "\n");
-		fprintf(f, "  fdb: learned %u", fdb_port_count(sw.fdb, pid));
+		/* Not "learned": scripts look for the lcores' "learned N". */
+		fprintf(f, "  fdb: entries %u", fdb_port_count(sw.fdb, pid));
 		if (fdb_port_limit(sw.fdb) != 0)
-			fprintf(f, " of %u allowed", fdb_port_limit(sw.fdb));
+			fprintf(f, " (at most %u)", fdb_port_limit(sw.fdb));
 		fprintf(f, "  learn-limit %" PRIu64 "\n", c->learn_limit);
 		fprintf(f, "  device: rx %" PRIu64 " (%" PRIu64 " bytes)  tx %" PRIu64
 			" (%" PRIu64 " bytes)  rx-missed %" PRIu64 "  rx-errors %" PRIu64
