@@ -58,6 +58,7 @@ struct sw_port_ctr {
 	uint64_t rx;
 	uint64_t tx;
 	uint64_t drop[SW_DROP_NB];
+	uint64_t learn_limit; /**< sources not learned: port at --fdb-port-limit */
 };
 
 /** Counters of one forwarding lcore (written by it alone). */
@@ -94,6 +95,7 @@ struct sw_port {
 	bool used;
 	bool lsc;               /**< device raises LSC interrupts */
 	bool pmd_link;          /**< atomic: link state the PMD last reported */
+	bool stopped;           /**< atomic: stopped by "port stop" */
 	uint16_t peer;          /**< io/mac modes: where its frames go */
 	struct rte_ether_addr mac;
 	struct rte_ether_addr peer_mac; /**< mac mode destination */
@@ -130,6 +132,9 @@ void sw_link_update(uint16_t port, bool force);
 void sw_link_admin(uint16_t port, bool up);
 void sw_link_poll(void);
 void sw_ports_pair(void);
+int sw_port_stop(uint16_t port);
+int sw_port_start(uint16_t port);
+uint16_t sw_ports_first_stopped(void);
 
 /* sw_lcores.c */
 int sw_lcores_plan(const struct sw_map_entry *map, uint16_t nb_map, char *err, size_t errlen);

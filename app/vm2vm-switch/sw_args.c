@@ -157,7 +157,7 @@ enum {
 	OPT_NB_CORES = 256, OPT_RXQ, OPT_TXQ, OPT_RXD, OPT_TXD, OPT_BURST, OPT_PORTMASK,
 	OPT_STATS_PERIOD, OPT_FWD_MODE, OPT_MBUF_SIZE, OPT_TOTAL_MBUFS, OPT_MAX_PKT_LEN,
 	OPT_FDB_SIZE, OPT_FDB_AGING, OPT_NO_FLOOD, OPT_NO_MCAST_FLOOD, OPT_LCORE_MAP,
-	OPT_FDB_STATIC, OPT_ETH_PEER, OPT_RUN_TIME,
+	OPT_FDB_STATIC, OPT_ETH_PEER, OPT_RUN_TIME, OPT_FDB_PORT_LIMIT,
 };
 
 static const struct option long_opts[] = {
@@ -176,6 +176,7 @@ static const struct option long_opts[] = {
 	{ "max-pkt-len", required_argument, NULL, OPT_MAX_PKT_LEN },
 	{ "fdb-size", required_argument, NULL, OPT_FDB_SIZE },
 	{ "fdb-aging-time", required_argument, NULL, OPT_FDB_AGING },
+	{ "fdb-port-limit", required_argument, NULL, OPT_FDB_PORT_LIMIT },
 	{ "no-flood", no_argument, NULL, OPT_NO_FLOOD },
 	{ "no-mcast-flood", no_argument, NULL, OPT_NO_MCAST_FLOOD },
 	{ "lcore-map", required_argument, NULL, OPT_LCORE_MAP },
@@ -214,6 +215,7 @@ static const struct num_opt num_opts[] = {
 	NUM(OPT_MAX_PKT_LEN, "--max-pkt-len", 64, 65535 - SW_HEADROOM, 10, max_pkt_len),
 	NUM(OPT_FDB_SIZE, "--fdb-size", 8, 1u << 24, 10, fdb_size),
 	NUM(OPT_FDB_AGING, "--fdb-aging-time", 0, 1000000, 10, fdb_aging_time),
+	NUM(OPT_FDB_PORT_LIMIT, "--fdb-port-limit", 0, 1u << 24, 10, fdb_port_limit),
 	NUM(OPT_RUN_TIME, "--run-time", 1, 86400 * 365, 10, run_time),
 };
 
@@ -330,6 +332,9 @@ check_consistency(const struct sw_config *cfg, char *err, size_t errlen)
 		return fail(err, errlen,
 			    "--max-pkt-len %u does not fit --mbuf-size %u (needs at least %u)",
 			    cfg->max_pkt_len, cfg->mbuf_size, cfg->max_pkt_len + SW_HEADROOM);
+	if (cfg->fdb_port_limit > cfg->fdb_size)
+		return fail(err, errlen, "--fdb-port-limit %u is larger than --fdb-size %u",
+			    cfg->fdb_port_limit, cfg->fdb_size);
 	if (cfg->interactive && cfg->stats_period != 0)
 		return fail(err, errlen, "--stats-period cannot be used with --interactive");
 	if (cfg->interactive && cfg->run_time != 0)
@@ -394,6 +399,9 @@ sw_args_usage(const char *prog, void *stream)
 		"  --fdb-size N          FDB entries (default 65536)\n"
 		"  --fdb-aging-time S    seconds before an unseen MAC is forgotten (0: never;\n"
 		"                        default 300)\n"
+		"  --fdb-port-limit N    MACs one port may have learned at a time; frames from\n"
+		"                        further sources are still switched, not learned\n"
+		"                        (0: unlimited, the default)\n"
 		"  --no-flood            drop unknown unicast instead of flooding it\n"
 		"  --no-mcast-flood      drop multicast (broadcast is still flooded)\n"
 		"  --lcore-map MAP       (lcore,port,queue),... which lcore polls which rx queue\n"

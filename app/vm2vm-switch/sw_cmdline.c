@@ -4,7 +4,9 @@
 
 /* Interactive command line (-i), with testpmd's command names. */
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmdline.h>
@@ -42,9 +44,15 @@ sw_is_running(void)
 static void
 cmd_start_cb(void *res, struct cmdline *cl, void *data)
 {
+	uint16_t stopped = sw_ports_first_stopped();
+
 	(void)res; (void)cl; (void)data;
 	if (sw_is_running()) {
 		printf("forwarding is already running\n");
+		return;
+	}
+	if (stopped != SW_NO_PORT) {
+		printf("port %u is stopped: 'port start %u' first\n", stopped, stopped);
 		return;
 	}
 	sw_lcores_print(stdout);
@@ -88,6 +96,8 @@ cmd_help_cb(void *res, struct cmdline *cl, void *data)
 	       "  set lcore-map MAP          (lcore,port,queue),... (while stopped)\n"
 	       "  set link-up port N         administratively bring a port up\n"
 	       "  set link-down port N       take a port down (flushes its FDB entries)\n"
+	       "  port stop N|all            stop the device(s) (while forwarding is stopped)\n"
+	       "  port start N|all           restart stopped device(s)\n"
 	       "  quit                       stop and exit\n");
 }
 
@@ -181,6 +191,43 @@ cmd_set_link_cb(void *res, struct cmdline *cl, void *data)
 	sw_link_admin(r->num, strcmp(r->w1, "link-up") == 0);
 }
 
+/* "port stop|start N|all" */
+static void
+cmd_port_cb(void *res, struct cmdline *cl, void *data)
+{
+	struct sw_cmd *r = res;
+	bool start = strcmp(r->w1, "start") == 0;
+	bool all = strcmp(r->w2, "all") == 0;
+	char *end;
+	unsigned long n = strtoul(r->w2, &end, 10);
+
+	(void)cl; (void)data;
+	if (sw_is_running()) {
+		printf("stop forwarding first\n");
+		return;
+	}
+	if (!all && (r->w2[0] < '0' || r->w2[0] > '9' || *end != '\0' || n >= SW_MAX_PORTS ||
+		     !sw.port[n].used)) {
+		printf("port %s is not in use\n", r->w2);
+		return;
+	}
+	for (uint16_t i = 0; i < sw.nb_ports; i++) {
+		uint16_t pid = sw.port_ids[i];
+		int ret;
+
+		if (!all && pid != n)
+			continue;
+		ret = start ? sw_port_start(pid) : sw_port_stop(pid);
+		if (ret == -EALREADY)
+			printf("port %u is already %s\n", pid, start ? "started" : "stopped");
+		else if (ret != 0)
+			printf("port %u: %s failed: %s\n", pid, start ? "start" : "stop",
+			       rte_strerror(-ret));
+		else
+			printf("port %u %s\n", pid, start ? "started" : "stopped");
+	}
+}
+
 TOK(w0, start);
 TOK(w0, stop);
 TOK(w0, quit);
@@ -199,6 +246,8 @@ TOKS(tok_port_what, w2, "stats#info");
 TOKS(tok_mode, w2, "l2learn#io#mac");
 TOKS(tok_any, w2, NULL);
 TOKS(tok_link, w1, "link-up#link-down");
+TOKS(tok_port_w0, w0, "port");
+TOKS(tok_port_op, w1, "stop#start");
 static cmdline_parse_token_num_t tok_num = TOKEN_NUM_INITIALIZER(struct sw_cmd, num, RTE_UINT16);
 
 #define INST(name, fn, help, ...) \
@@ -220,12 +269,14 @@ INST(cmd_set_fwd, cmd_set_fwd_cb, "set fwd l2learn|io|mac", (void *)&tok_w0_set_
      (void *)&tok_w1_fwd_, (void *)&tok_mode);
 INST(cmd_set_map, cmd_set_map_cb, "set lcore-map (lcore,port,queue),...",
      (void *)&tok_w0_set_, (void *)&tok_w1_lcore_map_, (void *)&tok_any);
+INST(cmd_port, cmd_port_cb, "port stop|start N|all", (void *)&tok_port_w0,
+     (void *)&tok_port_op, (void *)&tok_any);
 INST(cmd_set_link, cmd_set_link_cb, "set link-up|link-down port N", (void *)&tok_w0_set_,
      (void *)&tok_link, (void *)&tok_w2_port_, (void *)&tok_num);
 
 static cmdline_parse_ctx_t sw_ctx[] = {
 	&cmd_start, &cmd_stop, &cmd_quit, &cmd_help, &cmd_show, &cmd_show_port, &cmd_clear_fdb,
-	&cmd_set_fwd, &cmd_set_map, &cmd_set_link, NULL,
+	&cmd_set_fwd, &cmd_set_map, &cmd_set_link, &cmd_port, NULL,
 };
 
 /* Runs until "quit", end of input or a signal. */

@@ -66,6 +66,7 @@ struct sw_config {
 	uint32_t max_pkt_len;       /**< largest frame accepted (sets MTU) */
 	uint32_t fdb_size;          /**< FDB entries */
 	uint32_t fdb_aging_time;    /**< seconds (0: never age) */
+	uint32_t fdb_port_limit;    /**< learned MACs per port (0: unlimited) */
 	bool flood_unknown;         /**< flood unknown unicast (else drop) */
 	bool flood_multicast;       /**< flood multicast (broadcast always floods) */
 	uint16_t nb_map;

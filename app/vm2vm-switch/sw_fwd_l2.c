@@ -91,10 +91,12 @@ sw_l2_burst(struct sw_lcore *lc, uint16_t in, struct rte_mbuf **pkts, uint16_t n
 		src[i] = sw_load48(h + RTE_ETHER_ADDR_LEN);
 	}
 
-	/* Pass 2: learn sources; a run of one source in a burst is learned once. */
+	/* Pass 2: learn sources; a run of one source in a burst is learned once.
+	 * A source refused by --fdb-port-limit is still switched, not learned. */
 	for (uint16_t i = 0; i < n; i++) {
-		if (src[i] != last_src && !(src[i] & 1))
-			fdb_learn(sw.fdb, src[i], in, now, &st->fdb);
+		if (src[i] != last_src && !(src[i] & 1) &&
+		    unlikely(fdb_learn(sw.fdb, src[i], in, now, &st->fdb) == FDB_LEARN_LIMIT))
+			st->port[in].learn_limit++;
 		last_src = src[i];
 	}
 

@@ -113,6 +113,11 @@ sw_fdb_setup(void)
 			sw.cfg.fdb_size);
 		return -1;
 	}
+	/* Every port is counted (for the stats), limited only with --fdb-port-limit. */
+	if (fdb_set_port_limit(sw.fdb, SW_MAX_PORTS, sw.cfg.fdb_port_limit) != 0) {
+		fprintf(stderr, SW_NAME ": cannot allocate the FDB's per-port counters\n");
+		return -1;
+	}
 	for (unsigned int i = 0; i < sw.cfg.nb_static; i++) {
 		const struct sw_static_entry *e = &sw.cfg.statics[i];
 

@@ -210,7 +210,8 @@ sw_link_update(uint16_t port, bool force)
 		return;
 	now_up = link.link_status == RTE_ETH_LINK_UP;
 	was_up = __atomic_exchange_n(&sw.port[port].pmd_link, now_up, __ATOMIC_ACQ_REL);
-	if (__atomic_load_n(&sw.admin_down_mask, __ATOMIC_ACQUIRE) >> port & 1) {
+	if ((__atomic_load_n(&sw.admin_down_mask, __ATOMIC_ACQUIRE) >> port & 1) ||
+	    __atomic_load_n(&sw.port[port].stopped, __ATOMIC_ACQUIRE)) {
 		sw_port_set_down(port);
 		return;
 	}
@@ -268,6 +269,54 @@ sw_link_poll(void)
 		if (idle && !__atomic_load_n(&sw.port[pid].pmd_link, __ATOMIC_ACQUIRE))
 			sw_port_set_down(pid);
 	}
+}
+
+/*
+ * "port stop N" / "port start N", as testpmd's: stop or restart the device
+ * itself, while forwarding is stopped (no lcore polls a stopped port; "start"
+ * refuses while one is). A stopped port is down for the switch, so its
+ * learned entries are flushed. Restarting a device resets what its PMD
+ * keeps per start: net_pcap, for one, reopens its rx file from the first
+ * frame and truncates its tx file.
+ */
+int
+sw_port_stop(uint16_t port)
+{
+	int ret;
+
+	if (__atomic_load_n(&sw.port[port].stopped, __ATOMIC_ACQUIRE))
+		return -EALREADY;
+	ret = rte_eth_dev_stop(port);
+	if (ret != 0)
+		return ret;
+	__atomic_store_n(&sw.port[port].stopped, true, __ATOMIC_RELEASE);
+	sw_link_update(port, true);
+	return 0;
+}
+
+int
+sw_port_start(uint16_t port)
+{
+	int ret;
+
+	if (!__atomic_load_n(&sw.port[port].stopped, __ATOMIC_ACQUIRE))
+		return -EALREADY;
+	ret = rte_eth_dev_start(port);
+	if (ret != 0)
+		return ret;
+	__atomic_store_n(&sw.port[port].stopped, false, __ATOMIC_RELEASE);
+	sw_link_update(port, true);
+	return 0;
+}
+
+/* The first port in use that "port stop" stopped, or SW_NO_PORT. */
+uint16_t
+sw_ports_first_stopped(void)
+{
+	for (uint16_t i = 0; i < sw.nb_ports; i++)
+		if (__atomic_load_n(&sw.port[sw.port_ids[i]].stopped, __ATOMIC_ACQUIRE))
+			return sw.port_ids[i];
+	return SW_NO_PORT;
 }
 
 void

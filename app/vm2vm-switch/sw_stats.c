@@ -67,6 +67,11 @@ sw_stats_print_ports(FILE *f)
 		for (int r = 0; r < SW_DROP_NB; r++)
 			fprintf(f, " %s=%" PRIu64, sw_drop_names[r], c->drop[r]);
 		fprintf(f, "\n");
+		/* Not "learned": scripts look for the lcores' "learned N". */
+		fprintf(f, "  fdb: entries %u", fdb_port_count(sw.fdb, pid));
+		if (fdb_port_limit(sw.fdb) != 0)
+			fprintf(f, " (at most %u)", fdb_port_limit(sw.fdb));
+		fprintf(f, "  learn-limit %" PRIu64 "\n", c->learn_limit);
 		fprintf(f, "  device: rx %" PRIu64 " (%" PRIu64 " bytes)  tx %" PRIu64
 			" (%" PRIu64 " bytes)  rx-missed %" PRIu64 "  rx-errors %" PRIu64
 			"  rx-nombuf %" PRIu64 "  tx-errors %" PRIu64 "\n",
@@ -84,8 +89,9 @@ sw_print_one_lcore(FILE *f, const char *title, const struct sw_lcore_stats *s)
 	fprintf(f, "  packets: rx %" PRIu64 "  tx %" PRIu64 "  flooded %" PRIu64
 		" (%" PRIu64 " copies sent)\n", s->rx, s->tx, s->flooded, s->flood_tx);
 	fprintf(f, "  fdb: hits %" PRIu64 "  misses %" PRIu64 "  learned %" PRIu64
-		"  moves %" PRIu64 "  table-full %" PRIu64 "\n", s->fdb.hits, s->fdb.misses,
-		s->fdb.learned, s->fdb.moves, s->fdb.full);
+		"  moves %" PRIu64 "  table-full %" PRIu64 "  learn-limit %" PRIu64 "\n",
+		s->fdb.hits, s->fdb.misses, s->fdb.learned, s->fdb.moves, s->fdb.full,
+		s->fdb.limit);
 	fprintf(f, "  drops:");
 	for (int r = 0; r < SW_DROP_NB; r++)
 		fprintf(f, " %s %" PRIu64 " ", sw_drop_names[r], s->drop[r]);
@@ -162,7 +168,11 @@ sw_fdb_print_one(const struct fdb_entry_info *e, void *arg)
 void
 sw_fdb_print(FILE *f)
 {
-	fprintf(f, "FDB: %u of %u entries, aging %us\n", fdb_count(sw.fdb), fdb_capacity(sw.fdb),
+	fprintf(f, "FDB: %u of %u entries, aging %us, ", fdb_count(sw.fdb), fdb_capacity(sw.fdb),
 		sw.cfg.fdb_aging_time);
+	if (fdb_port_limit(sw.fdb) != 0)
+		fprintf(f, "at most %u learned per port\n", fdb_port_limit(sw.fdb));
+	else
+		fprintf(f, "no per-port limit\n");
 	fdb_walk(sw.fdb, sw_fdb_print_one, f);
 }

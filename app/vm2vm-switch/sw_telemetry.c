@@ -49,6 +49,7 @@ sw_tel_fdb(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "count", fdb_count(sw.fdb));
 	rte_tel_data_add_dict_u64(d, "capacity", fdb_capacity(sw.fdb));
 	rte_tel_data_add_dict_u64(d, "aging_time", sw.cfg.fdb_aging_time);
+	rte_tel_data_add_dict_u64(d, "port_limit", fdb_port_limit(sw.fdb));
 	rte_tel_data_start_array(arr, RTE_TEL_STRING_VAL);
 	sw_tel_fdb_entry(NULL, NULL);
 	fdb_walk(sw.fdb, sw_tel_fdb_entry, arr);
@@ -83,6 +84,7 @@ sw_tel_lcore_stats(struct rte_tel_data *c, const struct sw_lcore_stats *s)
 	rte_tel_data_add_dict_u64(c, "fdb_learned", s->fdb.learned);
 	rte_tel_data_add_dict_u64(c, "fdb_moves", s->fdb.moves);
 	rte_tel_data_add_dict_u64(c, "fdb_full", s->fdb.full);
+	rte_tel_data_add_dict_u64(c, "fdb_learn_limit", s->fdb.limit);
 	sw_tel_drops(c, s->drop);
 	rte_tel_data_add_dict_u64(c, "busy_cycles", s->busy_cycles);
 	rte_tel_data_add_dict_u64(c, "idle_cycles", s->idle_cycles);
@@ -151,6 +153,8 @@ sw_tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(c, "rx", sum.port[pid].rx);
 		rte_tel_data_add_dict_u64(c, "tx", sum.port[pid].tx);
 		sw_tel_drops(c, sum.port[pid].drop);
+		rte_tel_data_add_dict_u64(c, "fdb_learned", fdb_port_count(sw.fdb, pid));
+		rte_tel_data_add_dict_u64(c, "learn_limit", sum.port[pid].learn_limit);
 		snprintf(name, sizeof(name), "port_%u", pid);
 		rte_tel_data_add_dict_container(d, name, c, 0);
 	}

@@ -45,6 +45,7 @@ fdb_free(struct fdb *fdb)
 	if (fdb == NULL)
 		return;
 	free(fdb->buckets);
+	free(fdb->counts);
 	free(fdb);
 }
 
@@ -52,6 +53,46 @@ uint32_t
 fdb_capacity(const struct fdb *fdb)
 {
 	return fdb->nb_buckets * FDB_BUCKET_SLOTS;
+}
+
+int
+fdb_set_port_limit(struct fdb *fdb, uint16_t nb_ports, uint32_t limit)
+{
+	struct fdb_port_count *c;
+
+	if (nb_ports == 0 || nb_ports > FDB_PORT_MAX + 1)
+		return -EINVAL;
+	c = aligned_alloc(64, (size_t)nb_ports * sizeof(*c));
+	if (c == NULL)
+		return -ENOMEM;
+	memset(c, 0, (size_t)nb_ports * sizeof(*c));
+	for (uint32_t b = 0; b < fdb->nb_buckets; b++) {
+		for (unsigned int i = 0; i < FDB_BUCKET_SLOTS; i++) {
+			uint64_t w = fdb_load_word(&fdb->buckets[b].e[i]);
+
+			if (w != 0 && !(w & FDB_W_STATIC) && fdb_word_port(w) < nb_ports)
+				c[fdb_word_port(w)].n++;
+		}
+	}
+	free(fdb->counts);
+	fdb->counts = c;
+	fdb->nb_counted = nb_ports;
+	fdb->port_limit = limit;
+	return 0;
+}
+
+uint32_t
+fdb_port_limit(const struct fdb *fdb)
+{
+	return fdb->port_limit;
+}
+
+uint32_t
+fdb_port_count(const struct fdb *fdb, uint16_t port)
+{
+	const uint32_t *c = fdb_port_ctr(fdb, port);
+
+	return c != NULL ? __atomic_load_n(c, __ATOMIC_RELAXED) : 0;
 }
 
 /* Slot @p i (0..7) of the two candidate buckets of a MAC. */
@@ -164,8 +205,9 @@ fdb_dedupe(struct fdb *f, uint64_t mac, uint32_t b1, uint32_t b2)
 			kept = true;
 			continue;
 		}
-		__atomic_compare_exchange_n(&e->word, &w, 0, false, __ATOMIC_RELEASE,
-					    __ATOMIC_RELAXED);
+		if (__atomic_compare_exchange_n(&e->word, &w, 0, false, __ATOMIC_RELEASE,
+						__ATOMIC_RELAXED))
+			fdb_count_removed(f, w);
 	}
 }
 
@@ -215,10 +257,15 @@ fdb_claim(struct fdb_entry *e, uint64_t w, uint32_t now)
 					   __ATOMIC_RELAXED);
 }
 
-/* The MAC is already present in @p e with word @p w: refresh or move it. */
+/*
+ * The MAC is already present in @p e with word @p w: refresh or move it.
+ * A move needs room on @p port: *held says it is reserved already (from an
+ * earlier attempt); the entry takes the reservation over when the move
+ * succeeds, and the old port gets its room back.
+ */
 static int
-fdb_learn_existing(struct fdb_entry *e, uint64_t w, uint64_t mac, uint16_t port, uint32_t now,
-		   struct fdb_stats *st)
+fdb_learn_existing(struct fdb *f, struct fdb_entry *e, uint64_t w, uint64_t mac, uint16_t port,
+		   uint32_t now, bool *held, struct fdb_stats *st)
 {
 	if (w & FDB_W_STATIC)
 		return fdb_word_port(w) == port ? FDB_LEARN_KNOWN : FDB_LEARN_STATIC;
@@ -231,18 +278,33 @@ fdb_learn_existing(struct fdb_entry *e, uint64_t w, uint64_t mac, uint16_t port,
 		}
 		return FDB_LEARN_KNOWN;
 	}
+	/* Before touching the time: a refused move must not keep the old entry alive. */
+	if (!*held) {
+		if (!fdb_count_reserve(f, port))
+			return FDB_LEARN_LIMIT;
+		*held = true;
+	}
 	__atomic_store_n(&e->seen, now, __ATOMIC_RELAXED);
 	if (!__atomic_compare_exchange_n(&e->word, &w, fdb_word(mac, port, 0), false,
 					 __ATOMIC_RELEASE, __ATOMIC_RELAXED))
 		return -1; /* raced: retry */
+	*held = false;
+	fdb_count_removed(f, w);
 	if (st != NULL)
 		st->moves++;
 	return FDB_LEARN_MOVED;
 }
 
+/*
+ * Room on the port is reserved before a new entry is published or an entry
+ * moved in, and kept across retries; it is given back on every way out
+ * that did not use it.
+ */
 enum fdb_learn_result
 fdb_learn(struct fdb *fdb, uint64_t mac, uint16_t port, uint32_t now, struct fdb_stats *st)
 {
+	enum fdb_learn_result res = FDB_LEARN_FULL;
+	bool held = false;
 	uint32_t b1, b2;
 
 	if (port > FDB_PORT_MAX || fdb_mac_is_group(mac) || mac >> 48 != 0)
@@ -256,14 +318,24 @@ fdb_learn(struct fdb *fdb, uint64_t mac, uint16_t port, uint32_t now, struct fdb
 
 		fdb_scan(fdb, mac, b1, b2, &found, &w, &empty);
 		if (found != NULL) {
-			r = fdb_learn_existing(found, w, mac, port, now, st);
-			if (r >= 0)
-				return (enum fdb_learn_result)r;
+			r = fdb_learn_existing(fdb, found, w, mac, port, now, &held, st);
+			if (r >= 0) {
+				res = (enum fdb_learn_result)r;
+				goto out;
+			}
 			continue;
 		}
 		if (empty == NULL)
 			break;
+		if (!held) {
+			if (!fdb_count_reserve(fdb, port)) {
+				res = FDB_LEARN_LIMIT;
+				goto out;
+			}
+			held = true;
+		}
 		if (fdb_claim(empty, fdb_word(mac, port, 0), now)) {
+			held = false;
 			fdb_dedupe(fdb, mac, b1, b2);
 			if (st != NULL)
 				st->learned++;
@@ -272,7 +344,12 @@ fdb_learn(struct fdb *fdb, uint64_t mac, uint16_t port, uint32_t now, struct fdb
 	}
 	if (st != NULL)
 		st->full++;
-	return FDB_LEARN_FULL;
+out:
+	if (held)
+		fdb_count_release(fdb, port);
+	if (res == FDB_LEARN_LIMIT && st != NULL)
+		st->limit++;
+	return res;
 }
 
 int
@@ -292,8 +369,10 @@ fdb_add_static(struct fdb *fdb, uint64_t mac, uint16_t port)
 		fdb_scan(fdb, mac, b1, b2, &found, &w, &empty);
 		if (found != NULL) {
 			if (__atomic_compare_exchange_n(&found->word, &w, nw, false,
-							__ATOMIC_RELEASE, __ATOMIC_RELAXED))
+							__ATOMIC_RELEASE, __ATOMIC_RELAXED)) {
+				fdb_count_removed(fdb, w);
 				return 0;
+			}
 			continue;
 		}
 		if (empty == NULL)
@@ -318,8 +397,10 @@ fdb_del(struct fdb *fdb, uint64_t mac)
 
 		if (w != 0 && fdb_word_mac(w) == mac &&
 		    __atomic_compare_exchange_n(&e->word, &w, 0, false, __ATOMIC_RELEASE,
-						__ATOMIC_RELAXED))
+						__ATOMIC_RELAXED)) {
+			fdb_count_removed(fdb, w);
 			ret = 0;
+		}
 	}
 	return ret;
 }

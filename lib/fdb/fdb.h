@@ -21,6 +21,16 @@
  *
  * Statistics are kept by the caller (one struct fdb_stats per lcore) so
  * that counting never makes lcores share a written cache line.
+ *
+ * Per-port limit (fdb_set_port_limit()): the table counts the learned
+ * entries of each port in an atomic counter on a cache line of its own.
+ * The counters change only when an entry appears, moves or goes (never on
+ * lookups or refreshes), so the datapath pays nothing in steady state.
+ * Learning reserves room on the port first (add, and take it back if that
+ * went over the limit), so a port never holds more than the limit even
+ * with several lcores learning for it at once; whoever clears or moves an
+ * entry away with a successful compare-and-swap gives its port the room
+ * back. Static entries are not counted.
  */
 
 #ifndef VM2VM_FDB_H
@@ -48,6 +58,7 @@ struct fdb_stats {
 	uint64_t moves;     /**< entries whose port changed (MAC moved) */
 	uint64_t full;      /**< learning failed: both buckets full */
 	uint64_t refreshed; /**< timestamps refreshed */
+	uint64_t limit;     /**< learning refused: the port is at its limit */
 };
 
 /** What fdb_learn() did. */
@@ -58,6 +69,7 @@ enum fdb_learn_result {
 	FDB_LEARN_STATIC,      /**< a static entry pins it elsewhere: not moved */
 	FDB_LEARN_FULL,        /**< no free slot */
 	FDB_LEARN_INVALID,     /**< multicast source or port out of range */
+	FDB_LEARN_LIMIT,       /**< the port is at its limit: not learned, not moved */
 };
 
 /** One entry as reported by fdb_walk(). */
@@ -111,6 +123,24 @@ void fdb_free(struct fdb *fdb);
 /** Number of slots. */
 uint32_t fdb_capacity(const struct fdb *fdb);
 
+/**
+ * Count the learned entries of ports 0..@p nb_ports-1 and allow each at most
+ * @p limit of them (0: count, but no limit). Ports from @p nb_ports up are
+ * neither counted nor limited. Entries already in the table are counted.
+ * Call before learning starts: not safe against concurrent learners.
+ * @return 0, -EINVAL (nb_ports 0 or above FDB_PORT_MAX + 1) or -ENOMEM.
+ */
+int fdb_set_port_limit(struct fdb *fdb, uint16_t nb_ports, uint32_t limit);
+
+/** The limit set by fdb_set_port_limit() (0: none). */
+uint32_t fdb_port_limit(const struct fdb *fdb);
+
+/**
+ * Learned entries of @p port (a snapshot), or 0 when the port is not
+ * counted. Static entries are not included.
+ */
+uint32_t fdb_port_count(const struct fdb *fdb, uint16_t port);
+
 /** Output port of @p mac, or FDB_PORT_NONE. Lock-free, any thread. */
 uint16_t fdb_lookup(const struct fdb *fdb, uint64_t mac, struct fdb_stats *st);
 
@@ -124,6 +154,9 @@ void fdb_lookup_bulk(const struct fdb *fdb, const uint64_t *macs, uint16_t *port
 /**
  * Learn that @p mac was seen on @p port at time @p now (any monotonic clock
  * the caller also uses for fdb_age()). Safe from many threads at once.
+ * A port at its limit learns no new MAC and takes no MAC over from another
+ * port (FDB_LEARN_LIMIT); a refused move leaves the entry and its time as
+ * they were, so it still ages out.
  */
 enum fdb_learn_result fdb_learn(struct fdb *fdb, uint64_t mac, uint16_t port, uint32_t now,
 				struct fdb_stats *st);

@@ -25,8 +25,10 @@ fdb_sweep(struct fdb *f, bool (*pred)(const struct fdb_entry *e, uint64_t w, con
 			if (w == 0 || !pred(e, w, arg))
 				continue;
 			if (__atomic_compare_exchange_n(&e->word, &w, 0, false, __ATOMIC_RELEASE,
-							__ATOMIC_RELAXED))
+							__ATOMIC_RELAXED)) {
+				fdb_count_removed(f, w);
 				n++;
+			}
 		}
 	}
 	return n;

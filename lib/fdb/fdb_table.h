@@ -7,6 +7,8 @@
 #ifndef VM2VM_FDB_TABLE_H
 #define VM2VM_FDB_TABLE_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "fdb.h"
@@ -31,10 +33,19 @@ struct fdb_bucket {
 _Static_assert(sizeof(struct fdb_entry) == 16, "fdb entry must be 16 bytes");
 _Static_assert(sizeof(struct fdb_bucket) == 64, "fdb bucket must be one cache line");
 
+/* Learned entries of one port, alone on its cache line: learners for
+ * different ports never write the same line. */
+struct fdb_port_count {
+	uint32_t n; /**< atomic */
+} __attribute__((aligned(64)));
+
 struct fdb {
 	struct fdb_bucket *buckets;
 	uint32_t nb_buckets;   /**< power of two */
 	uint32_t bucket_shift; /**< 64 - log2(nb_buckets) */
+	uint32_t port_limit;   /**< learned entries per port (0: no limit) */
+	uint16_t nb_counted;   /**< ports 0..nb_counted-1 have a counter */
+	struct fdb_port_count *counts;
 };
 
 static inline uint64_t
@@ -94,6 +105,58 @@ static inline uint64_t
 fdb_load_word(const struct fdb_entry *e)
 {
 	return __atomic_load_n(&e->word, __ATOMIC_ACQUIRE);
+}
+
+static inline uint32_t *
+fdb_port_ctr(const struct fdb *f, uint16_t port)
+{
+	return port < f->nb_counted ? &f->counts[port].n : NULL;
+}
+
+/* Word @p w just left its slot (our CAS cleared or replaced it): if it was
+ * a learned entry, its port has room for one more. */
+static inline void
+fdb_count_removed(struct fdb *f, uint64_t w)
+{
+	uint32_t *c;
+
+	if (w & FDB_W_STATIC)
+		return;
+	c = fdb_port_ctr(f, fdb_word_port(w));
+	if (c != NULL)
+		__atomic_fetch_sub(c, 1, __ATOMIC_RELAXED);
+}
+
+/* Room for one more learned entry on @p port, taken back with
+ * fdb_count_release() if it is not used. @return false at the limit.
+ * The plain load first keeps a port flooding new sources at its limit
+ * from writing the counter line at all. */
+static inline bool
+fdb_count_reserve(struct fdb *f, uint16_t port)
+{
+	uint32_t *c = fdb_port_ctr(f, port);
+
+	if (c == NULL)
+		return true;
+	if (f->port_limit == 0) {
+		__atomic_fetch_add(c, 1, __ATOMIC_RELAXED);
+		return true;
+	}
+	if (__atomic_load_n(c, __ATOMIC_RELAXED) >= f->port_limit)
+		return false;
+	if (__atomic_add_fetch(c, 1, __ATOMIC_RELAXED) <= f->port_limit)
+		return true;
+	__atomic_fetch_sub(c, 1, __ATOMIC_RELAXED);
+	return false;
+}
+
+static inline void
+fdb_count_release(struct fdb *f, uint16_t port)
+{
+	uint32_t *c = fdb_port_ctr(f, port);
+
+	if (c != NULL)
+		__atomic_fetch_sub(c, 1, __ATOMIC_RELAXED);
 }
 
 #endif /* VM2VM_FDB_TABLE_H */

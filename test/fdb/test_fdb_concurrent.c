@@ -2,7 +2,8 @@
  * Copyright(c) 2026 vm2vm authors
  */
 
-/* Many threads learning, moving and looking up at once, plus an ager. */
+/* Many threads learning, moving and looking up at once, plus an ager; with
+ * and without a per-port limit, whose counters must match the table. */
 
 #include <pthread.h>
 #include <stdbool.h>
@@ -84,6 +85,7 @@ ager(void *arg)
 struct dup_check {
 	uint32_t seen[NB_MACS];
 	uint32_t other;
+	uint32_t on_port[2]; /* learned entries on ports 10 and 11 */
 };
 
 static int
@@ -93,15 +95,18 @@ count_cb(const struct fdb_entry_info *e, void *arg)
 	uint32_t n = (uint32_t)((e->mac >> 24) & 0xff) << 16 | (uint32_t)((e->mac >> 32) & 0xff) << 8 |
 		     (uint32_t)(e->mac >> 40);
 
-	if (n < NB_MACS && (e->mac & 0xffffff) == mac_n(0))
+	if (n < NB_MACS && (e->mac & 0xffffff) == mac_n(0)) {
 		d->seen[n]++;
-	else
+		if (e->port == 10 || e->port == 11)
+			d->on_port[e->port - 10]++;
+	} else
 		d->other++;
 	return 0;
 }
 
+/* @p limit: learned MACs allowed per port (0: counted, unlimited). */
 static void
-run(bool with_ager)
+run(bool with_ager, uint32_t limit)
 {
 	struct shared s = { .f = fdb_create(NB_MACS * 4) };
 	pthread_t w[NB_WRITERS], r[NB_READERS], a;
@@ -109,6 +114,7 @@ run(bool with_ager)
 
 	ck_assert_ptr_nonnull(s.f);
 	ck_assert_int_eq(fdb_add_static(s.f, mac_n(NB_MACS + 1), 7), 0);
+	ck_assert_int_eq(fdb_set_port_limit(s.f, 16, limit), 0);
 	for (int i = 0; i < NB_READERS; i++)
 		ck_assert_int_eq(pthread_create(&r[i], NULL, reader, &s), 0);
 	if (with_ager)
@@ -129,10 +135,17 @@ run(bool with_ager)
 	for (uint32_t i = 0; i < NB_MACS; i++)
 		d.seen[i] = 0;
 	d.other = 0;
+	d.on_port[0] = d.on_port[1] = 0;
 	fdb_walk(s.f, count_cb, &d);
 	ck_assert_uint_eq(d.other, 1); /* the static entry */
+	for (int p = 0; p < 2; p++) {
+		ck_assert_uint_eq(fdb_port_count(s.f, (uint16_t)(10 + p)), d.on_port[p]);
+		if (limit != 0)
+			ck_assert_uint_le(d.on_port[p], limit);
+	}
+	ck_assert_uint_eq(fdb_port_count(s.f, 7), 0);
 	for (uint32_t i = 0; i < NB_MACS; i++) {
-		if (with_ager)
+		if (with_ager || limit != 0)
 			ck_assert_uint_le(d.seen[i], 1);
 		else
 			ck_assert_uint_eq(d.seen[i], 1);
@@ -143,13 +156,21 @@ run(bool with_ager)
 
 START_TEST(concurrent_learn_lookup)
 {
-	run(false);
+	run(false, 0);
 }
 END_TEST
 
 START_TEST(concurrent_learn_lookup_age)
 {
-	run(true);
+	run(true, 0);
+}
+END_TEST
+
+/* Moves between two ports that cannot both hold every MAC. */
+START_TEST(concurrent_learn_lookup_age_limit)
+{
+	run(false, NB_MACS * 3 / 4);
+	run(true, NB_MACS * 3 / 4);
 }
 END_TEST
 
@@ -161,5 +182,6 @@ test_fdb_concurrent_tcase(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, concurrent_learn_lookup);
 	tcase_add_test(tc, concurrent_learn_lookup_age);
+	tcase_add_test(tc, concurrent_learn_lookup_age_limit);
 	return tc;
 }

@@ -8,13 +8,21 @@ each input file holds fewer frames than a burst, so all of port 0's
 frames are switched before port 1's, and so on: the tests rely on that
 order to build up the FDB step by step.
 
+Time passing and a port going down need more than one burst of input:
+those scenarios run interactively in phases. "stop" ends a phase (the tx
+files are complete then: net_pcap flushes them after every burst), the
+test reads the tx files, then "port stop N" / "port start N" (testpmd's
+commands) restart a port, which makes net_pcap replay its rx file from
+the first frame in the next phase and truncate its tx file; "start" runs
+the next phase.
+
 usage: pcap_golden.py SWITCH_BINARY SCENARIO
 """
 
 import re
 import sys
 
-from swtest import Run, check, frame
+from swtest import Run, Wait, check, frame
 
 A, B, C, D = ('02:00:00:00:00:0a', '02:00:00:00:00:0b', '02:00:00:00:00:0c',
               '02:00:00:00:00:0d')
@@ -127,6 +135,102 @@ def aging_and_link_down(binary):
     expect_tags(r, 0, [2, 3])  # B->A, C->A known
 
 
+def two_phases(r, port, between):
+    """Script: phase 1, tx files read (r.snap), the (delay, command) pairs
+    @between, port @port restarted (its rx file replays), phase 2, quit."""
+    return ([(0, 'start'), (0.6, 'stop'), (0, Wait('forwarding stopped')), (0, r.snapshot)] +
+            list(between) +
+            [(0, f'port stop {port}'), (0, f'port start {port}'), (0, Wait(f'port {port} started')),
+             (0, 'start'), (0.6, 'stop'), (0, Wait('forwarding stopped', 2)), (0, 'quit')])
+
+
+def since_snapshot(r):
+    """Tags each port sent in phase 2 (a restarted port's file holds only those)."""
+    return [r.tags(p)[len(r.snap[p]):] for p in range(r.nports)]
+
+
+def aging(binary):
+    """A learned destination gets its frame on exactly one port; once the
+    entry has aged out (--fdb-aging-time 1, 4 s without a frame from it),
+    the same frame floods to every other port. The same run with the
+    default aging time is the control: still one port."""
+    inputs = [[frame(A, B, 1)], [], [frame(B, A, 2)]]  # B on port 0; B<-A from port 2
+    for aging_time, phase2, entries in (('1', [[2], [2], []], '0'), ('300', [[2], [], []], '2')):
+        r = Run(binary, f'age{aging_time}', inputs, ['--fdb-aging-time', aging_time])
+        r.run(stdin_script=two_phases(r, 2, [(4.0, 'show fdb')]))
+        check(r.rc == 0, f'exit status {r.rc}')
+        check(r.snap == [[2], [1], [1]], f'aging {aging_time}: phase 1 sent {r.snap}, '
+              'expected B<-A (tag 2) on port 0 only, A->B (tag 1) flooded to 1 and 2')
+        check(r.tags(2) == [], 'port 2 sent frames after its restart')
+        got = since_snapshot(r)
+        got[2] = r.tags(2)
+        check(got == phase2, f'aging {aging_time}: 4 s later port 2\'s frame to B went to '
+              f'{got}, expected {phase2}')
+        fdb = re.findall(r'FDB: (\d+) of', r.out)
+        check(fdb == [entries], f'aging {aging_time}: FDB size after 4 s {fdb}, expected {entries}')
+
+
+def link_down_flush(binary):
+    """A learned destination gets its frame on exactly one port; after
+    "set link-down" on that port its entries are gone, so the same frame
+    floods to every other port that is up, and not to the down port."""
+    inputs = [[frame(A, B, 1)], [], [frame(B, A, 2)], []]
+    r = Run(binary, 'linkdown', inputs)
+    r.run(stdin_script=two_phases(r, 2, [(0, 'set link-down port 0')]))
+    check(r.rc == 0, f'exit status {r.rc}')
+    check(r.snap == [[2], [1], [1], [1]], f'phase 1 sent {r.snap}')
+    expect_tags(r, 0, [2])      # down: nothing more
+    expect_tags(r, 1, [1, 2])   # B unknown again: flooded
+    expect_tags(r, 2, [])       # restarted; the ingress port
+    expect_tags(r, 3, [1, 2])
+    check(stat(r, 'link-down') == 0, 'a frame was dropped for a down port instead of flooded')
+    check('port 0: link down, 1 FDB entries flushed' in r.out, 'no flush on link down')
+
+
+def port_limit(binary):
+    """--fdb-port-limit 2: a third source on port 0 is switched but not
+    learned, so frames to it flood; port 1's own learning is unaffected;
+    learn-limit counted on port 0 only, in the stats and in telemetry."""
+    from swtest import telemetry
+    s1, s2, s3 = '02:00:00:00:01:01', '02:00:00:00:01:02', '02:00:00:00:01:03'
+    inputs = [
+        [frame(BCAST, s1, 1), frame(BCAST, s2, 2), frame(BCAST, s3, 3)],
+        [frame(s1, D, 4), frame(s2, D, 5), frame(s3, D, 6)],
+        [frame(D, A, 7)],
+    ]
+    r = Run(binary, 'limit', inputs, ['--fdb-port-limit', '2'])
+    tel = {}
+
+    def query():
+        import time
+        for _ in range(100):  # until all 7 input frames are switched
+            tel['stats'] = telemetry(r.prefix, '/vm2vm/stats')
+            if tel['stats']['total']['rx'] == 7:
+                break
+            time.sleep(0.1)
+        tel['fdb'] = telemetry(r.prefix, '/vm2vm/fdb')
+    r.run(stdin_script=[(0, 'start'), (0.2, query), (0, 'show fdb'), (0, 'show port stats all'),
+                        (0, 'stop'), (0, 'quit')])
+    check(r.rc == 0, f'exit status {r.rc}')
+    expect_tags(r, 0, [4, 5, 6])        # s3 unknown: flooded to 0 and 2
+    expect_tags(r, 1, [1, 2, 3, 7])     # every frame from port 0 switched; D known
+    expect_tags(r, 2, [1, 2, 3, 6])
+    check(re.search(r'02:00:00:00:01:03\s+port', r.out) is None, 's3 learned over the limit')
+    check('at most 2 learned per port' in r.out, 'show fdb does not give the limit')
+    final = r.out.split('==== final stats ====')[-1]
+    per_port = re.findall(r'port (\d+) \(.*\n.*\n  fdb: entries (\d+) \(at most 2\)'
+                          r'  learn-limit (\d+)', final)
+    check(per_port == [('0', '2', '1'), ('1', '1', '0'), ('2', '1', '0')],
+          f'per-port learned/learn-limit: {per_port}')
+    lcore = re.search(r'lcore 1:\n.*\n  fdb: hits .* learn-limit (\d+)', final)
+    check(lcore is not None and lcore.group(1) == '1', 'lcore learn-limit counter')
+    check(tel['fdb']['port_limit'] == 2, f'telemetry fdb: {tel["fdb"]}')
+    ports = [(tel['stats'][f'port_{p}']['fdb_learned'], tel['stats'][f'port_{p}']['learn_limit'])
+             for p in range(3)]
+    check(ports == [(2, 1), (1, 0), (1, 0)], f'telemetry per port (learned, learn_limit): {ports}')
+    check(tel['stats']['total']['fdb_learn_limit'] == 1, 'telemetry total fdb_learn_limit')
+
+
 def cmdline(binary):
     """Interactive commands: mode and lcore map changes only while stopped,
     errors reported without side effects, io mode after "set fwd io"."""
@@ -147,6 +251,23 @@ def cmdline(binary):
     check('Bad arguments' in r.out or 'bogus' in r.out, 'unknown command not reported')
     expect_tags(r, 1, [1])   # io mode: port 0 -> 1 even though dst == src
     expect_tags(r, 0, [2])
+    # port stop/start: only while stopped; start refused while a port is stopped.
+    script = [(0, 'start'), (0.3, 'port stop 1'), (0, 'stop'), (0, 'port stop 7'),
+              (0, 'port stop x'), (0, 'port stop 1'), (0, 'port stop 1'), (0, 'start'),
+              (0, 'port start all'), (0, 'port start 0'), (0.2, 'start'), (0.3, 'quit')]
+    r = Run(binary, 'cmdport', [[frame(B, A, 1)], [frame(A, B, 2)]])
+    r.run(stdin_script=script)
+    check(r.rc == 0, f'exit status {r.rc}')
+    check(r.out.count('stop forwarding first') == 1, 'port stop accepted while running')
+    check('port 7 is not in use' in r.out and 'port x is not in use' in r.out,
+          'bad port numbers accepted')
+    check('port 1 stopped' in r.out and 'port 1 is already stopped' in r.out, 'port stop')
+    check("port 1 is stopped: 'port start 1' first" in r.out, 'start with a stopped port')
+    check('port 1 started' in r.out and 'port 0 is already started' in r.out, 'port start')
+    check('port 1: link down, 1 FDB entries flushed' in r.out, 'stopped port not flushed')
+    check(r.out.count('forwarding started') == 2, 'forwarding not restarted')
+    expect_tags(r, 0, [2, 2])  # port 1's rx file replayed after its restart; A still known
+    expect_tags(r, 1, [])      # its tx file truncated by the restart
 
 
 def signals(binary):
@@ -191,7 +312,8 @@ def bad_args(binary):
 
 
 SCENARIOS = {f.__name__: f for f in (learn_flood_move, jumbo, flood_control, io_mode,
-                                     mac_mode, aging_and_link_down, cmdline, signals, bad_args)}
+                                     mac_mode, aging_and_link_down, aging, link_down_flush,
+                                     port_limit, cmdline, signals, bad_args)}
 
 if __name__ == '__main__':
     SCENARIOS[sys.argv[2]](sys.argv[1])

@@ -100,24 +100,76 @@ class Run:
     def tags(self, port):
         return [tag_of(fr) for fr in self.output(port)]
 
+    def snapshot(self):
+        """Tags sent on every port so far, kept in self.snap (the switch's
+        net_pcap ports flush their tx file after every burst)."""
+        self.snap = [self.tags(p) for p in range(self.nports)]
+
+
+class Wait:
+    """A script step: wait until the switch has printed @text @count times
+    in all (e.g. the prompt, "forwarding stopped"), however loaded the
+    machine is."""
+
+    def __init__(self, text, count=1, timeout=30):
+        self.text, self.count, self.timeout = text, count, timeout
+
 
 def run_interactive(cmd, script, timeout):
-    """Feed (delay_seconds, command) pairs to the command line."""
+    """Feed (delay_seconds, step) pairs to the command line once the first
+    prompt is out. A step is a command line, a Wait, or a Python callable
+    (called in between, to look at tx files or telemetry)."""
+    import threading
     import time
     p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True)
+                         stderr=subprocess.PIPE)
+    out, err = bytearray(), bytearray()
+    cond = threading.Condition()
+
+    def reader(stream, buf):
+        while True:
+            chunk = os.read(stream.fileno(), 65536)
+            with cond:
+                buf.extend(chunk)
+                cond.notify_all()
+            if not chunk:
+                return
+
+    def wait(w):
+        with cond:
+            ok = cond.wait_for(lambda: out.count(w.text.encode()) >= w.count or p.poll() is not None,
+                               timeout=w.timeout)
+        check(ok and out.count(w.text.encode()) >= w.count,
+              f'switch did not print "{w.text}" {w.count} times')
+
+    threads = [threading.Thread(target=reader, args=(s, b), daemon=True)
+               for s, b in ((p.stdout, out), (p.stderr, err))]
+    for t in threads:
+        t.start()
     try:
-        time.sleep(1.0)  # EAL start-up
-        for delay, line in script:
+        wait(Wait('vm2vm-switch> '))  # EAL and ports are up
+        for delay, step in script:
             time.sleep(delay)
-            p.stdin.write(line + '\n')
-            p.stdin.flush()
-        out, err = p.communicate(timeout=timeout)
+            if isinstance(step, Wait):
+                wait(step)
+            elif callable(step):
+                step()
+            else:
+                p.stdin.write((step + '\n').encode())
+                p.stdin.flush()
+        p.stdin.close()
+        p.wait(timeout=timeout)
     except Exception:
         p.kill()
-        out, err = p.communicate()
+        p.wait()
         raise
-    return out, err, p.returncode
+    finally:
+        for t in threads:
+            t.join(timeout=5)
+        if p.returncode is None or p.returncode != 0:
+            print(f'--- partial stdout\n{out.decode(errors="replace")}\n--- partial stderr\n'
+                  f'{err.decode(errors="replace")}')
+    return out.decode(errors='replace'), err.decode(errors='replace'), p.returncode
 
 
 def check(cond, msg):

@@ -59,6 +59,7 @@ START_TEST(defaults)
 	ck_assert_uint_eq(cfg.max_pkt_len, 1518);
 	ck_assert_uint_eq(cfg.fdb_size, 65536);
 	ck_assert_uint_eq(cfg.fdb_aging_time, 300);
+	ck_assert_uint_eq(cfg.fdb_port_limit, 0);
 	ck_assert(cfg.flood_unknown);
 	ck_assert(cfg.flood_multicast);
 	ck_assert_uint_eq(cfg.nb_map, 0);
@@ -157,6 +158,30 @@ START_TEST(flood_flags)
 	ck_assert(cfg.flood_unknown);
 	ck_assert(!cfg.flood_multicast);
 	ck_fail_with("takes no value", "--no-flood=1");
+}
+END_TEST
+
+START_TEST(fdb_port_limit)
+{
+	ck_ok("--fdb-port-limit", "100");
+	ck_assert_uint_eq(cfg.fdb_port_limit, 100);
+	ck_ok("--fdb-port-limit=0");
+	ck_assert_uint_eq(cfg.fdb_port_limit, 0);
+	/* Up to the table size, which is checked whichever option comes first. */
+	ck_ok("--fdb-port-limit", "65536");
+	ck_assert_uint_eq(cfg.fdb_port_limit, 65536);
+	ck_ok("--fdb-port-limit", "4096", "--fdb-size", "4096");
+	ck_fail_with("--fdb-port-limit 65537 is larger than --fdb-size 65536",
+		     "--fdb-port-limit", "65537");
+	ck_fail_with("larger than --fdb-size 1000", "--fdb-port-limit", "1001", "--fdb-size",
+		     "1000");
+	ck_fail_with("larger than --fdb-size 8", "--fdb-size", "8", "--fdb-port-limit", "9");
+	ck_fail_with("--fdb-port-limit: '16777217' is not a number in 0..16777216",
+		     "--fdb-port-limit", "16777217");
+	ck_fail_with("--fdb-port-limit", "--fdb-port-limit", "-1");
+	ck_fail_with("--fdb-port-limit", "--fdb-port-limit", "ten");
+	ck_fail_with("--fdb-port-limit", "--fdb-port-limit", "");
+	ck_fail_with("needs a value", "--fdb-port-limit");
 }
 END_TEST
 
@@ -264,6 +289,7 @@ main(void)
 	tcase_add_test(tc, portmask);
 	tcase_add_test(tc, interactive_and_modes);
 	tcase_add_test(tc, flood_flags);
+	tcase_add_test(tc, fdb_port_limit);
 	tcase_add_test(tc, fdb_static);
 	tcase_add_test(tc, eth_peer);
 	tcase_add_test(tc, lcore_map);
