@@ -288,7 +288,9 @@ sw_cmdline_run(void)
 		fprintf(stderr, SW_NAME ": cannot start the command line\n");
 		return;
 	}
-	cmdline_interact(sw_cl);
+	/* A signal that came during start-up, before there was a command line to stop. */
+	if (!__atomic_load_n(&sw.quit, __ATOMIC_ACQUIRE))
+		cmdline_interact(sw_cl);
 	cmdline_stdin_exit(sw_cl);
 	sw_cl = NULL;
 }

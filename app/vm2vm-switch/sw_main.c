@@ -205,12 +205,17 @@ main(int argc, char **argv)
 		return 2;
 	}
 	sw.mode = sw.cfg.fwd_mode;
+	/*
+	 * Before EAL: a SIGINT/SIGTERM during start-up (which can take seconds
+	 * while hugepages are mapped) still ends in a clean stop once start-up
+	 * is done, instead of killing the process with ports half set up.
+	 */
+	sw_signals_install();
 	if (rte_eal_init(eal_argc, argv) < 0) {
 		fprintf(stderr, SW_NAME ": EAL initialisation failed: %s\n",
 			rte_strerror(rte_errno));
 		return 2;
 	}
-	sw_signals_install();
 	ret = sw_setup();
 	if (ret < 0) {
 #ifdef SW_HAVE_PDUMP

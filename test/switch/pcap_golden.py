@@ -280,13 +280,21 @@ def signals(binary):
         r = Run(binary, f'sig{int(sig)}', [[frame(B, A, 1)], [frame(A, B, 2)]])
         p = subprocess.Popen(r.cmd() + extra, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True)
-        time.sleep(1.5)
+        # The lcore map is printed once set-up is done and the handlers are in
+        # place; waiting for it (not a fixed time) keeps the test exact under load.
+        seen = [p.stdout.readline()]
+        while seen[-1] and not seen[-1].startswith('lcore map'):
+            seen.append(p.stdout.readline())
+        check(seen[-1] != '', f'{sig.name}: switch exited before printing its lcore map')
         if extra:
             p.stdin.write('start\n')
             p.stdin.flush()
-            time.sleep(0.5)
+            while seen[-1] and 'forwarding started' not in seen[-1]:
+                seen.append(p.stdout.readline())
+        time.sleep(0.5)  # let the pcap frames cross before the stop
         p.send_signal(sig)
-        r.out, r.err = p.communicate(timeout=20)
+        out, r.err = p.communicate(timeout=20)
+        r.out = ''.join(seen) + out
         r.rc = p.returncode
         r.log()
         check(r.rc == 0, f'{sig.name}: exit status {r.rc}')
