@@ -120,8 +120,10 @@ def aging_and_link_down(binary):
     """Interactive: entries are learned, a port taken down loses its
     entries, the rest age out after --fdb-aging-time."""
     inputs = [[frame(B, A, 1)], [frame(A, B, 2)], [frame(A, C, 3)]]
-    script = [(0, 'start'), (0.5, 'show fdb'), (0, 'set link-down port 1'),
-              (0.2, 'show fdb'), (4.5, 'show fdb'), (0, 'show port info all'),
+    # The pcap frames cross within microseconds; 1.5 s leaves room for a loaded machine.
+    script = [(0, 'start'), (1.5, 'show fdb'), (0, 'set link-down port 1'),
+              (0, Wait('port 1: link down, 1 FDB entries flushed')), (0, 'show fdb'),
+              (4.5, 'show fdb'), (0, 'show port info all'),
               (0, 'show port stats all'), (0, 'show lcores'), (0, 'stop'), (0.2, 'quit')]
     r = Run(binary, 'aging', inputs, ['--fdb-aging-time', '2']).run(stdin_script=script)
     check(r.rc == 0, f'exit status {r.rc}')
