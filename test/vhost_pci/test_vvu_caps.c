@@ -96,6 +96,12 @@ START_TEST(good_device)
 	/* a queue_notify_off whose doorbell would lie past the structure */
 	ck_assert_int_eq(vvu_pci_notify_offset(&caps, 1024, &off), -1);
 	ck_assert_int_eq(vvu_pci_notify_offset(&caps, 0xffff, &off), -1);
+	/* a notify structure at an odd offset: no 16-bit doorbell can be written there */
+	setup();
+	put32(cfg + CAP_NOTIFY + 8, 0x3001);
+	put32(cfg + CAP_NOTIFY + 12, 0xfff);
+	ck_assert_int_eq(parse(), VVU_CAPS_OK);
+	ck_assert_int_eq(vvu_pci_notify_offset(&caps, 0, &off), -1);
 }
 END_TEST
 

@@ -50,7 +50,7 @@ set_status(struct vvu *v, uint32_t set, uint32_t clear)
 }
 
 int
-vvu_start(struct vvu *v, const struct vvu_dev *dev, struct vhost_be *be)
+vvu_init(struct vvu *v, const struct vvu_dev *dev, struct vhost_be *be)
 {
 	uint64_t shm_off;
 	uint16_t i;
@@ -70,10 +70,44 @@ vvu_start(struct vvu *v, const struct vvu_dev *dev, struct vhost_be *be)
 		return -EINVAL;
 	for (i = 0; i < VVU_QSIZE; i++)
 		rx_post(v, i);
+	return 0;
+}
+
+void
+vvu_ready(struct vvu *v)
+{
 	v->dev.notify(v->dev.ctx, 0);
 	/* Ready for a front-end: at least one rx buffer is queued (spec order). */
 	set_status(v, VVU_STATUS_SLAVE_UP, 0);
-	return 0;
+	v->last_status = *v->dev.status;
+}
+
+int
+vvu_start(struct vvu *v, const struct vvu_dev *dev, struct vhost_be *be)
+{
+	int rc = vvu_init(v, dev, be);
+
+	if (rc == 0)
+		vvu_ready(v);
+	return rc;
+}
+
+bool
+vvu_pending(const struct vvu *v)
+{
+	const struct pring_drv *d = &v->rxq.d;
+	uint16_t flags;
+	bool avail, used;
+
+	if (*v->dev.status != v->last_status || d->broken || v->txq.d.broken)
+		return true;
+	if (d->nr_out == 0)
+		return false;
+	/* the next used entry has AVAIL and USED both equal to the expected wrap counter */
+	flags = __atomic_load_n(&d->l.used[d->used_idx].flags, __ATOMIC_ACQUIRE);
+	avail = (flags & PRING_DESC_F_AVAIL) != 0;
+	used = (flags & PRING_DESC_F_USED) != 0;
+	return avail == used && used == (d->used_wrap != 0);
 }
 
 int
@@ -156,6 +190,15 @@ drop_connection(struct vvu *v)
 	v->connected = 0;
 }
 
+void
+vvu_disconnect(struct vvu *v)
+{
+	v->violations++;
+	drop_connection(v);
+	/* clearing SLAVE_UP disconnects the front-end; the next poll sets it again */
+	set_status(v, 0, VVU_STATUS_SLAVE_UP);
+}
+
 int
 vvu_poll(struct vvu *v)
 {
@@ -167,6 +210,7 @@ vvu_poll(struct vvu *v)
 	uint16_t n, i;
 	int handled = 0;
 
+	v->last_status = status;
 	if (!(status & VVU_STATUS_SLAVE_UP)) {
 		set_status(v, VVU_STATUS_SLAVE_UP, 0); /* ready for the next front-end */
 		return 0;
@@ -187,6 +231,8 @@ vvu_poll(struct vvu *v)
 		enum vhost_msg_err e;
 		uint16_t slot = (uint16_t)(((uint8_t *)cookie[i] - v->rxq.buf[0]) / VVU_BUF);
 
+		if (v->dev.pre_handle != NULL)
+			v->dev.pre_handle(v->dev.ctx, cookie[i], rlen_u[i]);
 		e = vhost_be_handle(v->be, cookie[i], rlen_u[i], NULL, 0, &reply, &rlen, &act);
 		if ((act & VHOST_BE_ACT_REPLY) && send_reply(v, &reply, rlen) < 0)
 			e = e != VHOST_MSG_OK ? e : VHOST_ERR_STATE;
@@ -199,9 +245,6 @@ vvu_poll(struct vvu *v)
 		v->dev.notify(v->dev.ctx, 0);
 	return handled;
 violation:
-	v->violations++;
-	drop_connection(v);
-	/* clearing SLAVE_UP disconnects the front-end; the next poll sets it again */
-	set_status(v, 0, VVU_STATUS_SLAVE_UP);
+	vvu_disconnect(v);
 	return -1;
 }

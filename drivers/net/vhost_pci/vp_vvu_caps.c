@@ -137,8 +137,8 @@ vvu_pci_notify_offset(const struct vvu_pci_caps *c, uint16_t qoff, uint64_t *off
 {
 	uint64_t rel = (uint64_t)qoff * c->notify_off_multiplier;
 
-	if (rel + VVU_NOTIFY_LEN > c->notify.length)
-		return -1;
+	if (rel + VVU_NOTIFY_LEN > c->notify.length || ((c->notify.offset + rel) & 1) != 0)
+		return -1; /* outside the structure, or a 16-bit register at an odd address */
 	*off = c->notify.offset + rel;
 	return 0;
 }

@@ -104,7 +104,7 @@ const char *vvu_caps_err_name(enum vvu_caps_err e);
 /**
  * Offset in the notify structure's BAR of the notify address of a queue whose
  * queue_notify_off is @p qoff. @return 0, or -1 when its 2 bytes lie outside
- * the structure.
+ * the structure or start at an odd offset.
  */
 int vvu_pci_notify_offset(const struct vvu_pci_caps *c, uint16_t qoff, uint64_t *off);
 
