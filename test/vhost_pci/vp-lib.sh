@@ -102,9 +102,19 @@ vp_pool_free() { # LOG
 	     END {if (c != "" && r != "") print c + r}' "$1"
 }
 
-# Ask the interactive testpmd on fd 3 for its pool, wait, print the free count.
+# Ask the interactive testpmd on fd 3 for its pool and print the free count
+# from the new dump (asks again, up to 10 s, while testpmd is still starting).
 vp_pool_query() { # LOG
-	echo "dump_mempool" >&3
-	sleep 1
-	vp_pool_free "$1"
+	local i n before
+	before=$(grep -c '^mempool <mb_pool_0>' "$1")
+	for i in $(seq 1 10); do
+		echo "dump_mempool" >&3
+		sleep 1
+		n=$(grep -c '^mempool <mb_pool_0>' "$1")
+		if [ "$n" -gt "$before" ]; then
+			sleep 0.2 # the rest of the dump
+			vp_pool_free "$1"
+			return
+		fi
+	done
 }

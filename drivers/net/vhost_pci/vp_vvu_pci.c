@@ -32,18 +32,10 @@
 #include "vp_internal.h"
 #include "vp_vvu.h"
 #include "vp_vvu_caps.h"
+#include "vp_vvu_virtio.h"
 
-/* virtio device status bits (virtio 1.x §2.1) */
-#define VVU_S_ACKNOWLEDGE 0x01
-#define VVU_S_DRIVER      0x02
-#define VVU_S_DRIVER_OK   0x04
-#define VVU_S_FEATURES_OK 0x08
-#define VVU_S_FAILED      0x80
-
-#define VVU_NO_VECTOR 0xffff
 #define VVU_POLL_US 1000          /* control thread period */
 #define VVU_RING_CHECK_POLLS 10   /* datapath violations looked for every 10 periods */
-#define VVU_RESET_WAIT_MS 1000
 #define VVU_WANT_FEATURES ((1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_F_RING_PACKED))
 
 /* What the PCI layer keeps per device. */
@@ -53,6 +45,7 @@ struct vvu_pci {
 	uint8_t *common;                 /* struct virtio_pci_common_cfg */
 	uint8_t *device;                 /* device config: status, max_vhost_queues, uuid */
 	volatile uint16_t *notify[2];    /* rxq, txq notify addresses */
+	struct vvu_virtio_io io;         /* common cfg accessors */
 	const struct rte_memzone *mz;    /* holds struct vvu: rings and message buffers */
 	uint8_t driver_ok;
 	pthread_t thread;
@@ -60,54 +53,37 @@ struct vvu_pci {
 	volatile int stop;
 };
 
-static uint8_t
-cc_r8(const struct vvu_pci *pp, uint32_t off)
-{
-	return rte_read8(pp->common + off);
-}
-
-static uint16_t
-cc_r16(const struct vvu_pci *pp, uint32_t off)
-{
-	return rte_le_to_cpu_16(rte_read16(pp->common + off));
-}
-
+/* Common cfg accessors for vp_vvu_virtio.c: little-endian MMIO. */
 static uint32_t
-cc_r32(const struct vvu_pci *pp, uint32_t off)
+cc_read(void *ctx, uint32_t off, unsigned int width)
 {
-	return rte_le_to_cpu_32(rte_read32(pp->common + off));
+	const uint8_t *p = ((struct vvu_pci *)ctx)->common + off;
+
+	if (width == 1)
+		return rte_read8(p);
+	if (width == 2)
+		return rte_le_to_cpu_16(rte_read16(p));
+	return rte_le_to_cpu_32(rte_read32(p));
 }
 
 static void
-cc_w8(struct vvu_pci *pp, uint32_t off, uint8_t v)
+cc_write(void *ctx, uint32_t off, unsigned int width, uint32_t v)
 {
-	rte_write8(v, pp->common + off);
+	uint8_t *p = ((struct vvu_pci *)ctx)->common + off;
+
+	if (width == 1)
+		rte_write8((uint8_t)v, p);
+	else if (width == 2)
+		rte_write16(rte_cpu_to_le_16((uint16_t)v), p);
+	else
+		rte_write32(rte_cpu_to_le_32(v), p);
 }
 
 static void
-cc_w16(struct vvu_pci *pp, uint32_t off, uint16_t v)
+cc_delay_ms(void *ctx, unsigned int ms)
 {
-	rte_write16(rte_cpu_to_le_16(v), pp->common + off);
-}
-
-static void
-cc_w32(struct vvu_pci *pp, uint32_t off, uint32_t v)
-{
-	rte_write32(rte_cpu_to_le_32(v), pp->common + off);
-}
-
-/* 64-bit fields are written as two halves, low first (virtio 1.x §4.1.3.1). */
-static void
-cc_w64(struct vvu_pci *pp, uint32_t off, uint64_t v)
-{
-	cc_w32(pp, off, (uint32_t)v);
-	cc_w32(pp, off + 4, (uint32_t)(v >> 32));
-}
-
-static void
-set_status(struct vvu_pci *pp, uint8_t bits)
-{
-	cc_w8(pp, VVU_CC_STATUS, (uint8_t)(cc_r8(pp, VVU_CC_STATUS) | bits));
+	RTE_SET_USED(ctx);
+	rte_delay_ms(ms);
 }
 
 /* ----------------------------------------------------- transport hooks */
@@ -264,77 +240,31 @@ map_caps(struct vvu_pci *pp)
 	return 0;
 }
 
-static int
-reset_device(struct vvu_pci *pp)
-{
-	unsigned int i;
-
-	pp->driver_ok = 0;
-	cc_w8(pp, VVU_CC_STATUS, 0);
-	for (i = 0; i < VVU_RESET_WAIT_MS && cc_r8(pp, VVU_CC_STATUS) != 0; i++)
-		rte_delay_ms(1);
-	return cc_r8(pp, VVU_CC_STATUS) == 0 ? 0 : -EIO;
-}
-
-static int
-negotiate(struct vvu_pci *pp)
-{
-	uint64_t f;
-
-	cc_w32(pp, VVU_CC_DFSELECT, 0);
-	f = cc_r32(pp, VVU_CC_DF);
-	cc_w32(pp, VVU_CC_DFSELECT, 1);
-	f |= (uint64_t)cc_r32(pp, VVU_CC_DF) << 32;
-	if ((f & VVU_WANT_FEATURES) != VVU_WANT_FEATURES) {
-		VP_LOG(ERR, "%s: device features 0x%" PRIx64 " lack VERSION_1 or RING_PACKED",
-		       pp->pci->device.name, f);
-		return -ENOTSUP;
-	}
-	cc_w32(pp, VVU_CC_GFSELECT, 0);
-	cc_w32(pp, VVU_CC_GF, (uint32_t)VVU_WANT_FEATURES);
-	cc_w32(pp, VVU_CC_GFSELECT, 1);
-	cc_w32(pp, VVU_CC_GF, (uint32_t)(VVU_WANT_FEATURES >> 32));
-	set_status(pp, VVU_S_FEATURES_OK);
-	if (!(cc_r8(pp, VVU_CC_STATUS) & VVU_S_FEATURES_OK)) {
-		VP_LOG(ERR, "%s: device refused our features", pp->pci->device.name);
-		return -ENOTSUP;
-	}
-	if (cc_r16(pp, VVU_CC_NUMQ) < 2) {
-		VP_LOG(ERR, "%s: fewer than 2 virtqueues", pp->pci->device.name);
-		return -ENODEV;
-	}
-	return 0;
-}
-
 /* Program virtqueue @p q (0 rxq, 1 txq) with the ring the core laid out. */
 static int
 setup_queue(struct vp_internals *in, uint16_t q, const struct pring_layout *l)
 {
 	struct vvu_pci *pp = in->pci;
-	uint16_t max, qoff;
+	struct vvu_virtio_queue vq = {
+		.desc = vvu_pci_iova(in, l->avail),
+		.driver = vvu_pci_iova(in, l->drv_event),
+		.device = vvu_pci_iova(in, l->dev_event),
+		.size = VVU_QSIZE,
+	};
+	const char *why = NULL;
+	uint16_t qoff;
 	uint64_t off;
 
-	cc_w16(pp, VVU_CC_Q_SELECT, q);
-	max = cc_r16(pp, VVU_CC_Q_SIZE);
-	if (max < VVU_QSIZE) {
-		VP_LOG(ERR, "%s: virtqueue %u holds %u entries, we need %u", pp->pci->device.name,
-		       q, max, VVU_QSIZE);
+	if (vvu_virtio_queue(&pp->io, q, &vq, &qoff, &why) < 0) {
+		VP_LOG(ERR, "%s: virtqueue %u: %s", pp->pci->device.name, q, why);
 		return -ENODEV;
 	}
-	qoff = cc_r16(pp, VVU_CC_Q_NOFF);
 	if (vvu_pci_notify_offset(&pp->caps, qoff, &off) < 0) {
 		VP_LOG(ERR, "%s: virtqueue %u notify offset %u outside the notify structure",
 		       pp->pci->device.name, q, qoff);
 		return -ENODEV;
 	}
 	pp->notify[q] = (volatile uint16_t *)((uint8_t *)pp->pci->mem_resource[pp->caps.notify.bar].addr + off);
-	/* packed rings may be shorter than the device's maximum: ours is VVU_QSIZE */
-	cc_w16(pp, VVU_CC_Q_SIZE, VVU_QSIZE);
-	cc_w64(pp, VVU_CC_Q_DESCLO, vvu_pci_iova(in, l->avail));
-	cc_w64(pp, VVU_CC_Q_AVAILLO, vvu_pci_iova(in, l->drv_event));
-	cc_w64(pp, VVU_CC_Q_USEDLO, vvu_pci_iova(in, l->dev_event));
-	cc_w16(pp, VVU_CC_Q_MSIX, VVU_NO_VECTOR);
-	cc_w16(pp, VVU_CC_Q_ENABLE, 1);
 	return 0;
 }
 
@@ -354,14 +284,13 @@ start_device(struct vp_internals *in, uint32_t max_vhost_queues)
 		.pre_handle = vvu_pci_pre_handle,
 		.ctx = in,
 	};
+	const char *why = NULL;
 	int ret;
 
-	ret = reset_device(pp);
+	pp->io = (struct vvu_virtio_io){ cc_read, cc_write, cc_delay_ms, pp };
+	ret = vvu_virtio_begin(&pp->io, VVU_WANT_FEATURES, 2, &why);
 	if (ret < 0)
-		return ret;
-	set_status(pp, VVU_S_ACKNOWLEDGE);
-	set_status(pp, VVU_S_DRIVER);
-	ret = negotiate(pp);
+		VP_LOG(ERR, "%s: %s", pci->device.name, why);
 	if (ret == 0)
 		ret = vvu_init(in->vvu, &dev, &in->be);
 	if (ret == 0)
@@ -369,10 +298,10 @@ start_device(struct vp_internals *in, uint32_t max_vhost_queues)
 	if (ret == 0)
 		ret = setup_queue(in, 1, &in->vvu->txq.d.l);
 	if (ret < 0) {
-		set_status(pp, VVU_S_FAILED);
+		vvu_virtio_set_status(&pp->io, VVU_S_FAILED);
 		return ret;
 	}
-	set_status(pp, VVU_S_DRIVER_OK);
+	vvu_virtio_set_status(&pp->io, VVU_S_DRIVER_OK);
 	pp->driver_ok = 1;
 	vvu_ready(in->vvu);
 	return 0;
@@ -386,7 +315,8 @@ release_device(struct vp_internals *in)
 
 	if (pp == NULL)
 		return;
-	if (pp->common != NULL && reset_device(pp) < 0)
+	pp->driver_ok = 0;
+	if (pp->common != NULL && pp->io.read != NULL && vvu_virtio_reset(&pp->io) < 0)
 		VP_LOG(ERR, "%s: device did not reset; its memory stays reserved",
 		       pp->pci->device.name);
 	else if (pp->mz != NULL)
