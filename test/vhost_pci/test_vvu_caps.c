@@ -301,7 +301,7 @@ START_TEST(random_config_spaces)
 {
 	unsigned int seed = 1, n, i;
 
-	for (n = 0; n < 200000; n++) {
+	for (n = 0; n < 50000; n++) {
 		struct vvu_pci_caps c;
 		const struct vvu_pci_region *r[4] = { &c.common, &c.notify, &c.isr, &c.device };
 		size_t len = 64 + rand_r(&seed) % (VVU_PCI_CFG_SIZE - 63);

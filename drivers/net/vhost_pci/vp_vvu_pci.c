@@ -399,6 +399,12 @@ vvu_pci_probe(struct rte_pci_driver *drv, struct rte_pci_device *pci)
 	RTE_SET_USED(drv);
 	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
 		return -ENOTSUP;
+	/* without ACCESS_PLATFORM the device reads our rings at guest-physical addresses */
+	if (rte_eal_iova_mode() != RTE_IOVA_PA) {
+		VP_LOG(ERR, "%s: needs --iova-mode=pa (ACCESS_PLATFORM is not negotiated)",
+		       pci->device.name);
+		return -ENOTSUP;
+	}
 	ret = vp_devargs_parse_pci(args, &a);
 	if (ret < 0)
 		return ret;
