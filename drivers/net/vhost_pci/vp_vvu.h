@@ -80,6 +80,8 @@ struct vvu {
 	struct pring_xlate gpa;     /**< guest-physical → BAR 2, for the datapath */
 	uint8_t *region_local[VHOST_MEMORY_MAX_NREGIONS]; /**< content start of each region */
 	uint8_t connected;          /**< MASTER_UP seen */
+	uint8_t session;            /**< a message was handled since the last drop */
+	uint64_t drops;             /**< sessions dropped (front-end gone, or a violation) */
 	uint32_t last_status;       /**< status at the last poll */
 	uint8_t tx_next;            /**< next tx buffer */
 	uint64_t violations;        /**< connections we dropped */

@@ -155,14 +155,16 @@ static void
 poll_device(struct vp_internals *in)
 {
 	struct vvu *v = in->vvu;
+	uint64_t drops;
 	uint8_t was;
 	int rc;
 
 	pthread_mutex_lock(&in->ctl_lock);
 	vp_lock_all(in);
 	was = v->connected;
+	drops = v->drops;
 	rc = vvu_poll(v);
-	if (rc < 0 || (was && !v->connected))
+	if (rc < 0 || v->drops != drops)
 		forget_frontend(in);
 	else if (!was && v->connected)
 		in->connects++;
