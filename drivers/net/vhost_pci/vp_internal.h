@@ -142,6 +142,15 @@ void vp_tx_stash_flush(struct vp_queue *q);
 int vp_ctl_start(struct vp_internals *in);
 void vp_ctl_stop(struct vp_internals *in);
 
+/* vp_vvu_ctl.c (PCI flavour; in->vvu set, in->be initialised with vp_vvu_be_ops) */
+extern const struct vhost_be_ops vp_vvu_be_ops;
+/** vvu_dev.pre_handle for a port (ctx = the port's vp_internals). */
+void vp_vvu_pre_handle(void *ctx, const void *msg, size_t len);
+/** One control step: messages and status when pending; ring violations if @p check_rings. */
+void vp_vvu_ctl_poll(struct vp_internals *in, bool check_rings);
+/** Detach every ring and forget the translations (port closing). */
+void vp_vvu_ctl_detach(struct vp_internals *in);
+
 /* vp_vvu_pci.c */
 void vp_vvu_ctl_stop(struct vp_internals *in);
 

@@ -11,8 +11,9 @@
  * and the datapath are the socket flavour's. We poll: no interrupts, the
  * front-end's kicks are not used, calls go out through the BAR 2 doorbells.
  *
- * No such device exists in the QEMU we test with: this file is only
- * built and reviewed, the pieces under it are unit-tested (doc/guides/nics/vhost_pci.md).
+ * No such device exists in the QEMU we test with: this file (MMIO, BARs,
+ * memzone, thread) is only built and reviewed; everything under it is
+ * tested against in-memory models (doc/guides/nics/vhost_pci.md).
  */
 
 #include <errno.h>
@@ -108,91 +109,6 @@ vvu_pci_notify(void *ctx, uint16_t vq)
 	rte_write16(rte_cpu_to_le_16(vq), pp->notify[vq]);
 }
 
-static void
-vvu_pci_pre_handle(void *ctx, const void *msg, size_t len)
-{
-	vp_pre_handle(ctx, msg, len);
-}
-
-/* vhost_be_ops.map_mem: the regions are placed in BAR 2; the rings translate through in->gpa. */
-static int
-vvu_pci_map_mem(void *ctx, const struct vhost_mem_table *m, const int *fds)
-{
-	struct vp_internals *in = ctx;
-
-	if (vvu_map_mem(in->vvu, m, fds) < 0)
-		return -1;
-	in->gpa = in->vvu->gpa;
-	VP_LOG(INFO, "port %u: %u region(s) in BAR 2", in->port_id, m->nregions);
-	return 0;
-}
-
-static void
-vvu_pci_close_fd(void *ctx, int fd)
-{
-	/* fd-less transport: the state machine never holds a real fd */
-	RTE_SET_USED(ctx);
-	RTE_SET_USED(fd);
-}
-
-static const struct vhost_be_ops vvu_pci_be_ops = {
-	.map_mem = vvu_pci_map_mem,
-	.close_fd = vvu_pci_close_fd,
-};
-
-/* ------------------------------------------------------ control thread */
-
-/* The front-end is gone: rings dropped, translations forgotten. Caller holds every lock. */
-static void
-forget_frontend(struct vp_internals *in)
-{
-	vp_detach_all(in);
-	memset(&in->gpa, 0, sizeof(in->gpa));
-	in->disconnects++;
-}
-
-static void
-poll_device(struct vp_internals *in)
-{
-	struct vvu *v = in->vvu;
-	uint64_t drops;
-	uint8_t was;
-	int rc;
-
-	pthread_mutex_lock(&in->ctl_lock);
-	vp_lock_all(in);
-	was = v->connected;
-	drops = v->drops;
-	rc = vvu_poll(v);
-	if (rc < 0 || v->drops != drops)
-		forget_frontend(in);
-	else if (!was && v->connected)
-		in->connects++;
-	vp_sync_all(in);
-	vp_unlock_all(in);
-	pthread_mutex_unlock(&in->ctl_lock);
-	if (rc < 0)
-		VP_LOG(ERR, "port %u: front-end broke a message rule: disconnected", in->port_id);
-	else if (was != v->connected)
-		VP_LOG(NOTICE, "port %u: front-end %s", in->port_id,
-		       v->connected ? "connected" : "disconnected");
-	vp_link_update_notify(in);
-}
-
-static void
-ring_violation(struct vp_internals *in)
-{
-	pthread_mutex_lock(&in->ctl_lock);
-	vp_lock_all(in);
-	vvu_disconnect(in->vvu);
-	forget_frontend(in);
-	in->ring_violations++;
-	vp_unlock_all(in);
-	pthread_mutex_unlock(&in->ctl_lock);
-	VP_LOG(ERR, "port %u: front-end broke a ring rule: disconnected", in->port_id);
-	vp_link_update_notify(in);
-}
-
 static void *
 vvu_ctl_main(void *arg)
 {
@@ -201,10 +117,7 @@ vvu_ctl_main(void *arg)
 	unsigned int n = 0;
 
 	while (!pp->stop) {
-		if (vvu_pending(in->vvu))
-			poll_device(in);
-		if (++n % VVU_RING_CHECK_POLLS == 0 && vp_any_broken(in))
-			ring_violation(in);
+		vp_vvu_ctl_poll(in, ++n % VVU_RING_CHECK_POLLS == 0);
 		rte_delay_us_sleep(VVU_POLL_US);
 	}
 	return NULL;
@@ -283,7 +196,7 @@ start_device(struct vp_internals *in, uint32_t max_vhost_queues)
 		.bar2_len = pci->mem_resource[VVU_PCI_SHM_BAR].len,
 		.iova = vvu_pci_iova,
 		.notify = vvu_pci_notify,
-		.pre_handle = vvu_pci_pre_handle,
+		.pre_handle = vp_vvu_pre_handle,
 		.ctx = in,
 	};
 	const char *why = NULL;
@@ -340,10 +253,7 @@ vp_vvu_ctl_stop(struct vp_internals *in)
 		pthread_join(pp->thread, NULL);
 		pp->thread_started = 0;
 	}
-	vp_lock_all(in);
-	vp_detach_all(in);
-	memset(&in->gpa, 0, sizeof(in->gpa));
-	vp_unlock_all(in);
+	vp_vvu_ctl_detach(in);
 	release_device(in);
 }
 
@@ -373,7 +283,7 @@ open_device(struct rte_eth_dev *eth_dev, struct rte_pci_device *pci, struct vp_a
 		return -EINVAL;
 	}
 	snprintf(a->iface, sizeof(a->iface), "%s", pci->device.name);
-	vp_internals_init(in, a, eth_dev->data->port_id, true, &vvu_pci_be_ops);
+	vp_internals_init(in, a, eth_dev->data->port_id, true, &vp_vvu_be_ops);
 	snprintf(name, sizeof(name), "vvu_%s", pci->device.name);
 	pp->mz = rte_memzone_reserve_aligned(name, sizeof(struct vvu), pci->device.numa_node,
 					     RTE_MEMZONE_IOVA_CONTIG, 4096);
