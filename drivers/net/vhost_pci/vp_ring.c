@@ -93,8 +93,6 @@ vp_pre_handle(struct vp_internals *in, const uint8_t *buf, size_t len)
 	vp_queue_sync(in, (s.index & 1) ? &in->rxq[s.index / 2] : &in->txq[s.index / 2], false);
 }
 
-
-
 static int
 attach_split(struct vp_internals *in, struct vp_queue *q, const struct vhost_be_vring *v)
 {
