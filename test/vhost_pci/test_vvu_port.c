@@ -13,6 +13,7 @@
  */
 
 #include <check.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -388,6 +389,7 @@ main(void)
 {
 	Suite *s = suite_create("vp_vvu_port");
 	TCase *tc = tcase_create("port");
+	char rundir[PATH_MAX];
 	SRunner *sr;
 	int failed;
 
@@ -410,6 +412,8 @@ main(void)
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
 	rte_mempool_free(mp);
+	snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
 	rte_eal_cleanup();
+	rmdir(rundir); /* EAL leaves its (empty, --no-shconf) runtime directory behind */
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
