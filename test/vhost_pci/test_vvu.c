@@ -31,10 +31,22 @@ static struct vvu *vv;
 static struct vhost_be be;
 static struct fake_fds ff;
 
+static int pre_calls;
+static size_t pre_len;
+
 static void
 model_notify(void *ctx, uint16_t vq)
 {
 	((struct model *)ctx)->notified[vq]++;
+}
+
+static void
+model_pre_handle(void *ctx, const void *msg, size_t len)
+{
+	(void)ctx;
+	(void)msg;
+	pre_calls++;
+	pre_len = len;
 }
 
 static void
@@ -100,8 +112,15 @@ setup(void)
 	ff.next = FAKE_FD_BASE;
 	vhost_be_init(&be, &cfg, &ops, vv);
 	dev = (struct vvu_dev){ .status = &md->status, .max_vhost_queues = MAXQ, .bar2 = md->bar2,
-				.bar2_len = BAR2_LEN, .notify = model_notify, .ctx = md };
-	ck_assert_int_eq(vvu_start(vv, &dev, &be), 0);
+				.bar2_len = BAR2_LEN, .notify = model_notify,
+				.pre_handle = model_pre_handle, .ctx = md };
+	pre_calls = 0;
+	pre_len = 0;
+	ck_assert_int_eq(vvu_init(vv, &dev, &be), 0);
+	/* the PCI layer programs the queues here: nothing reaches the device yet */
+	ck_assert_uint_eq(md->status, 0);
+	ck_assert_int_eq(md->notified[0], 0);
+	vvu_ready(vv);
 	model_attach();
 }
 
@@ -209,6 +228,146 @@ START_TEST(violations_drop_connection)
 }
 END_TEST
 
+/* The control thread polls only when there is something to do. */
+START_TEST(pending_and_pre_handle)
+{
+	ck_assert(!vvu_pending(vv));
+	md->status |= VVU_STATUS_MASTER_UP;
+	ck_assert(vvu_pending(vv));
+	ck_assert_int_eq(vvu_poll(vv), 0);
+	ck_assert(!vvu_pending(vv));
+	model_send(&m, mk_hdr(&m, VHOST_USER_GET_FEATURES, 0));
+	ck_assert(vvu_pending(vv));
+	ck_assert_int_eq(vvu_poll(vv), 1);
+	ck_assert(!vvu_pending(vv));
+	ck_assert_int_eq(pre_calls, 1);
+	ck_assert_uint_eq(pre_len, VHOST_MSG_HDR_SIZE);
+	ck_assert_uint_eq(model_recv(&r), 20);
+	/* every rx buffer used up and recycled: still exact after wrapping the ring */
+	for (int i = 0; i < 2 * VVU_QSIZE + 3; i++) {
+		model_send(&m, mk_hdr(&m, VHOST_USER_GET_QUEUE_NUM, 0));
+		ck_assert(vvu_pending(vv));
+		ck_assert_int_eq(vvu_poll(vv), 1);
+		ck_assert(!vvu_pending(vv));
+		ck_assert_uint_eq(model_recv(&r), 20);
+	}
+	md->status &= ~VVU_STATUS_MASTER_UP;
+	ck_assert(vvu_pending(vv));
+}
+END_TEST
+
+/* A datapath violation: the PCI layer drops the front-end through the core. */
+START_TEST(disconnect_from_datapath)
+{
+	struct vhost_mem_region reg = { 0x100000, 0x10000, 0x7f0000000000ULL, 0 };
+
+	md->status |= VVU_STATUS_MASTER_UP;
+	model_send(&m, mk_u64(&m, VHOST_USER_SET_FEATURES, TEST_FEATURES));
+	model_send(&m, mk_mem(&m, 1, &reg));
+	ck_assert_int_eq(vvu_poll(vv), 2);
+	ck_assert_uint_eq(vv->gpa.nr, 1);
+	vvu_disconnect(vv);
+	ck_assert_uint_eq(vv->violations, 1);
+	ck_assert_uint_eq(be.mem.nregions, 0);
+	ck_assert_uint_eq(vv->gpa.nr, 0);
+	ck_assert(!vv->connected);
+	ck_assert_uint_eq(md->status & VVU_STATUS_SLAVE_UP, 0);
+	ck_assert(vvu_pending(vv));
+	md->status = 0; /* the device drops the front-end */
+	ck_assert_int_eq(vvu_poll(vv), 0);
+	ck_assert_uint_eq(md->status, VVU_STATUS_SLAVE_UP);
+}
+END_TEST
+
+/* A front-end disconnect clears both bits at once (devices.md §2.3). */
+START_TEST(both_bits_cleared_resets_state)
+{
+	struct vhost_mem_region reg = { 0x100000, 0x10000, 0x7f0000000000ULL, 0 };
+
+	md->status |= VVU_STATUS_MASTER_UP;
+	model_send(&m, mk_u64(&m, VHOST_USER_SET_FEATURES, TEST_FEATURES));
+	model_send(&m, mk_mem(&m, 1, &reg));
+	ck_assert_int_eq(vvu_poll(vv), 2);
+	ck_assert(vv->connected);
+	md->status = 0;
+	ck_assert(vvu_pending(vv));
+	ck_assert_int_eq(vvu_poll(vv), 0);
+	ck_assert(!vv->connected);
+	ck_assert_uint_eq(vv->drops, 1);
+	ck_assert_uint_eq(be.mem.nregions, 0);
+	ck_assert(!be.features_set);
+	ck_assert_uint_eq(vv->gpa.nr, 0);
+	ck_assert_uint_eq(md->status, VVU_STATUS_SLAVE_UP);
+	/* the next poll has nothing more to drop */
+	ck_assert_int_eq(vvu_poll(vv), 0);
+	ck_assert_uint_eq(vv->drops, 1);
+}
+END_TEST
+
+/* A front-end that sent messages and left before we ever saw MASTER_UP. */
+START_TEST(gone_before_master_up_seen)
+{
+	struct vhost_mem_region reg = { 0x100000, 0x10000, 0x7f0000000000ULL, 0 };
+
+	model_send(&m, mk_u64(&m, VHOST_USER_SET_FEATURES, TEST_FEATURES));
+	model_send(&m, mk_mem(&m, 1, &reg));
+	ck_assert_int_eq(vvu_poll(vv), 2);
+	ck_assert(!vv->connected);
+	ck_assert_uint_eq(be.mem.nregions, 1);
+	md->status = 0;
+	ck_assert_int_eq(vvu_poll(vv), 0);
+	ck_assert_uint_eq(vv->drops, 1);
+	ck_assert_uint_eq(be.mem.nregions, 0);
+	ck_assert_uint_eq(vv->gpa.nr, 0);
+}
+END_TEST
+
+/* What the old front-end left in rxq is not taken as the next one's. */
+START_TEST(stale_messages_discarded)
+{
+	uint64_t msgs;
+	int i;
+
+	md->status |= VVU_STATUS_MASTER_UP;
+	model_send(&m, mk_u64(&m, VHOST_USER_SET_FEATURES, TEST_FEATURES));
+	ck_assert_int_eq(vvu_poll(vv), 1);
+	msgs = be.msgs;
+	md->status = 0;
+	model_send(&m, mk_u64(&m, VHOST_USER_SET_FEATURES, TEST_FEATURES));
+	model_send(&m, mk_hdr(&m, VHOST_USER_GET_FEATURES, 0));
+	ck_assert_int_eq(vvu_poll(vv), 0);
+	ck_assert_uint_eq(be.msgs, msgs);
+	ck_assert(!be.features_set);
+	ck_assert_uint_eq(model_recv(&r), 0); /* no reply to a discarded GET_FEATURES */
+	/* every buffer is back: the device can deliver a full ring without us polling */
+	md->status |= VVU_STATUS_MASTER_UP;
+	for (i = 0; i < VVU_QSIZE; i++)
+		model_send(&m, mk_u64(&m, VHOST_USER_SET_FEATURES, TEST_FEATURES));
+}
+END_TEST
+
+/* A violation in the middle of a batch: the rest is dropped, every buffer reposted. */
+START_TEST(violation_mid_batch_recycles_buffers)
+{
+	int i;
+
+	md->status |= VVU_STATUS_MASTER_UP;
+	model_send(&m, mk_u64(&m, VHOST_USER_SET_FEATURES, TEST_FEATURES));
+	model_send(&m, mk_hdr(&m, 99, 0));
+	model_send(&m, mk_hdr(&m, VHOST_USER_GET_FEATURES, 0));
+	ck_assert_int_eq(vvu_poll(vv), -1);
+	ck_assert_uint_eq(be.err[VHOST_ERR_UNSUPPORTED], 1);
+	ck_assert_uint_eq(model_recv(&r), 0); /* the message after the violation was not served */
+	ck_assert_uint_eq(vv->drops, 1);
+	md->status = 0;
+	ck_assert_int_eq(vvu_poll(vv), 0);
+	md->status |= VVU_STATUS_MASTER_UP;
+	for (i = 0; i < VVU_QSIZE; i++)
+		model_send(&m, mk_u64(&m, VHOST_USER_SET_FEATURES, TEST_FEATURES));
+	ck_assert_int_eq(vvu_poll(vv), 8);
+}
+END_TEST
+
 START_TEST(master_down_resets_state)
 {
 	struct vhost_mem_region reg = { 0x100000, 0x10000, 0x7f0000000000ULL, 0 };
@@ -240,6 +399,12 @@ main(void)
 	tcase_add_test(tc, region_beyond_bar_drops_connection);
 	tcase_add_test(tc, violations_drop_connection);
 	tcase_add_test(tc, master_down_resets_state);
+	tcase_add_test(tc, pending_and_pre_handle);
+	tcase_add_test(tc, both_bits_cleared_resets_state);
+	tcase_add_test(tc, gone_before_master_up_seen);
+	tcase_add_test(tc, stale_messages_discarded);
+	tcase_add_test(tc, violation_mid_batch_recycles_buffers);
+	tcase_add_test(tc, disconnect_from_datapath);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

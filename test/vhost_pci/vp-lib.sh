@@ -45,8 +45,9 @@ vp_start() {
 	[ "$1" = "--" ] && shift
 	local prefix="vp$$${name}"
 	VP_PREFIXES+=("$prefix")
+	# line-buffered, so interactive answers reach the log while testpmd runs
 	# shellcheck disable=SC2086
-	timeout -s INT -k 5 "$secs" "$TESTPMD" --lcores "$lcores" --no-pci --file-prefix="$prefix" \
+	timeout -s INT -k 5 "$secs" stdbuf -oL "$TESTPMD" --lcores "$lcores" --no-pci --file-prefix="$prefix" \
 		-m 256 $extra --vdev "$vdev" -- --nb-cores=1 --no-mlockall "$@" \
 		< "${VP_STDIN:-/dev/null}" > "$VP_TMP/$name.log" 2>&1 &
 	local pid=$!
@@ -90,4 +91,30 @@ vp_acc() { # LOG RX|TX
 # RX-packets of the forwarding stream that receives on queue Q.
 vp_queue_rx() { # LOG Q
 	awk -v q="Queue= $2 ->" 'index($0, "Forward Stats for RX Port= 0/" q) {f=1; next} f && $1 == "RX-packets:" {print $2; exit}' "$1"
+}
+
+# Mbufs free in testpmd's pool mb_pool_0 (ring plus lcore caches), from a
+# dump_mempool that the caller asked for on fd 3; reads the last dump in LOG.
+vp_pool_free() { # LOG
+	awk '/^mempool </ {p = index($0, "<mb_pool_0>") > 0; if (p) {c = ""; r = ""}}
+	     p && /total_cache_count=/ {split($1, a, "="); c = a[2]}
+	     p && /common_pool_count=/ {split($1, a, "="); r = a[2]}
+	     END {if (c != "" && r != "") print c + r}' "$1"
+}
+
+# Ask the interactive testpmd on fd 3 for its pool and print the free count
+# from the new dump (asks again, up to 10 s, while testpmd is still starting).
+vp_pool_query() { # LOG
+	local i n before
+	before=$(grep -c '^mempool <mb_pool_0>' "$1")
+	for i in $(seq 1 10); do
+		echo "dump_mempool" >&3
+		sleep 1
+		n=$(grep -c '^mempool <mb_pool_0>' "$1")
+		if [ "$n" -gt "$before" ]; then
+			sleep 0.2 # the rest of the dump
+			vp_pool_free "$1"
+			return
+		fi
+	done
 }

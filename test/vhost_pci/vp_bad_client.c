@@ -10,6 +10,12 @@
  * back-end process is still alive.
  *
  * usage: vp_bad_client SOCKET PID [CASE...]   (no CASE: every case)
+ *        vp_bad_client SOCKET PID good          (a well-formed session that
+ *                                                 must pass one packet)
+ *        vp_bad_client --xstat CASE             (the counter CASE must bump)
+ *        vp_bad_client --check CASE...          (the list is exactly our
+ *                                                 cases, and every violation
+ *                                                 reason has one)
  * Prints "PASS case" / "FAIL case: why"; exit status 0 when all pass.
  */
 
@@ -159,7 +165,48 @@ preamble(int fd, uint64_t features)
 	return send_mem(fd, 1, &r, &mem_fd, 1);
 }
 
+/* One split ring pair on vring @p q: size, base, addresses at @p off, kick, enable. */
+static int
+ring_up(int fd, uint32_t q, uint64_t off)
+{
+	const uint32_t num = 256;
+
+	return send_state(fd, VHOST_USER_SET_VRING_NUM, q, num) == 0 &&
+	       send_state(fd, VHOST_USER_SET_VRING_BASE, q, 0) == 0 &&
+	       send_addr(fd, q, 0, UVA + off, UVA + off + 0x1000, UVA + off + 0x2000) == 0 &&
+	       send_u64(fd, VHOST_USER_SET_VRING_KICK, q | VHOST_USER_VRING_NOFD_MASK,
+			NULL, 0) == 0 &&
+	       send_state(fd, VHOST_USER_SET_VRING_ENABLE, q, 1) == 0 ? 0 : -1;
+}
+
+/* Both vrings of pair 0 running, vring q at UVA + 0x10000 * (q + 1). */
+static int
+rings_up(int fd)
+{
+	if (preamble(fd, F_OK_FEATURES) < 0)
+		return -1;
+	memset(mem, 0, MEM_SIZE);
+	return ring_up(fd, 0, 0x10000) == 0 && ring_up(fd, 1, 0x20000) == 0 ? 0 : -1;
+}
+
+/* Offer one buffer at guest-physical @p gpa, @p len bytes, on vring 1 (our tx, their rx). */
+static void
+offer_tx(uint64_t gpa, uint32_t len)
+{
+	uint8_t *desc = mem + 0x20000, *avail = mem + 0x21000;
+	uint16_t flags = 0, head = 0, idx = 1;
+
+	memcpy(desc, &gpa, 8);
+	memcpy(desc + 8, &len, 4);
+	memcpy(desc + 12, &flags, 2);
+	memcpy(avail + 4, &head, 2);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	memcpy(avail + 2, &idx, 2);
+}
+
 /* ---------------------------------------------------------------- cases */
+
+/* Framing (vhost_msg_check) */
 
 static int
 c_truncated(int fd)
@@ -181,6 +228,26 @@ c_flags(int fd)
 }
 
 static int
+c_flags_reply(int fd)
+{
+	struct vhost_msg m;
+	size_t n = msg_init(&m, VHOST_USER_GET_FEATURES, 0);
+
+	m.hdr.flags |= VHOST_USER_REPLY;
+	return send_raw(fd, &m, n, NULL, 0);
+}
+
+static int
+c_flags_unknown(int fd)
+{
+	struct vhost_msg m;
+	size_t n = msg_init(&m, VHOST_USER_GET_FEATURES, 0);
+
+	m.hdr.flags |= 1u << 5;
+	return send_raw(fd, &m, n, NULL, 0);
+}
+
+static int
 c_unsupported(int fd)
 {
 	return send_u64(fd, 6 /* SET_LOG_BASE */, 0, NULL, 0);
@@ -193,6 +260,27 @@ c_payload_size(int fd)
 	size_t n = msg_init(&m, VHOST_USER_SET_FEATURES, 4);
 
 	return send_raw(fd, &m, n, NULL, 0);
+}
+
+static int
+c_payload_oversize(int fd)
+{
+	struct vhost_msg m;
+
+	msg_init(&m, VHOST_USER_SET_FEATURES, 1u << 20);
+	return send_raw(fd, &m, VHOST_MSG_HDR_SIZE + 8, NULL, 0);
+}
+
+static int
+c_mem_table_size(int fd)
+{
+	struct vhost_msg m;
+	size_t n = msg_init(&m, VHOST_USER_SET_MEM_TABLE, 8 + 32 + 8);
+
+	m.payload.mem.nregions = 1;
+	if (mem_setup() < 0)
+		return -1;
+	return send_raw(fd, &m, n, &mem_fd, 1);
 }
 
 static int
@@ -214,15 +302,25 @@ c_too_many_fds(int fd)
 }
 
 static int
-c_features(int fd)
+c_mem_table_fds(int fd)
 {
-	return send_u64(fd, VHOST_USER_SET_FEATURES, F_OK_FEATURES | (1ULL << 28), NULL, 0);
+	struct vhost_mem_region r = { GPA, MEM_SIZE, UVA, 0 };
+
+	return send_mem(fd, 1, &r, NULL, 0);
 }
 
 static int
-c_protocol_features(int fd)
+c_kick_missing_fd(int fd)
 {
-	return send_u64(fd, VHOST_USER_SET_PROTOCOL_FEATURES, 1ULL << 1, NULL, 0);
+	return send_u64(fd, VHOST_USER_SET_VRING_KICK, 0, NULL, 0);
+}
+
+static int
+c_nofd_with_fd(int fd)
+{
+	int e = STDIN_FILENO;
+
+	return send_u64(fd, VHOST_USER_SET_VRING_CALL, VHOST_USER_VRING_NOFD_MASK, &e, 1);
 }
 
 static int
@@ -236,6 +334,51 @@ c_region_count(int fd)
 }
 
 static int
+c_region_count_max(int fd)
+{
+	struct vhost_msg m;
+	size_t n = msg_init(&m, VHOST_USER_SET_MEM_TABLE, 8);
+
+	m.payload.mem.nregions = VHOST_MEMORY_MAX_NREGIONS + 1;
+	return send_raw(fd, &m, n, NULL, 0);
+}
+
+/* Contents (vhost_be state machine) */
+
+static int
+c_features(int fd)
+{
+	return send_u64(fd, VHOST_USER_SET_FEATURES, F_OK_FEATURES | (1ULL << 28), NULL, 0);
+}
+
+static int
+c_features_no_version1(int fd)
+{
+	return send_u64(fd, VHOST_USER_SET_FEATURES, 1ULL << VHOST_USER_F_PROTOCOL_FEATURES,
+			NULL, 0);
+}
+
+static int
+c_protocol_features(int fd)
+{
+	return send_u64(fd, VHOST_USER_SET_PROTOCOL_FEATURES, 1ULL << 1, NULL, 0);
+}
+
+static int
+c_enable_no_protocol(int fd)
+{
+	if (send_u64(fd, VHOST_USER_SET_FEATURES, 1ULL << VIRTIO_F_VERSION_1, NULL, 0) < 0)
+		return -1;
+	return send_state(fd, VHOST_USER_SET_VRING_ENABLE, 0, 1);
+}
+
+static int
+c_mtu_not_negotiated(int fd)
+{
+	return send_u64(fd, VHOST_USER_NET_SET_MTU, 1500, NULL, 0);
+}
+
+static int
 c_region_overlap(int fd)
 {
 	struct vhost_mem_region r[2] = { { GPA, MEM_SIZE / 2, UVA, 0 },
@@ -246,6 +389,26 @@ c_region_overlap(int fd)
 		return -1;
 	fds[0] = fds[1] = mem_fd;
 	return send_mem(fd, 2, r, fds, 2);
+}
+
+static int
+c_region_empty(int fd)
+{
+	struct vhost_mem_region r = { GPA, 0, UVA, 0 };
+
+	if (mem_setup() < 0)
+		return -1;
+	return send_mem(fd, 1, &r, &mem_fd, 1);
+}
+
+static int
+c_region_wrap(int fd)
+{
+	struct vhost_mem_region r = { UINT64_MAX - 4095, MEM_SIZE, UVA, 0 };
+
+	if (mem_setup() < 0)
+		return -1;
+	return send_mem(fd, 1, &r, &mem_fd, 1);
 }
 
 static int
@@ -265,9 +428,29 @@ c_queue_index(int fd)
 }
 
 static int
+c_kick_queue_index(int fd)
+{
+	return send_u64(fd, VHOST_USER_SET_VRING_KICK, 0xff | VHOST_USER_VRING_NOFD_MASK, NULL, 0);
+}
+
+static int
 c_ring_size(int fd)
 {
 	return send_state(fd, VHOST_USER_SET_VRING_NUM, 0, 0);
+}
+
+static int
+c_ring_size_max(int fd)
+{
+	return send_state(fd, VHOST_USER_SET_VRING_NUM, 0, VHOST_MAX_RING_SIZE * 2);
+}
+
+static int
+c_ring_size_pow2(int fd)
+{
+	if (send_u64(fd, VHOST_USER_SET_FEATURES, F_OK_FEATURES, NULL, 0) < 0)
+		return -1;
+	return send_state(fd, VHOST_USER_SET_VRING_NUM, 0, 300); /* split: power of two only */
 }
 
 static int
@@ -276,6 +459,22 @@ c_ring_addr(int fd)
 	if (preamble(fd, F_OK_FEATURES) < 0 || send_state(fd, VHOST_USER_SET_VRING_NUM, 0, 256) < 0)
 		return -1;
 	return send_addr(fd, 0, 0, UVA + MEM_SIZE, UVA + 0x1000, UVA + 0x2000);
+}
+
+static int
+c_ring_addr_align(int fd)
+{
+	if (preamble(fd, F_OK_FEATURES) < 0 || send_state(fd, VHOST_USER_SET_VRING_NUM, 0, 256) < 0)
+		return -1;
+	return send_addr(fd, 0, 0, UVA + 8, UVA + 0x1000, UVA + 0x2000);
+}
+
+static int
+c_kick_no_addr(int fd)
+{
+	if (preamble(fd, F_OK_FEATURES) < 0 || send_state(fd, VHOST_USER_SET_VRING_NUM, 0, 256) < 0)
+		return -1;
+	return send_u64(fd, VHOST_USER_SET_VRING_KICK, VHOST_USER_VRING_NOFD_MASK, NULL, 0);
 }
 
 static int
@@ -288,9 +487,30 @@ c_ring_base(int fd)
 }
 
 static int
+c_ring_base_range(int fd)
+{
+	return send_state(fd, VHOST_USER_SET_VRING_BASE, 0, 0x10000);
+}
+
+static int
 c_ring_flags(int fd)
 {
 	return send_addr(fd, 0, 1 /* log */, UVA, UVA + 0x1000, UVA + 0x2000);
+}
+
+static int
+c_kick_flags(int fd)
+{
+	return send_u64(fd, VHOST_USER_SET_VRING_KICK, VHOST_USER_VRING_NOFD_MASK | (1u << 9),
+			NULL, 0);
+}
+
+static int
+c_enable_value(int fd)
+{
+	if (send_u64(fd, VHOST_USER_SET_FEATURES, F_OK_FEATURES, NULL, 0) < 0)
+		return -1;
+	return send_state(fd, VHOST_USER_SET_VRING_ENABLE, 0, 2);
 }
 
 static int
@@ -303,9 +523,34 @@ c_mtu(int fd)
 }
 
 static int
+c_mtu_small(int fd)
+{
+	if (send_u64(fd, VHOST_USER_SET_PROTOCOL_FEATURES, 1ULL << VHOST_USER_PROTOCOL_F_NET_MTU,
+		     NULL, 0) < 0)
+		return -1;
+	return send_u64(fd, VHOST_USER_NET_SET_MTU, 60, NULL, 0);
+}
+
+static int
 c_state(int fd)
 {
 	return send_u64(fd, VHOST_USER_SET_VRING_KICK, VHOST_USER_VRING_NOFD_MASK, NULL, 0);
+}
+
+static int
+c_features_while_running(int fd)
+{
+	if (rings_up(fd) < 0)
+		return -1;
+	return send_u64(fd, VHOST_USER_SET_FEATURES, 1ULL << VIRTIO_F_VERSION_1, NULL, 0);
+}
+
+static int
+c_num_while_running(int fd)
+{
+	if (rings_up(fd) < 0)
+		return -1;
+	return send_state(fd, VHOST_USER_SET_VRING_NUM, 0, 128);
 }
 
 /*
@@ -316,67 +561,120 @@ c_state(int fd)
 static int
 c_ring_buffer_addr(int fd)
 {
-	const uint32_t num = 256;
-	uint32_t q;
-
-	if (preamble(fd, F_OK_FEATURES) < 0)
+	if (rings_up(fd) < 0)
 		return -1;
-	memset(mem, 0, MEM_SIZE);
-	for (q = 0; q < 2; q++) {
-		uint64_t off = 0x10000 * (q + 1);
-		int ok = send_state(fd, VHOST_USER_SET_VRING_NUM, q, num) == 0 &&
-			 send_state(fd, VHOST_USER_SET_VRING_BASE, q, 0) == 0 &&
-			 send_addr(fd, q, 0, UVA + off, UVA + off + 0x1000, UVA + off + 0x2000) == 0 &&
-			 send_u64(fd, VHOST_USER_SET_VRING_KICK, q | VHOST_USER_VRING_NOFD_MASK,
-				  NULL, 0) == 0 &&
-			 send_state(fd, VHOST_USER_SET_VRING_ENABLE, q, 1) == 0;
-		if (!ok)
-			return -1;
-	}
 	usleep(300 * 1000);
-	{
-		/* vring 1 at UVA + 0x20000: desc, avail at +0x1000 */
-		uint8_t *desc = mem + 0x20000, *avail = mem + 0x21000;
-		uint64_t addr = GPA + MEM_SIZE + 4096; /* outside */
-		uint32_t len = 100;
-		uint16_t flags = 0, head = 0, idx = 1;
-
-		memcpy(desc, &addr, 8);
-		memcpy(desc + 8, &len, 4);
-		memcpy(desc + 12, &flags, 2);
-		memcpy(avail + 4, &head, 2);
-		__atomic_thread_fence(__ATOMIC_SEQ_CST);
-		memcpy(avail + 2, &idx, 2);
-	}
+	offer_tx(GPA + MEM_SIZE + 4096, 100);
 	return 0;
 }
+
+/*
+ * The well-formed session: both rings up, one 64-byte frame (behind a
+ * 12-byte virtio-net header) offered; the back-end must consume it (used
+ * index 1 on vring 1) and keep the connection.
+ */
+static int
+good_session(int fd)
+{
+	const uint16_t *used_idx;
+	int i;
+
+	if (rings_up(fd) < 0) {
+		printf("FAIL good: handshake not sent\n");
+		return 1;
+	}
+	used_idx = (const uint16_t *)(mem + 0x22000 + 2); /* vring 1's used ring: flags, idx */
+	memset(mem + 0x40000, 0xff, 12 + 64);
+	memset(mem + 0x40000, 0, 12);
+	usleep(100 * 1000);
+	offer_tx(GPA + 0x40000, 12 + 64);
+	for (i = 0; i < 50; i++) {
+		if (__atomic_load_n(used_idx, __ATOMIC_ACQUIRE) == 1)
+			break;
+		usleep(100 * 1000);
+	}
+	if (__atomic_load_n(used_idx, __ATOMIC_ACQUIRE) != 1) {
+		printf("FAIL good: the back-end did not take the packet\n");
+		return 1;
+	}
+	{
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+
+		if (poll(&p, 1, 200) > 0) {
+			printf("FAIL good: the back-end closed (or wrote to) a valid session\n");
+			return 1;
+		}
+	}
+	printf("PASS good\n");
+	return 0;
+}
+
+/* A datapath rule: counted as ring_violation_disconnects, not as a message violation. */
+#define EXPECT_RING VHOST_MSG_OK
 
 struct bad_case {
 	const char *name;
 	int (*run)(int fd);
+	enum vhost_msg_err expect; /**< the reason the back-end must count */
 };
 
 static const struct bad_case cases[] = {
-	{ "truncated", c_truncated },
-	{ "flags", c_flags },
-	{ "unsupported_request", c_unsupported },
-	{ "payload_size", c_payload_size },
-	{ "fd_count", c_fd_count },
-	{ "too_many_fds", c_too_many_fds },
-	{ "features", c_features },
-	{ "protocol_features", c_protocol_features },
-	{ "region_count", c_region_count },
-	{ "region_range", c_region_overlap },
-	{ "map", c_region_beyond_file },
-	{ "queue_index", c_queue_index },
-	{ "ring_size", c_ring_size },
-	{ "ring_addr", c_ring_addr },
-	{ "ring_base", c_ring_base },
-	{ "ring_flags", c_ring_flags },
-	{ "mtu", c_mtu },
-	{ "state", c_state },
-	{ "ring_buffer_addr", c_ring_buffer_addr },
+	{ "truncated", c_truncated, VHOST_ERR_TRUNCATED },
+	{ "flags", c_flags, VHOST_ERR_FLAGS },
+	{ "flags_reply", c_flags_reply, VHOST_ERR_FLAGS },
+	{ "flags_unknown", c_flags_unknown, VHOST_ERR_FLAGS },
+	{ "unsupported_request", c_unsupported, VHOST_ERR_UNSUPPORTED },
+	{ "payload_size", c_payload_size, VHOST_ERR_SIZE },
+	{ "payload_oversize", c_payload_oversize, VHOST_ERR_SIZE },
+	{ "mem_table_size", c_mem_table_size, VHOST_ERR_SIZE },
+	{ "fd_count", c_fd_count, VHOST_ERR_FDS },
+	{ "too_many_fds", c_too_many_fds, VHOST_ERR_FDS },
+	{ "mem_table_fds", c_mem_table_fds, VHOST_ERR_FDS },
+	{ "kick_missing_fd", c_kick_missing_fd, VHOST_ERR_FDS },
+	{ "nofd_with_fd", c_nofd_with_fd, VHOST_ERR_FDS },
+	{ "features", c_features, VHOST_ERR_FEATURES },
+	{ "features_no_version1", c_features_no_version1, VHOST_ERR_FEATURES },
+	{ "protocol_features", c_protocol_features, VHOST_ERR_PROTOCOL_FEATURES },
+	{ "enable_no_protocol", c_enable_no_protocol, VHOST_ERR_PROTOCOL_FEATURES },
+	{ "mtu_not_negotiated", c_mtu_not_negotiated, VHOST_ERR_PROTOCOL_FEATURES },
+	{ "region_count", c_region_count, VHOST_ERR_REGIONS },
+	{ "region_count_max", c_region_count_max, VHOST_ERR_REGIONS },
+	{ "region_range", c_region_overlap, VHOST_ERR_REGION_RANGE },
+	{ "region_empty", c_region_empty, VHOST_ERR_REGION_RANGE },
+	{ "region_wrap", c_region_wrap, VHOST_ERR_REGION_RANGE },
+	{ "map", c_region_beyond_file, VHOST_ERR_MAP },
+	{ "queue_index", c_queue_index, VHOST_ERR_QUEUE_INDEX },
+	{ "kick_queue_index", c_kick_queue_index, VHOST_ERR_QUEUE_INDEX },
+	{ "ring_size", c_ring_size, VHOST_ERR_RING_SIZE },
+	{ "ring_size_max", c_ring_size_max, VHOST_ERR_RING_SIZE },
+	{ "ring_size_pow2", c_ring_size_pow2, VHOST_ERR_RING_SIZE },
+	{ "ring_addr", c_ring_addr, VHOST_ERR_RING_ADDR },
+	{ "ring_addr_align", c_ring_addr_align, VHOST_ERR_RING_ADDR },
+	{ "kick_no_addr", c_kick_no_addr, VHOST_ERR_RING_ADDR },
+	{ "ring_base", c_ring_base, VHOST_ERR_RING_BASE },
+	{ "ring_base_range", c_ring_base_range, VHOST_ERR_RING_BASE },
+	{ "ring_flags", c_ring_flags, VHOST_ERR_RING_FLAGS },
+	{ "kick_flags", c_kick_flags, VHOST_ERR_RING_FLAGS },
+	{ "enable_value", c_enable_value, VHOST_ERR_RING_FLAGS },
+	{ "mtu", c_mtu, VHOST_ERR_MTU },
+	{ "mtu_small", c_mtu_small, VHOST_ERR_MTU },
+	{ "state", c_state, VHOST_ERR_STATE },
+	{ "features_while_running", c_features_while_running, VHOST_ERR_STATE },
+	{ "num_while_running", c_num_while_running, VHOST_ERR_STATE },
+	{ "ring_buffer_addr", c_ring_buffer_addr, EXPECT_RING },
 };
+#define NB_CASES (sizeof(cases) / sizeof(cases[0]))
+
+static const struct bad_case *
+case_named(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NB_CASES; i++)
+		if (strcmp(cases[i].name, name) == 0)
+			return &cases[i];
+	return NULL;
+}
 
 /* Wait for the back-end to close: read until EOF (replies are drained), at most @p ms. */
 static bool
@@ -424,25 +722,113 @@ run_case(const struct bad_case *c, pid_t pid)
 	return 0;
 }
 
+static int
+run_good(pid_t pid)
+{
+	int fd = conn_open(), rc;
+
+	if (fd < 0) {
+		printf("FAIL good: cannot connect to %s\n", sock_path);
+		return 1;
+	}
+	rc = good_session(fd);
+	close(fd);
+	if (kill(pid, 0) != 0) {
+		printf("FAIL good: back-end process %d is gone\n", (int)pid);
+		return 1;
+	}
+	return rc;
+}
+
+/* The xstat a case must bump. */
+static int
+print_xstat(const char *name)
+{
+	const struct bad_case *c = case_named(name);
+
+	if (c == NULL) {
+		fprintf(stderr, "no case %s\n", name);
+		return 1;
+	}
+	if (c->expect == EXPECT_RING)
+		printf("ring_violation_disconnects\n");
+	else
+		printf("vhost_violation_%s\n", vhost_msg_err_name(c->expect));
+	return 0;
+}
+
+/* The names given are exactly our cases, and every violation reason has one. */
+static int
+check_cases(int n, char **names)
+{
+	bool listed[NB_CASES] = { false };
+	bool reason[VHOST_ERR__MAX] = { false };
+	int failed = 0, k;
+	size_t i;
+
+	for (k = 0; k < n; k++) {
+		const struct bad_case *c = case_named(names[k]);
+
+		if (c == NULL) {
+			printf("FAIL: %s is registered but is not a case\n", names[k]);
+			failed = 1;
+			continue;
+		}
+		listed[c - cases] = true;
+		reason[c->expect] = true;
+	}
+	for (i = 0; i < NB_CASES; i++) {
+		if (!listed[i]) {
+			printf("FAIL: case %s is not registered as a test\n", cases[i].name);
+			failed = 1;
+		}
+	}
+	for (k = 1; k < VHOST_ERR__MAX; k++)
+		if (!reason[k]) {
+			printf("FAIL: no case breaks rule '%s'\n", vhost_msg_err_name(k));
+			failed = 1;
+		}
+	if (!failed)
+		printf("PASS: %zu cases cover all %d violation reasons\n", NB_CASES, VHOST_ERR__MAX - 1);
+	return failed;
+}
+
 int
 main(int argc, char **argv)
 {
 	size_t i;
 	int failed = 0, k;
+	pid_t pid;
 
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc == 3 && strcmp(argv[1], "--xstat") == 0)
+		return print_xstat(argv[2]);
+	if (argc >= 2 && strcmp(argv[1], "--check") == 0)
+		return check_cases(argc - 2, argv + 2);
 	if (argc < 3) {
-		fprintf(stderr, "usage: %s SOCKET PID [CASE...]\n", argv[0]);
+		fprintf(stderr, "usage: %s SOCKET PID [CASE...|good]\n", argv[0]);
 		return 2;
 	}
 	sock_path = argv[1];
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	pid = (pid_t)atoi(argv[2]);
+	for (k = 3; k < argc; k++) {
+		if (strcmp(argv[k], "good") == 0)
+			continue;
+		if (case_named(argv[k]) == NULL) {
+			fprintf(stderr, "no case %s\n", argv[k]);
+			return 2;
+		}
+	}
+	for (i = 0; i < NB_CASES; i++) {
 		bool want = argc == 3;
 
 		for (k = 3; k < argc; k++)
 			want |= strcmp(argv[k], cases[i].name) == 0;
 		if (want)
-			failed += run_case(&cases[i], (pid_t)atoi(argv[2]));
+			failed += run_case(&cases[i], pid);
 	}
+	for (k = 3; k < argc; k++)
+		if (strcmp(argv[k], "good") == 0)
+			failed += run_good(pid);
 	return failed ? 1 : 0;
 }

@@ -16,6 +16,8 @@
 static const char *const valid_arguments[] = {
 	VP_ARG_IFACE, VP_ARG_CLIENT, VP_ARG_QUEUES, VP_ARG_MAC, NULL
 };
+/* PCI flavour: the device is the transport, so no socket keys. */
+static const char *const valid_pci_arguments[] = { VP_ARG_QUEUES, VP_ARG_MAC, NULL };
 
 static int
 vp_set_iface(const char *key, const char *value, void *extra)
@@ -117,6 +119,27 @@ vp_devargs_parse(const char *params, struct vp_args *a)
 	if (!a->has_mac)
 		rte_eth_random_addr(a->mac.addr_bytes);
 exit:
+	rte_kvargs_free(kv);
+	return ret;
+}
+
+int
+vp_devargs_parse_pci(const char *params, struct vp_args *a)
+{
+	struct rte_kvargs *kv;
+	int ret;
+
+	memset(a, 0, sizeof(*a));
+	kv = rte_kvargs_parse(params ? params : "", valid_pci_arguments);
+	if (kv == NULL) {
+		VP_LOG(ERR, "invalid devargs '%s'", params ? params : "");
+		return -EINVAL;
+	}
+	ret = rte_kvargs_process(kv, VP_ARG_QUEUES, vp_set_queues, a);
+	if (ret == 0)
+		ret = rte_kvargs_process(kv, VP_ARG_MAC, vp_set_mac, a);
+	if (ret == 0 && !a->has_mac)
+		rte_eth_random_addr(a->mac.addr_bytes);
 	rte_kvargs_free(kv);
 	return ret;
 }

@@ -28,4 +28,10 @@ struct vp_args {
 /** Parse @p params into @p a (defaults: server, 1 queue pair, random MAC). @return 0 or -EINVAL. */
 int vp_devargs_parse(const char *params, struct vp_args *a);
 
+/**
+ * PCI flavour: only queues and mac. @p a->queues stays 0 when not given
+ * (the device's max_vhost_queues decides). @return 0 or -EINVAL.
+ */
+int vp_devargs_parse_pci(const char *params, struct vp_args *a);
+
 #endif /* VP_DEVARGS_H */

@@ -16,6 +16,9 @@
 
 #include "vp_devargs.h"
 #include "vp_internal.h"
+#ifdef VP_HAVE_PRING
+#include "vp_vvu.h"
+#endif
 
 RTE_LOG_REGISTER(vhost_pci_logtype, "pmd.net.vhost_pci", NOTICE);
 
@@ -37,11 +40,21 @@ static const struct vhost_be_ops vp_be_ops = { .map_mem = vp_mem_map, .close_fd 
 
 /* ------------------------------------------------------------------ link */
 
+bool
+vp_frontend_present(const struct vp_internals *in)
+{
+#ifdef VP_HAVE_PRING
+	if (in->vvu != NULL)
+		return in->vvu->connected;
+#endif
+	return in->conn_fd >= 0;
+}
+
 void
 vp_link_update_notify(struct vp_internals *in)
 {
 	struct rte_eth_dev *dev = &rte_eth_devices[in->port_id];
-	int up = in->conn_fd >= 0 && vhost_be_vring_ready(&in->be, 0) &&
+	int up = vp_frontend_present(in) && vhost_be_vring_ready(&in->be, 0) &&
 		 vhost_be_vring_ready(&in->be, 1);
 
 	if (up == in->link_up)
@@ -129,7 +142,12 @@ vp_dev_close(struct rte_eth_dev *dev)
 	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
 		return 0;
 	vp_dev_stop(dev);
-	vp_ctl_stop(in);
+#ifdef VP_HAVE_PRING
+	if (in->vvu != NULL)
+		vp_vvu_ctl_stop(in); /* and the device: reset, memory freed */
+	else
+#endif
+		vp_ctl_stop(in);
 	/* the MAC lives in dev_private, not in its own allocation */
 	dev->data->mac_addrs = NULL;
 	return 0;
@@ -376,14 +394,17 @@ static const struct eth_dev_ops vp_ops = {
 
 /* ---------------------------------------------------------- probe/remove */
 
-static void
-vp_internals_init(struct vp_internals *in, const struct vp_args *a, uint16_t port_id)
+void
+vp_internals_init(struct vp_internals *in, const struct vp_args *a, uint16_t port_id,
+		  bool fdless, const struct vhost_be_ops *ops)
 {
+	/* none of the protocol features offered lets the back-end send fds */
 	struct vhost_be_config cfg = {
 		.features = VP_FEATURES,
 		.protocol_features = VP_PROTOCOL_FEATURES,
 		.max_queue_pairs = a->queues,
 		.max_mtu = VP_MAX_MTU,
+		.fdless = fdless,
 	};
 	uint16_t i;
 
@@ -408,7 +429,18 @@ vp_internals_init(struct vp_internals *in, const struct vp_args *a, uint16_t por
 		r->port_id = t->port_id = port_id;
 		r->call_fd = t->call_fd = -1;
 	}
-	vhost_be_init(&in->be, &cfg, &vp_be_ops, in);
+	vhost_be_init(&in->be, &cfg, ops != NULL ? ops : &vp_be_ops, in);
+}
+
+void
+vp_ethdev_setup(struct rte_eth_dev *dev, struct vp_internals *in)
+{
+	dev->dev_ops = &vp_ops;
+	dev->rx_pkt_burst = vp_rx_burst;
+	dev->tx_pkt_burst = vp_tx_burst;
+	dev->data->mac_addrs = &in->mac;
+	dev->data->dev_flags |= RTE_ETH_DEV_INTR_LSC;
+	dev->data->dev_link.link_status = RTE_ETH_LINK_DOWN;
 }
 
 static int
@@ -431,13 +463,8 @@ vp_probe(struct rte_vdev_device *vdev)
 	if (dev == NULL)
 		return -ENOMEM;
 	in = dev->data->dev_private;
-	vp_internals_init(in, &a, dev->data->port_id);
-	dev->dev_ops = &vp_ops;
-	dev->rx_pkt_burst = vp_rx_burst;
-	dev->tx_pkt_burst = vp_tx_burst;
-	dev->data->mac_addrs = &in->mac;
-	dev->data->dev_flags |= RTE_ETH_DEV_INTR_LSC;
-	dev->data->dev_link.link_status = RTE_ETH_LINK_DOWN;
+	vp_internals_init(in, &a, dev->data->port_id, false, NULL);
+	vp_ethdev_setup(dev, in);
 	if (vp_ctl_start(in) < 0) {
 		dev->data->mac_addrs = NULL;
 		rte_eth_dev_release_port(dev);

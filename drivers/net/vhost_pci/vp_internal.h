@@ -22,6 +22,9 @@
 #include "vhost_be.h"
 #include "vp_split.h"
 
+struct rte_eth_dev;
+struct vvu;
+struct vp_args;
 extern int vhost_pci_logtype;
 #define VP_LOG(level, fmt, ...) \
 	rte_log(RTE_LOG_ ## level, vhost_pci_logtype, "vhost_pci: %s(): " fmt "\n", \
@@ -55,7 +58,8 @@ struct vp_queue {
 	uint16_t vring;        /**< front-end vring index */
 	uint16_t queue_id;
 	uint16_t port_id;
-	int call_fd;           /**< -1: never notify */
+	int call_fd;           /**< -1: no eventfd (socket flavour) */
+	volatile uint16_t *doorbell; /**< PCI flavour: this vring's call doorbell in BAR 2, or NULL */
 	uint32_t gen;          /**< vhost_be vring gen we attached at */
 	uint32_t mem_gen;      /**< vhost_be mem gen we attached at */
 	struct rte_mempool *mb_pool; /**< rx only */
@@ -105,7 +109,13 @@ struct vp_internals {
 	uint64_t connects;
 	uint64_t disconnects;
 	uint64_t ring_violations;   /**< connections closed because a ring broke */
+	/* PCI (virtio-vhost-user) flavour; NULL for the socket flavour */
+	struct vvu *vvu;            /**< the transport: messages, memory in BAR 2, doorbells */
+	void *pci;                  /**< vp_vvu_pci.c's device state */
 };
+
+/** True while a front-end is attached (socket connected, or MASTER_UP seen). */
+bool vp_frontend_present(const struct vp_internals *in);
 
 /* vp_mem.c */
 int vp_mem_map(void *ctx, const struct vhost_mem_table *mem, const int *fds);
@@ -113,6 +123,8 @@ void vp_mem_unmap(struct vp_internals *in);
 void *vp_mem_uva(const struct vp_internals *in, uint64_t uaddr, uint64_t len);
 
 /* vp_ring.c */
+void vp_pre_handle(struct vp_internals *in, const uint8_t *buf, size_t len);
+void vp_detach_all(struct vp_internals *in);
 void vp_queue_sync(struct vp_internals *in, struct vp_queue *q, bool want);
 void vp_queue_detach(struct vp_queue *q);
 void vp_sync_all(struct vp_internals *in);
@@ -130,7 +142,24 @@ void vp_tx_stash_flush(struct vp_queue *q);
 int vp_ctl_start(struct vp_internals *in);
 void vp_ctl_stop(struct vp_internals *in);
 
+/* vp_vvu_ctl.c (PCI flavour; in->vvu set, in->be initialised with vp_vvu_be_ops) */
+extern const struct vhost_be_ops vp_vvu_be_ops;
+/** vvu_dev.pre_handle for a port (ctx = the port's vp_internals). */
+void vp_vvu_pre_handle(void *ctx, const void *msg, size_t len);
+/** One control step: messages and status when pending; ring violations if @p check_rings. */
+void vp_vvu_ctl_poll(struct vp_internals *in, bool check_rings);
+/** Detach every ring and forget the translations (port closing). */
+void vp_vvu_ctl_detach(struct vp_internals *in);
+
+/* vp_vvu_pci.c */
+void vp_vvu_ctl_stop(struct vp_internals *in);
+
 /* vp_ethdev.c */
 void vp_link_update_notify(struct vp_internals *in);
+/** Fill @p in for port @p port_id; @p fdless and @p ops select the transport. */
+void vp_internals_init(struct vp_internals *in, const struct vp_args *a, uint16_t port_id,
+		       bool fdless, const struct vhost_be_ops *ops);
+/** Ops, burst functions, MAC and flags of a port over @p in (both flavours). */
+void vp_ethdev_setup(struct rte_eth_dev *dev, struct vp_internals *in);
 
 #endif /* VP_INTERNAL_H */

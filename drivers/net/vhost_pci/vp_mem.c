@@ -13,6 +13,7 @@
 #include <rte_common.h>
 
 #include "vp_internal.h"
+#include "vp_vvu.h"
 
 void
 vp_mem_unmap(struct vp_internals *in)
@@ -92,8 +93,13 @@ void *
 vp_mem_uva(const struct vp_internals *in, uint64_t uaddr, uint64_t len)
 {
 	const struct vhost_mem_table *m = &in->be.mem;
-	int i = vhost_mem_find_uaddr(m, uaddr, len);
+	int i;
 
+#ifdef VP_HAVE_PRING
+	if (in->vvu != NULL)
+		return vvu_uva(in->vvu, uaddr, len); /* the regions are in BAR 2 */
+#endif
+	i = vhost_mem_find_uaddr(m, uaddr, len);
 	if (i < 0 || (uint32_t)i >= in->nr_map)
 		return NULL;
 	return in->map[i].base + m->regions[i].mmap_offset + (uaddr - m->regions[i].userspace_addr);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "vp_ring.h"
+#include "vp_vvu.h"
 
 void
 vp_lock_all(struct vp_internals *in)
@@ -61,6 +62,35 @@ vp_queue_detach(struct vp_queue *q)
 	q->st_nr = q->st_used = 0;
 	q->st_segs = 0;
 	q->call_fd = -1;
+	q->doorbell = NULL;
+}
+
+/* The front-end is gone: forget every ring without touching its memory. Caller holds every lock. */
+void
+vp_detach_all(struct vp_internals *in)
+{
+	uint16_t i;
+
+	for (i = 0; i < in->max_queue_pairs; i++) {
+		vp_queue_detach(&in->rxq[i]);
+		vp_queue_detach(&in->txq[i]);
+	}
+}
+
+/* GET_VRING_BASE stops a ring: stop ours first so the reply says where it really stopped. */
+void
+vp_pre_handle(struct vp_internals *in, const uint8_t *buf, size_t len)
+{
+	struct vhost_msg_hdr hdr;
+	struct vhost_vring_state s;
+
+	if (len != VHOST_MSG_HDR_SIZE + sizeof(s))
+		return;
+	memcpy(&hdr, buf, sizeof(hdr));
+	memcpy(&s, buf + VHOST_MSG_HDR_SIZE, sizeof(s));
+	if (hdr.request != VHOST_USER_GET_VRING_BASE || s.index >= vhost_be_nr_vrings(&in->be))
+		return;
+	vp_queue_sync(in, (s.index & 1) ? &in->rxq[s.index / 2] : &in->txq[s.index / 2], false);
 }
 
 static int
@@ -121,6 +151,10 @@ start_ring(struct vp_internals *in, struct vp_queue *q)
 	q->gen = v->gen;
 	q->mem_gen = in->be.mem_gen;
 	q->call_fd = v->call_fd;
+	q->doorbell = NULL;
+	/* PCI flavour: calls ring the vring's doorbell slot in BAR 2 (vp_vvu.h) */
+	if (in->vvu != NULL && v->call_doorbell && q->vring < in->vvu->dev.max_vhost_queues)
+		q->doorbell = (volatile uint16_t *)in->vvu->dev.bar2 + q->vring;
 	q->st_nr = q->st_used = 0;
 	q->st_segs = 0;
 	q->broken_seen = 0;

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <rte_branch_prediction.h>
+#include <rte_io.h>
 #include <rte_memcpy.h>
 #include <rte_prefetch.h>
 
@@ -38,9 +39,15 @@ vp_notify(struct vp_queue *q)
 {
 	static const uint64_t one = 1;
 
-	if (q->call_fd >= 0 && vp_ring_need_call(q)) {
-		if (write(q->call_fd, &one, sizeof(one)) == sizeof(one))
+	if ((q->call_fd >= 0 || q->doorbell != NULL) && vp_ring_need_call(q)) {
+		if (q->doorbell != NULL) {
+			/* the used entries must be visible before the device signals the front-end */
+			rte_io_wmb();
+			*q->doorbell = q->vring;
 			q->calls++;
+		} else if (write(q->call_fd, &one, sizeof(one)) == sizeof(one)) {
+			q->calls++;
+		}
 	}
 }
 

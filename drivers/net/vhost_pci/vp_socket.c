@@ -113,16 +113,11 @@ vp_recv_msg(int fd, uint8_t *buf, size_t cap, int *fds, unsigned int *nfds, bool
 static void
 vp_disconnect(struct vp_internals *in, const char *why)
 {
-	uint16_t i;
-
 	if (in->conn_fd < 0)
 		return;
 	VP_LOG(NOTICE, "port %u: front-end disconnected (%s)", in->port_id, why);
 	vp_lock_all(in);
-	for (i = 0; i < in->max_queue_pairs; i++) {
-		vp_queue_detach(&in->rxq[i]);
-		vp_queue_detach(&in->txq[i]);
-	}
+	vp_detach_all(in);
 	vhost_be_reset(&in->be);
 	vp_mem_unmap(in);
 	vp_unlock_all(in);
@@ -130,22 +125,6 @@ vp_disconnect(struct vp_internals *in, const char *why)
 	in->conn_fd = -1;
 	in->disconnects++;
 	vp_link_update_notify(in);
-}
-
-/* GET_VRING_BASE stops a ring: stop ours first so the reply says where it really stopped. */
-static void
-vp_pre_stop(struct vp_internals *in, const uint8_t *buf, size_t len)
-{
-	struct vhost_msg_hdr hdr;
-	struct vhost_vring_state s;
-
-	if (len != VHOST_MSG_HDR_SIZE + sizeof(s))
-		return;
-	memcpy(&hdr, buf, sizeof(hdr));
-	memcpy(&s, buf + VHOST_MSG_HDR_SIZE, sizeof(s));
-	if (hdr.request != VHOST_USER_GET_VRING_BASE || s.index >= vhost_be_nr_vrings(&in->be))
-		return;
-	vp_queue_sync(in, (s.index & 1) ? &in->rxq[s.index / 2] : &in->txq[s.index / 2], false);
 }
 
 static void
@@ -179,7 +158,7 @@ vp_handle_one(struct vp_internals *in)
 	}
 	pthread_mutex_lock(&in->ctl_lock);
 	vp_lock_all(in);
-	vp_pre_stop(in, buf, (size_t)n);
+	vp_pre_handle(in, buf, (size_t)n);
 	e = vhost_be_handle(&in->be, buf, (size_t)n, fds, nfds, &reply, &rlen, &act);
 	if (e == VHOST_MSG_OK)
 		vp_sync_all(in);

@@ -50,7 +50,7 @@ set_status(struct vvu *v, uint32_t set, uint32_t clear)
 }
 
 int
-vvu_start(struct vvu *v, const struct vvu_dev *dev, struct vhost_be *be)
+vvu_init(struct vvu *v, const struct vvu_dev *dev, struct vhost_be *be)
 {
 	uint64_t shm_off;
 	uint16_t i;
@@ -70,10 +70,44 @@ vvu_start(struct vvu *v, const struct vvu_dev *dev, struct vhost_be *be)
 		return -EINVAL;
 	for (i = 0; i < VVU_QSIZE; i++)
 		rx_post(v, i);
+	return 0;
+}
+
+void
+vvu_ready(struct vvu *v)
+{
 	v->dev.notify(v->dev.ctx, 0);
 	/* Ready for a front-end: at least one rx buffer is queued (spec order). */
 	set_status(v, VVU_STATUS_SLAVE_UP, 0);
-	return 0;
+	v->last_status = *v->dev.status;
+}
+
+int
+vvu_start(struct vvu *v, const struct vvu_dev *dev, struct vhost_be *be)
+{
+	int rc = vvu_init(v, dev, be);
+
+	if (rc == 0)
+		vvu_ready(v);
+	return rc;
+}
+
+bool
+vvu_pending(const struct vvu *v)
+{
+	const struct pring_drv *d = &v->rxq.d;
+	uint16_t flags;
+	bool avail, used;
+
+	if (*v->dev.status != v->last_status || d->broken || v->txq.d.broken)
+		return true;
+	if (d->nr_out == 0)
+		return false;
+	/* the next used entry has AVAIL and USED both equal to the expected wrap counter */
+	flags = __atomic_load_n(&d->l.used[d->used_idx].flags, __ATOMIC_ACQUIRE);
+	avail = (flags & PRING_DESC_F_AVAIL) != 0;
+	used = (flags & PRING_DESC_F_USED) != 0;
+	return avail == used && used == (d->used_wrap != 0);
 }
 
 int
@@ -147,13 +181,47 @@ send_reply(struct vvu *v, const void *msg, size_t len)
 	return 0;
 }
 
+/* Forget the front-end's state, once per session (a session starts with its first message). */
 static void
 drop_connection(struct vvu *v)
 {
+	if (!v->session && !v->connected)
+		return;
+	v->session = 0;
+	v->drops++;
 	vhost_be_reset(v->be);
 	memset(&v->gpa, 0, sizeof(v->gpa));
 	memset(v->region_local, 0, sizeof(v->region_local));
 	v->connected = 0;
+}
+
+void
+vvu_disconnect(struct vvu *v)
+{
+	v->violations++;
+	drop_connection(v);
+	/* clearing SLAVE_UP disconnects the front-end; the next poll sets it again */
+	set_status(v, 0, VVU_STATUS_SLAVE_UP);
+}
+
+static uint16_t
+slot_of(const struct vvu *v, const void *cookie)
+{
+	return (uint16_t)(((const uint8_t *)cookie - v->rxq.buf[0]) / VVU_BUF);
+}
+
+/* Give back every message the device has delivered, unread (a front-end that is gone sent them). */
+static void
+discard_rx(struct vvu *v)
+{
+	void *cookie[VVU_QSIZE];
+	uint16_t n, i;
+
+	n = pring_drv_reap(&v->rxq.d, cookie, NULL, VVU_QSIZE);
+	for (i = 0; i < n; i++)
+		rx_post(v, slot_of(v, cookie[i]));
+	if (n)
+		v->dev.notify(v->dev.ctx, 0);
 }
 
 int
@@ -167,17 +235,23 @@ vvu_poll(struct vvu *v)
 	uint16_t n, i;
 	int handled = 0;
 
+	v->last_status = status;
+	/*
+	 * The device clears both bits when the front-end goes, we clear SLAVE_UP
+	 * to drop it: without SLAVE_UP there is no session, whether or not
+	 * MASTER_UP was ever seen.
+	 */
+	if (!(status & VVU_STATUS_SLAVE_UP) || (v->connected && !(status & VVU_STATUS_MASTER_UP)))
+		drop_connection(v);
 	if (!(status & VVU_STATUS_SLAVE_UP)) {
+		if (!v->rxq.d.broken)
+			discard_rx(v);
 		set_status(v, VVU_STATUS_SLAVE_UP, 0); /* ready for the next front-end */
 		return 0;
 	}
-	if (!(status & VVU_STATUS_MASTER_UP)) {
-		if (v->connected)
-			drop_connection(v); /* the front-end went away */
-		/* messages may arrive before MASTER_UP is seen: handle them anyway */
-	} else {
+	/* messages may arrive before MASTER_UP is seen: handle them anyway */
+	if (status & VVU_STATUS_MASTER_UP)
 		v->connected = 1;
-	}
 	n = pring_drv_reap(&v->rxq.d, cookie, rlen_u, 8);
 	if (v->rxq.d.broken || v->txq.d.broken) {
 		v->device_errors++;
@@ -185,23 +259,27 @@ vvu_poll(struct vvu *v)
 	}
 	for (i = 0; i < n; i++) {
 		enum vhost_msg_err e;
-		uint16_t slot = (uint16_t)(((uint8_t *)cookie[i] - v->rxq.buf[0]) / VVU_BUF);
 
+		if (v->dev.pre_handle != NULL)
+			v->dev.pre_handle(v->dev.ctx, cookie[i], rlen_u[i]);
 		e = vhost_be_handle(v->be, cookie[i], rlen_u[i], NULL, 0, &reply, &rlen, &act);
 		if ((act & VHOST_BE_ACT_REPLY) && send_reply(v, &reply, rlen) < 0)
 			e = e != VHOST_MSG_OK ? e : VHOST_ERR_STATE;
-		rx_post(v, slot);
-		if (e != VHOST_MSG_OK)
+		rx_post(v, slot_of(v, cookie[i]));
+		if (e != VHOST_MSG_OK) {
+			/* the rest of the batch is dropped with the connection, its buffers reused */
+			for (i++; i < n; i++)
+				rx_post(v, slot_of(v, cookie[i]));
+			v->dev.notify(v->dev.ctx, 0);
 			goto violation;
+		}
+		v->session = 1;
 		handled++;
 	}
 	if (n)
 		v->dev.notify(v->dev.ctx, 0);
 	return handled;
 violation:
-	v->violations++;
-	drop_connection(v);
-	/* clearing SLAVE_UP disconnects the front-end; the next poll sets it again */
-	set_status(v, 0, VVU_STATUS_SLAVE_UP);
+	vvu_disconnect(v);
 	return -1;
 }

@@ -25,13 +25,14 @@
  * This file is plain C over pring and vhost_msg; the PCI layer (BAR and
  * config access, queue setup, notify) is given as struct vvu_dev, so the
  * core runs against an in-memory device model in the unit tests. The
- * rte_pci_driver around it is not written yet.
+ * rte_pci_driver around it is vp_vvu_pci.c.
  */
 
 #ifndef VP_VVU_H
 #define VP_VVU_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "pring.h"
@@ -55,6 +56,8 @@ struct vvu_dev {
 	uint64_t (*iova)(void *ctx, const void *p);
 	/** Notify the device that virtqueue @p vq (0 rxq, 1 txq) has new buffers. */
 	void (*notify)(void *ctx, uint16_t vq);
+	/** Optional: called with each received message before the state machine sees it. */
+	void (*pre_handle)(void *ctx, const void *msg, size_t len);
 	void *ctx;
 };
 
@@ -77,13 +80,28 @@ struct vvu {
 	struct pring_xlate gpa;     /**< guest-physical → BAR 2, for the datapath */
 	uint8_t *region_local[VHOST_MEMORY_MAX_NREGIONS]; /**< content start of each region */
 	uint8_t connected;          /**< MASTER_UP seen */
+	uint8_t session;            /**< a message was handled since the last drop */
+	uint64_t drops;             /**< sessions dropped (front-end gone, or a violation) */
+	uint32_t last_status;       /**< status at the last poll */
 	uint8_t tx_next;            /**< next tx buffer */
 	uint64_t violations;        /**< connections we dropped */
 	uint64_t device_errors;     /**< the device broke its own queues */
 };
 
-/** Set the transport up: rings, rx buffers posted, SLAVE_UP. @return 0 or -EINVAL. */
+/** Set the transport up: vvu_init() then vvu_ready(). @return 0 or -EINVAL. */
 int vvu_start(struct vvu *v, const struct vvu_dev *dev, struct vhost_be *be);
+/**
+ * Lay the rings out and post the rx buffers, without telling the device
+ * (the PCI layer programs the queue addresses, v->rxq.d.l / v->txq.d.l, in
+ * between). @return 0 or -EINVAL.
+ */
+int vvu_init(struct vvu *v, const struct vvu_dev *dev, struct vhost_be *be);
+/** Notify rxq and set SLAVE_UP: a front-end may connect from now on. */
+void vvu_ready(struct vvu *v);
+/** True when vvu_poll() has something to do (a status change or a message). */
+bool vvu_pending(const struct vvu *v);
+/** Drop the connection (the datapath caught a violation): state reset, SLAVE_UP cleared. */
+void vvu_disconnect(struct vvu *v);
 /**
  * Handle what arrived: MASTER_UP changes, messages (through the state
  * machine), replies. @return messages handled, or -1 when the connection
