@@ -15,9 +15,11 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 ORDER = ['link', 'backend', 'switch', 'latency']
 
 DEFAULTS = {'sizes': [64, 512, 1518, 9000], 'reps': 3, 'duration': 10.0, 'warmup': 10.0,
-            'lat_count': 100000, 'lat_sizes': [64]}
-QUICK = {'sizes': [64], 'reps': 1, 'duration': 2.0, 'warmup': 3.0, 'lat_count': 20000,
-         'lat_sizes': [64]}
+            'interval': 1.0, 'lat_count': 100000, 'lat_sizes': [64]}
+# Half-second samples: the steady-state check needs two consecutive rates,
+# so the shortest warm-up is 1 s, and a 2 s window still has 4 rates.
+QUICK = {'sizes': [64], 'reps': 1, 'duration': 2.0, 'warmup': 3.0, 'interval': 0.5,
+         'lat_count': 20000, 'lat_sizes': [64]}
 
 
 class Config:
@@ -30,6 +32,8 @@ class Config:
         self.reps = pick(args.reps, 'reps')
         self.duration = pick(args.duration, 'duration')
         self.warmup = pick(args.warmup, 'warmup')
+        self.interval = pick(args.interval, 'interval')
+        self.loop = not args.no_loop
         self.lat_count = pick(args.latency_count, 'lat_count')
         self.lat_sizes = pick(args.latency_sizes, 'lat_sizes')
         self.lat_warmup = args.latency_warmup
@@ -67,6 +71,13 @@ def _cpus(text):
     return v
 
 
+def _interval(text):
+    v = float(text)
+    if not 0.1 <= v <= 10:
+        raise argparse.ArgumentTypeError('interval: 0.1 to 10 seconds')
+    return v
+
+
 def _ring(text):
     v = int(text)
     if v < 64 or v > 4096 or v & (v - 1):
@@ -87,6 +98,12 @@ def parser():
     p.add_argument('--duration', type=float, help='measured seconds per run (default 10)')
     p.add_argument('--warmup', type=float,
                    help='at most this many seconds waiting for a steady rate (default 10)')
+    p.add_argument('--interval', type=_interval,
+                   help='seconds between counter samples, each giving one rate (default 1; '
+                        '--quick 0.5)')
+    p.add_argument('--no-loop', action='store_true',
+                   help="link: skip the 'io loop' case (one process forwarding over both ends "
+                        "of a link, packets per CPU-second)")
     p.add_argument('--queues', type=int, default=1, help='queue pairs per port (default 1)')
     p.add_argument('--ring', type=_ring, default=1024, help='ring/descriptor count (default 1024)')
     p.add_argument('--cpus', type=_cpus, default=[0, 1],
@@ -96,7 +113,8 @@ def parser():
     p.add_argument('--systems', type=lambda t: [x for x in t.split(',') if x],
                    help='only these systems (their anchors are kept), e.g. ivshmem2-zc,vhost_pci')
     p.add_argument('--quick', action='store_true',
-                   help='a short run (about a minute for all): 64 B, 1 repetition, 2 s windows')
+                   help='a short run (under a minute for all): 64 B, 1 repetition, 2 s windows '
+                        'sampled every 0.5 s')
     p.add_argument('--output', metavar='DIR', help='write results.csv, results.json and PNG plots')
     p.add_argument('--latency-sizes', type=_int_list, help='ping-pong frame sizes (default 64)')
     p.add_argument('--latency-count', type=int, help='round trips per run (default 100000)')

@@ -25,14 +25,18 @@ class StartError(Exception):
 
 
 class Proc:
-    """One child process in its own process group, output in a log file."""
+    """One child process in its own process group, output in a log file.
+
+    Its stdin is a pipe we hold open and write nothing to: dpdk-testpmd
+    without --stats-period waits there ("Press enter to exit") instead of
+    in one-second sleeps, so it leaves at once on SIGINT (or at EOF)."""
 
     def __init__(self, name, argv, log_path, popen=subprocess.Popen):
         self.name = name
         self.argv = list(argv)
         self.log_path = log_path
         self._log = open(log_path, 'wb')
-        self.popen = popen(self.argv, stdin=subprocess.DEVNULL, stdout=self._log,
+        self.popen = popen(self.argv, stdin=subprocess.PIPE, stdout=self._log,
                            stderr=subprocess.STDOUT, start_new_session=True)
         self.pid = self.popen.pid
 
@@ -71,8 +75,12 @@ class Proc:
             except subprocess.TimeoutExpired:
                 self._signal(signal.SIGKILL)
                 self.popen.wait(timeout=5)
-        if not self._log.closed:
-            self._log.close()
+        for f in (self.popen.stdin, self._log):
+            if f and not f.closed:
+                try:
+                    f.close()
+                except OSError:   # the child is gone: its end of the pipe too
+                    pass
         return self.popen.poll()
 
     def stop(self, grace=5.0):
@@ -188,7 +196,7 @@ class Session:
         return False
 
 
-def wait_for(cond, timeout, interval=0.2, sleep=time.sleep, clock=time.monotonic):
+def wait_for(cond, timeout, interval=0.05, sleep=time.sleep, clock=time.monotonic):
     """Poll cond() until it returns a true value or timeout seconds pass."""
     end = clock() + timeout
     while True:

@@ -7,6 +7,9 @@ import importlib.util
 import json
 import os
 
+YLABELS = {'Mpps': 'Mpps (median, bars: min - max)',
+           'Mpkt/CPU-s': 'M packets per CPU-second (median, bars: min - max)'}
+
 CSV_FIELDS = ['scenario', 'case', 'size', 'system', 'label', 'metric', 'median', 'min', 'max',
               'reps', 'failed', 'ratios']
 
@@ -61,8 +64,8 @@ def have_matplotlib():
 
 
 def plots(outdir, summary):
-    """PNG files: throughput vs packet size per system (one per scenario
-    and case), latency percentiles per system (one per frame size).
+    """PNG files: throughput (Mpps, or per CPU-second for the io loop) vs
+    packet size per system (one per scenario and case), latency percentiles per system (one per frame size).
     Returns the files written."""
     import matplotlib
     matplotlib.use('Agg')
@@ -74,7 +77,7 @@ def plots(outdir, summary):
     for s in summary:
         if s['median'] is None:
             continue
-        if s['metric'] == 'Mpps':
+        if s['metric'] in YLABELS:
             tput.setdefault((s['scenario'], s['case']), {}).setdefault(s['label'], []).append(s)
         else:
             lat.setdefault(s['size'], {}).setdefault(s['label'], {})[s['metric']] = s
@@ -92,7 +95,7 @@ def plots(outdir, summary):
         ax.get_xaxis().set_minor_locator(matplotlib.ticker.NullLocator())
         ax.set_ylim(bottom=0)
         ax.set_xlabel('frame size (bytes)')
-        ax.set_ylabel('Mpps (median, bars: min - max)')
+        ax.set_ylabel(YLABELS[next(iter(by_sys.values()))[0]['metric']])
         ax.set_title('%s: %s' % (scenario, case))
         ax.grid(True, alpha=0.3)
         ax.legend()

@@ -13,7 +13,7 @@ import time
 from . import systems as sysdefs
 from .counters import measure_rate, parse_pingpong
 from .procs import StartError
-from .runner import eal_args, rx_reader, start, wait_links, wait_path
+from .runner import eal_args, rx_reader, start, thread_cpu, wait_links, wait_path
 
 MAC0 = '02:00:00:00:00:01'
 MAC1 = '02:00:00:00:00:02'
@@ -27,14 +27,21 @@ def txpkts_args(size):
     return ['--txpkts=' + ','.join(str(s) for s in segs), '--tx-offloads=0x8000']
 
 
+def stats_args(cfg):
+    """testpmd prints its stats each second only when they are the counters:
+    --stats-period makes it sleep a second at a time, and it leaves on
+    SIGINT only at the end of that second (0.75 s per run, measured)."""
+    return ['--stats-period', '1'] if cfg.counters == 'stats' else []
+
+
 def testpmd_argv(cfg, prefix, main_cpu, fwd_cpu, end, mode, size):
     argv = [cfg.testpmd] + eal_args(prefix, '0@%d,1@%d' % (main_cpu, fwd_cpu), cfg.mem, end.eal)
     for v in end.vdevs:
         argv += ['--vdev', v]
     argv += ['--', '--forward-mode=' + mode, '--nb-cores=1', '--rxq=%d' % cfg.queues,
              '--txq=%d' % cfg.queues, '--rxd=%d' % cfg.ring, '--txd=%d' % cfg.ring,
-             '--stats-period', '1', '--no-mlockall', '--total-num-mbufs=16384',
-             '--disable-link-check'] + txpkts_args(size)
+             '--no-mlockall', '--total-num-mbufs=16384',
+             '--disable-link-check'] + stats_args(cfg) + txpkts_args(size)
     return argv
 
 
@@ -64,7 +71,8 @@ def run_oneway(cfg, session, system, size, direction):
     wait_links(server, [0])
     wait_links(client, [0])
     rx = server if c2s else client
-    res = measure_rate(rx_reader(rx, [0], cfg.counters), cfg.duration, cfg.warmup)
+    res = measure_rate(rx_reader(rx, [0], cfg.counters), cfg.duration, cfg.warmup,
+                       interval=cfg.interval)
     for d in (server, client):
         if not d.proc.alive():
             raise StartError('%s died during the measurement:\n%s'
@@ -72,16 +80,61 @@ def run_oneway(cfg, session, system, size, direction):
     return res
 
 
+def loop_end(system):
+    """Both ends of a link in one process: the client's vdevs renamed to
+    the next port (net_memif0 -> net_memif1), EAL options of both."""
+    def bump(vdev):
+        name, sep, rest = vdev.partition(',')
+        stem = name.rstrip('0123456789')
+        return '%s%d%s%s' % (stem, int(name[len(stem):] or 0) + 1, sep, rest)
+    eal = list(system.server.eal)
+    if system.client.eal != system.server.eal:
+        eal += system.client.eal
+    return sysdefs.End(system.server.vdevs + [bump(v) for v in system.client.vdevs], eal)
+
+
+def run_loop(cfg, session, system, size):
+    """One dpdk-testpmd, io forwarding (--tx-first) between the two ends of
+    one link on one lcore: packets forwarded (RX of both ports) per
+    CPU-second of that lcore, i.e. the cost of one TX plus one RX, whatever
+    else runs on its CPU."""
+    rx_cpu, tx_cpu = cfg.cpus
+    p = session.prefix('loop')
+    argv = testpmd_argv(cfg, p, tx_cpu, rx_cpu, loop_end(system), 'io', size)
+    # testpmd's link check (up to 9 s) holds the --tx-first burst until both
+    # links are up: a burst sent earlier is dropped and nothing circulates.
+    argv = [a for a in argv if a != '--disable-link-check'] + ['--tx-first']
+    d = start(session, 'loop-' + system.name, argv, p, 2)
+    wait_links(d, [0, 1])
+    res = measure_rate(rx_reader(d, [0, 1], cfg.counters), cfg.duration, cfg.warmup,
+                       interval=cfg.interval, cpu=thread_cpu(d))
+    if not d.proc.alive():
+        raise StartError('%s died during the measurement:\n%s' % (d.proc.name, d.proc.log_tail()))
+    if not res['median']:
+        raise StartError('%s: no packets forwarded (the --tx-first burst was lost?):\n%s'
+                         % (d.proc.name, d.proc.log_tail()))
+    return res
+
+
+LOOP_CASE = 'io loop'
+LOOP_METRIC = 'Mpkt/CPU-s'
+
+
 def _throughput(cfg, session, record, scenario, systems, cases):
+    """cases: (case, direction) for run_oneway, or (LOOP_CASE, None)."""
     for rep in range(cfg.reps):
         for size in cfg.sizes:
             for case, direction in cases:
+                metric = LOOP_METRIC if direction is None else 'Mpps'
                 for s in rotated(systems, rep):
                     try:
-                        res = run_oneway(cfg, session, s, size, direction)
-                        record.throughput(scenario, case, size, s, rep, res)
+                        if direction is None:
+                            res = run_loop(cfg, session, s, size)
+                        else:
+                            res = run_oneway(cfg, session, s, size, direction)
+                        record.throughput(scenario, case, size, s, rep, res, metric=metric)
                     except StartError as e:
-                        record.failure(scenario, case, size, s, rep, str(e))
+                        record.failure(scenario, case, size, s, rep, str(e), metric=metric)
                     finally:
                         session.end_run()
 
@@ -90,7 +143,8 @@ def link(cfg, session, record):
     shm = session.path('link', in_huge=True)
     systems = sysdefs.select(sysdefs.link_systems(cfg, shm, session.path('memif.sock')),
                              cfg.systems)
-    _throughput(cfg, session, record, 'link', systems, [('one-way', 'c2s')])
+    cases = [('one-way', 'c2s')] + ([(LOOP_CASE, None)] if cfg.loop else [])
+    _throughput(cfg, session, record, 'link', systems, cases)
 
 
 def backend(cfg, session, record):
@@ -145,7 +199,8 @@ def latency(cfg, session, record):
                     record.latency('latency', 'round trip', size, s, rep,
                                    run_pingpong(cfg, session, s, size))
                 except StartError as e:
-                    record.failure('latency', 'round trip', size, s, rep, str(e))
+                    record.failure('latency', 'round trip', size, s, rep, str(e),
+                                   metric='rtt_us')
                 finally:
                     session.end_run()
 
@@ -171,7 +226,7 @@ def _start_switch(cfg, session, name, s0, s1):
     else:
         argv = [cfg.testpmd] + eal_args(p, lcores, cfg.mem, []) + _vhost_ports(s0, s1) + [
             '--', '--forward-mode=io', '--nb-cores=1', '--rxd=1024', '--txd=1024',
-            '--stats-period', '3600', '--no-mlockall', '--total-num-mbufs=16384']
+            '--no-mlockall', '--total-num-mbufs=16384']
     sw = start(session, 'switch-' + name, argv, p, 2)
     wait_path(s0, sw.proc)
     wait_path(s1, sw.proc)
@@ -233,11 +288,11 @@ def run_pvp(cfg, session, name, size):
                  'server=%d' % (i, s, mac, server)]
     argv += ['--', '--forward-mode=io', '--tx-first', '--nb-cores=1', '--burst=32',
              '--rxd=256', '--txd=256', '--eth-peer=0,' + MAC1, '--eth-peer=1,' + MAC0,
-             '--stats-period', '1', '--no-mlockall', '--total-num-mbufs=16384'] + \
-        txpkts_args(size)
+             '--no-mlockall', '--total-num-mbufs=16384'] + stats_args(cfg) + txpkts_args(size)
     tester = start(session, 'tester-' + name, argv, tp, 2)
     wait_links(tester, [0, 1], timeout=30)
-    return measure_rate(rx_reader(tester, [0, 1], cfg.counters), cfg.duration, cfg.warmup)
+    return measure_rate(rx_reader(tester, [0, 1], cfg.counters), cfg.duration, cfg.warmup,
+                        interval=cfg.interval)
 
 
 SWITCH_LABELS = {'vm2vm': 'dpdk-vm2vm-switch l2learn', 'vm2vm-io': 'dpdk-vm2vm-switch io',
