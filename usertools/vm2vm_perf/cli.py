@@ -127,6 +127,9 @@ def parser():
     p.add_argument('--build', default=os.path.join(ROOT, 'build'), help='vm2vm build directory')
     p.add_argument('--testpmd', default=shutil.which('dpdk-testpmd') or '/usr/bin/dpdk-testpmd')
     p.add_argument('--keep-logs', action='store_true', help='keep the process logs (path printed)')
+    p.add_argument('--plan', action='store_true',
+                   help='print how many runs the options make and about how long they take, '
+                        'then exit without running anything')
     return p
 
 
@@ -167,10 +170,29 @@ def check_prereqs(cfg, names):
     return problems
 
 
+def plan_text(cfg, names, have_ovs):
+    rows = scenarios.plan(cfg, names, have_ovs)
+    total = sum(r[1] for r in rows)
+    typ = sum(r[2] for r in rows)
+    worst = sum(r[3] for r in rows)
+    parts = ', '.join('%s %d' % (r[0], r[1]) for r in rows)
+    return '%d runs (%s), about %s, at most %s%s' % (
+        total, parts, _minutes(typ), _minutes(worst),
+        '' if have_ovs or 'switch' not in names else ' (OVS-DPDK not installed: not counted)')
+
+
+def _minutes(sec):
+    return '%d s' % round(sec) if sec < 120 else '%.0f min' % (sec / 60)
+
+
 def main(argv=None):
     args = parser().parse_args(argv)
     cfg = Config(args)
     names = ORDER if args.scenario == 'all' else [args.scenario]
+    plan = plan_text(cfg, names, bool(shutil.which('ovs-vswitchd')))
+    if args.plan:
+        print(plan)
+        return 0
     problems = check_prereqs(cfg, names)
     if problems:
         for m in problems:
@@ -183,6 +205,7 @@ def main(argv=None):
         if not plots_ok:
             print('vm2vm-perf: matplotlib is missing (Debian: apt-get install python3-matplotlib, '
                   'or run usertools/vm2vm-setup): CSV and JSON only, no plots', file=sys.stderr)
+    print('vm2vm-perf: ' + plan, file=sys.stderr, flush=True)
     rec = Record()
     pinning = {'rx_or_pong_or_tester_cpu': cfg.cpus[0], 'tx_or_ping_or_switch_cpu': cfg.cpus[1]}
     info = machine.describe(pinning)

@@ -139,19 +139,24 @@ def _throughput(cfg, session, record, scenario, systems, cases):
                         session.end_run()
 
 
+def link_cases(cfg):
+    return [('one-way', 'c2s')] + ([(LOOP_CASE, None)] if cfg.loop else [])
+
+
+BACKEND_CASES = [('virtio-user->backend', 'c2s'), ('backend->virtio-user', 's2c')]
+
+
 def link(cfg, session, record):
     shm = session.path('link', in_huge=True)
     systems = sysdefs.select(sysdefs.link_systems(cfg, shm, session.path('memif.sock')),
                              cfg.systems)
-    cases = [('one-way', 'c2s')] + ([(LOOP_CASE, None)] if cfg.loop else [])
-    _throughput(cfg, session, record, 'link', systems, cases)
+    _throughput(cfg, session, record, 'link', systems, link_cases(cfg))
 
 
 def backend(cfg, session, record):
     systems = sysdefs.select(sysdefs.backend_systems(cfg, session.path('vhost.sock')),
                              cfg.systems)
-    _throughput(cfg, session, record, 'backend', systems,
-                [('virtio-user->backend', 'c2s'), ('backend->virtio-user', 's2c')])
+    _throughput(cfg, session, record, 'backend', systems, BACKEND_CASES)
 
 
 # ---------------------------------------------------------------- latency
@@ -177,7 +182,7 @@ def run_pingpong(cfg, session, system, size):
     while ping.alive() and time.monotonic() < deadline:
         if not pong.proc.alive():
             raise StartError('%s exited:\n%s' % (pong.proc.name, pong.proc.log_tail()))
-        time.sleep(0.2)
+        time.sleep(0.05)
     if ping.alive():
         raise StartError('%s did not finish in time:\n%s' % (ping.name, ping.log_tail()))
     res = parse_pingpong(ping.log_text())
@@ -187,11 +192,14 @@ def run_pingpong(cfg, session, system, size):
     return res
 
 
+def latency_systems(cfg, shm, memif_sock, vhost_sock):
+    return sysdefs.select(sysdefs.link_systems(cfg, shm, memif_sock) +
+                          sysdefs.backend_systems(cfg, vhost_sock), cfg.systems)
+
+
 def latency(cfg, session, record):
-    shm = session.path('lat-link', in_huge=True)
-    systems = (sysdefs.link_systems(cfg, shm, session.path('lat-memif.sock')) +
-               sysdefs.backend_systems(cfg, session.path('lat-vhost.sock')))
-    systems = sysdefs.select(systems, cfg.systems)
+    systems = latency_systems(cfg, session.path('lat-link', in_huge=True),
+                              session.path('lat-memif.sock'), session.path('lat-vhost.sock'))
     for rep in range(cfg.reps):
         for size in cfg.lat_sizes:
             for s in rotated(systems, rep):
@@ -302,14 +310,18 @@ SWITCH_ANCHORS = {'vm2vm': 'testpmd,ovs', 'vm2vm-io': 'testpmd,ovs', 'testpmd': 
                   'ovs': 'testpmd'}
 
 
-def switch(cfg, session, record):
-    names = ['vm2vm', 'testpmd']
-    if shutil.which('ovs-vswitchd'):
-        names.append('ovs')
-    else:
-        record.note('switch: OVS-DPDK not installed (no ovs-vswitchd): compared with testpmd only')
+def switch_names(cfg, have_ovs):
+    names = ['vm2vm', 'testpmd'] + (['ovs'] if have_ovs else [])
     if set(cfg.systems) & set(names + ['vm2vm-io']):
         names = [n for n in names + ['vm2vm-io'] if n in cfg.systems or n == 'testpmd']
+    return names
+
+
+def switch(cfg, session, record):
+    have_ovs = bool(shutil.which('ovs-vswitchd'))
+    if not have_ovs:
+        record.note('switch: OVS-DPDK not installed (no ovs-vswitchd): compared with testpmd only')
+    names = switch_names(cfg, have_ovs)
     for rep in range(cfg.reps):
         for size in cfg.sizes:
             for n in rotated(names, rep):
@@ -324,3 +336,36 @@ def switch(cfg, session, record):
 
 
 SCENARIOS = {'link': link, 'backend': backend, 'switch': switch, 'latency': latency}
+
+# Seconds a run takes besides its warm-up and window (starting, link-up,
+# stopping, clean-up; measured on an idle 2-vCPU guest), and a ping-pong
+# run in all, plus its round trips.
+RUN_OVERHEAD = {'throughput': 0.8, 'switch': 1.2, 'latency': 1.2}
+RTT_S = 2e-6
+
+
+def plan(cfg, names, have_ovs):
+    """What the scenarios named will run: a list of (scenario, runs,
+    typical seconds, longest seconds). Typical: the rate settles after
+    three samples; longest: every warm-up lasts --warmup."""
+    x = '/x'
+    out = []
+    for n in names:
+        if n == 'latency':
+            k = len(latency_systems(cfg, x, x, x)) * len(cfg.lat_sizes) * cfg.reps
+            each = RUN_OVERHEAD['latency'] + (cfg.lat_count + cfg.lat_warmup) * RTT_S
+            out.append((n, k, k * each, k * (RUN_OVERHEAD['latency'] + cfg.duration)))
+            continue
+        if n == 'link':
+            k = len(sysdefs.select(sysdefs.link_systems(cfg, x, x), cfg.systems)) * \
+                len(link_cases(cfg))
+        elif n == 'backend':
+            k = len(sysdefs.select(sysdefs.backend_systems(cfg, x), cfg.systems)) * \
+                len(BACKEND_CASES)
+        else:
+            k = len(switch_names(cfg, have_ovs))
+        k *= len(cfg.sizes) * cfg.reps
+        base = RUN_OVERHEAD['switch' if n == 'switch' else 'throughput'] + cfg.duration
+        out.append((n, k, k * (base + min(cfg.warmup, 3 * cfg.interval)),
+                    k * (base + cfg.warmup)))
+    return out
