@@ -246,6 +246,30 @@ class TestCommandLines(unittest.TestCase):
             with self.assertRaises(StartError):
                 scenarios.run_loop(cfg, FakeSession(), link, 64)
 
+    def test_plan_counts_runs_and_time(self):
+        cfg = cfg_for(['all', '--quick'])
+        rows = {r[0]: r for r in scenarios.plan(cfg, cli.ORDER, have_ovs=False)}
+        self.assertEqual({n: r[1] for n, r in rows.items()},
+                         {'link': 8, 'backend': 4, 'switch': 2, 'latency': 6})
+        for n, k, typical, worst in rows.values():
+            self.assertLessEqual(typical, worst)
+        # the default matrix: 4 sizes, 3 repetitions, OVS adds a third switch
+        cfg = cfg_for(['all'])
+        rows = {r[0]: r[1] for r in scenarios.plan(cfg, cli.ORDER, have_ovs=True)}
+        self.assertEqual(rows, {'link': 96, 'backend': 48, 'switch': 36, 'latency': 18})
+        cfg = cfg_for(['link', '--no-loop', '--systems', 'ivshmem2-zc', '--reps', '2'])
+        self.assertEqual(scenarios.plan(cfg, ['link'], False)[0][1], 2 * 2 * 4)
+        text = cli.plan_text(cfg_for(['all', '--quick']), cli.ORDER, False)
+        self.assertTrue(text.startswith('20 runs (link 8, backend 4, switch 2, latency 6)'), text)
+        self.assertIn('OVS-DPDK not installed', text)
+
+    def test_plan_option_runs_nothing(self):
+        with mock.patch.object(cli, 'check_prereqs') as pre, \
+                mock.patch('sys.stdout') as out:
+            self.assertEqual(cli.main(['all', '--plan']), 0)
+        pre.assert_not_called()
+        self.assertIn('runs', ''.join(c.args[0] for c in out.write.call_args_list))
+
     def test_jumbo_frames_are_chains(self):
         self.assertEqual(scenarios.txpkts_args(64), ['--txpkts=64'])
         a = scenarios.txpkts_args(9000)
@@ -308,6 +332,31 @@ class TestOutputs(unittest.TestCase):
                 j = json.load(f)
             self.assertEqual(len(j['runs']), 6)
             self.assertEqual(len(j['notes']), 3)   # b never steady, noted per rep
+
+    def test_markdown_results_section(self):
+        rec = record.Record(log=None)
+        iv = systems.System('ivshmem2-copy', 'net_ivshmem2 copy', 'memif-copy', None, None)
+        mf = systems.System('memif-copy', 'net_memif copy', '', None, None)
+        for rep, (x, y) in enumerate([(10, 5), (12, 4), (11, 6)]):
+            rec.throughput('link', 'one-way', 64, iv, rep, res(x))
+            rec.throughput('link', 'one-way', 64, mf, rep, res(y))
+            rec.throughput('link', 'io loop', 64, iv, rep, res(30), metric='Mpkt/CPU-s')
+            rec.throughput('link', 'io loop', 64, mf, rep, res(20), metric='Mpkt/CPU-s')
+            for sysm, v in ((iv, 1.0), (mf, 2.0)):
+                rec.latency('latency', 'round trip', 64, sysm, rep,
+                            {'samples': 10, 'p50': v, 'p99': 2 * v, 'p999': 3 * v, 'max': 4 * v})
+        md = report.markdown({'date': '2026-12-02T05:00:00', 'cpu_model': 'Xeon', 'cpus': 2,
+                              'dpdk_version': '22.11', 'hugepage_size': '2048 kB',
+                              'pinning': {'rx': 0, 'tx': 1}},
+                             rec.summary(), 'usertools/vm2vm-perf all', 125, 12, 0)
+        self.assertIn('Measured on 2026-12-02 with', md)
+        self.assertIn('usertools/vm2vm-perf all\n', md)
+        self.assertIn('The run took 2 min 5 s: 12 runs, 0 failed.', md)
+        self.assertIn('| link, one-way | 64 | net_ivshmem2 copy | 11.00 (10.00–12.00) | '
+                      'net_memif copy | 5.00 (4.00–6.00) | 2.20× | ≥ 2.0× |', md)
+        self.assertIn('| link, io loop | 64 | net_ivshmem2 copy | 30.00 (30.00–30.00) |', md)
+        self.assertIn('| 64 | net_ivshmem2 copy | 1.00 | 2.00 | 3.00 | 4.00 | '
+                      'net_memif copy 2.00 / 4.00 |', md)
 
     @unittest.skipUnless(report.have_matplotlib(), 'matplotlib not installed')
     def test_plots(self):

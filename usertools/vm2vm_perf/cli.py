@@ -4,8 +4,10 @@
 
 import argparse
 import os
+import shlex
 import shutil
 import sys
+import time
 
 from . import machine, report, scenarios
 from .procs import Interrupted, Session
@@ -206,6 +208,7 @@ def main(argv=None):
             print('vm2vm-perf: matplotlib is missing (Debian: apt-get install python3-matplotlib, '
                   'or run usertools/vm2vm-setup): CSV and JSON only, no plots', file=sys.stderr)
     print('vm2vm-perf: ' + plan, file=sys.stderr, flush=True)
+    t0 = time.monotonic()
     rec = Record()
     pinning = {'rx_or_pong_or_tester_cpu': cfg.cpus[0], 'tx_or_ping_or_switch_cpu': cfg.cpus[1]}
     info = machine.describe(pinning)
@@ -228,9 +231,16 @@ def main(argv=None):
         print('note: ' + n)
     if args.output:
         report.write_csv(os.path.join(args.output, 'results.csv'), summary)
+        elapsed = time.monotonic() - t0
+        command = ' '.join(['usertools/vm2vm-perf'] + [shlex.quote(a) for a in
+                                                     (sys.argv[1:] if argv is None else argv)])
+        info = dict(info, command=command, elapsed_s=round(elapsed, 1))
         report.write_json(os.path.join(args.output, 'results.json'), info, cfg.as_dict(), rec,
                           summary)
-        files = ['results.csv', 'results.json']
+        with open(os.path.join(args.output, 'results.md'), 'w') as f:
+            f.write(report.markdown(info, summary, command, elapsed, len(rec.rows),
+                                    len(rec.failures())))
+        files = ['results.csv', 'results.json', 'results.md']
         if plots_ok:
             files += [os.path.basename(f) for f in report.plots(args.output, summary)]
         print('written to %s: %s' % (args.output, ', '.join(files)))
