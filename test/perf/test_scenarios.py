@@ -140,10 +140,11 @@ class TestOrchestration(unittest.TestCase):
         rec = record.Record(log=None)
         ran = []
 
-        def fake(c, s, n, z):
+        def fake(c, s, n, z, v):
             ran.append(n)
+            self.assertEqual(v, '/usr/sbin/ovs-vswitchd')
             return res(3)
-        with mock.patch.object(scenarios.shutil, 'which', lambda name: '/usr/sbin/x'), \
+        with mock.patch.object(scenarios, 'find_ovs', lambda: '/usr/sbin/ovs-vswitchd'), \
                 mock.patch.object(scenarios, 'run_pvp', fake):
             scenarios.switch(cfg_for(['switch', '--quick', '--systems', 'vm2vm-io']),
                              FakeSession(), rec)
@@ -156,8 +157,9 @@ class TestOrchestration(unittest.TestCase):
     def test_switch_without_ovs_notes_it(self):
         cfg = cfg_for(['switch', '--quick'])
         rec = record.Record(log=None)
-        with mock.patch.object(scenarios.shutil, 'which', lambda name: None), \
-                mock.patch.object(scenarios, 'run_pvp', lambda c, s, n, z: res(3)):
+        with mock.patch.object(scenarios, 'find_ovs', lambda: None), \
+                mock.patch.object(scenarios.shutil, 'which', lambda name: None), \
+                mock.patch.object(scenarios, 'run_pvp', lambda c, s, n, z, v: res(3)):
             scenarios.switch(cfg, FakeSession(), rec)
         names = {r['system'] for r in rec.rows}
         self.assertEqual(names, {'vm2vm', 'testpmd'})
@@ -245,6 +247,24 @@ class TestCommandLines(unittest.TestCase):
             seen['value'] = 0
             with self.assertRaises(StartError):
                 scenarios.run_loop(cfg, FakeSession(), link, 64)
+
+    def test_find_ovs_wants_dpdk(self):
+        versions = {'/usr/sbin/ovs-vswitchd': 'ovs-vswitchd (Open vSwitch) 3.1.0\n',
+                    scenarios.OVS_DPDK_BINARIES[0]:
+                        'ovs-vswitchd-dpdk (Open vSwitch) 3.1.0\nDPDK 22.11.11\n'}
+
+        def run(argv, **kw):
+            return mock.Mock(stdout=versions[argv[0]])
+        which = lambda name: '/usr/sbin/ovs-vswitchd'  # noqa: E731
+        # the alternative points at the plain build: the DPDK one is used
+        self.assertEqual(scenarios.find_ovs(run, which, lambda p: p in versions),
+                         scenarios.OVS_DPDK_BINARIES[0])
+        # only the plain build: none, and the note says why
+        self.assertIsNone(scenarios.find_ovs(run, which, lambda p: p == '/usr/sbin/ovs-vswitchd'))
+        self.assertIn('no DPDK support', scenarios.ovs_missing_note(which))
+        self.assertIn('not installed', scenarios.ovs_missing_note(lambda name: None))
+        versions['/usr/sbin/ovs-vswitchd'] += 'DPDK 22.11.11\n'
+        self.assertEqual(scenarios.find_ovs(run, which, lambda p: True), '/usr/sbin/ovs-vswitchd')
 
     def test_plan_counts_runs_and_time(self):
         cfg = cfg_for(['all', '--quick'])

@@ -191,7 +191,7 @@ def main(argv=None):
     args = parser().parse_args(argv)
     cfg = Config(args)
     names = ORDER if args.scenario == 'all' else [args.scenario]
-    plan = plan_text(cfg, names, bool(shutil.which('ovs-vswitchd')))
+    plan = plan_text(cfg, names, 'switch' in names and bool(scenarios.find_ovs()))
     if args.plan:
         print(plan)
         return 0

@@ -241,7 +241,36 @@ def _start_switch(cfg, session, name, s0, s1):
     return sw
 
 
-def _start_ovs(cfg, session, s0, s1):
+OVS_DPDK_BINARIES = ['/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk']
+
+
+def find_ovs(run=None, which=None, exists=None):
+    """The ovs-vswitchd built with DPDK, or None. Debian's
+    openvswitch-switch-dpdk installs one beside the plain ovs-vswitchd and
+    may leave the ovs-vswitchd alternative on the plain one, which has no
+    dpdkvhostuserclient ports; the tool uses the DPDK one directly and
+    never changes the alternative."""
+    run, which, exists = run or subprocess.run, which or shutil.which, exists or os.path.exists
+    for b in [which('ovs-vswitchd')] + OVS_DPDK_BINARIES:
+        if not b or not exists(b):
+            continue
+        try:
+            out = run([b, '--version'], capture_output=True, text=True, timeout=10).stdout
+        except (OSError, subprocess.SubprocessError):
+            continue
+        if 'DPDK' in out:
+            return b
+    return None
+
+
+def ovs_missing_note(which=None):
+    if (which or shutil.which)('ovs-vswitchd'):
+        return ('switch: ovs-vswitchd has no DPDK support and no ovs-vswitchd-dpdk was found '
+                '(apt-get install openvswitch-switch-dpdk): compared with testpmd only')
+    return 'switch: OVS-DPDK not installed (no ovs-vswitchd): compared with testpmd only'
+
+
+def _start_ovs(cfg, session, s0, s1, vswitchd):
     """OVS-DPDK with its own database and run directory (the host's OVS, if
     any, is untouched): a netdev bridge, two dpdkvhostuserclient ports,
     NORMAL action."""
@@ -271,7 +300,7 @@ def _start_ovs(cfg, session, s0, s1):
         'other_config:dpdk-lcore-mask=' + mask, 'other_config:pmd-cpu-mask=' + mask,
         'other_config:dpdk-socket-mem=%d' % cfg.mem,
         'other_config:dpdk-extra=--file-prefix=%s --no-pci' % session.prefix('ovs'))
-    run('ovs-vswitchd', db, '--pidfile=%s/vswitchd.pid' % d,
+    run(vswitchd, db, '--pidfile=%s/vswitchd.pid' % d,
         '--unixctl=%s/ovs-vswitchd.ctl' % d, '--detach', '--log-file=%s/vswitchd.log' % d)
     run(*vs, 'add-br', 'br0', '--', 'set', 'bridge', 'br0', 'datapath_type=netdev')
     for i, s in enumerate((s0, s1)):
@@ -279,12 +308,12 @@ def _start_ovs(cfg, session, s0, s1):
             'type=dpdkvhostuserclient', 'options:vhost-server-path=' + s)
 
 
-def run_pvp(cfg, session, name, size):
+def run_pvp(cfg, session, name, size, vswitchd=None):
     tester_cpu, sw_cpu = cfg.cpus
     s0, s1 = session.path('pvp0.sock'), session.path('pvp1.sock')
     server = 0
     if name == 'ovs':
-        _start_ovs(cfg, session, s0, s1)
+        _start_ovs(cfg, session, s0, s1, vswitchd)
         server = 1
     else:
         _start_switch(cfg, session, name, s0, s1)
@@ -318,17 +347,17 @@ def switch_names(cfg, have_ovs):
 
 
 def switch(cfg, session, record):
-    have_ovs = bool(shutil.which('ovs-vswitchd'))
-    if not have_ovs:
-        record.note('switch: OVS-DPDK not installed (no ovs-vswitchd): compared with testpmd only')
-    names = switch_names(cfg, have_ovs)
+    vswitchd = find_ovs()
+    if not vswitchd:
+        record.note(ovs_missing_note())
+    names = switch_names(cfg, bool(vswitchd))
     for rep in range(cfg.reps):
         for size in cfg.sizes:
             for n in rotated(names, rep):
                 s = sysdefs.System(n, SWITCH_LABELS[n], SWITCH_ANCHORS[n], None, None)
                 try:
                     record.throughput('switch', 'PVP', size, s, rep,
-                                      run_pvp(cfg, session, n, size))
+                                      run_pvp(cfg, session, n, size, vswitchd))
                 except (StartError, OSError, subprocess.SubprocessError) as e:
                     record.failure('switch', 'PVP', size, s, rep, str(e))
                 finally:
