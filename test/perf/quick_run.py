@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Copyright(c) 2026 vm2vm authors
 """Integration: a short real `vm2vm-perf link --quick` (one size, one
-repetition, 2 s windows; one-way Mpps and the io loop per CPU-second) or `vm2vm-perf latency --quick` (ivshmem2 copy and
+repetition, 1.5 s windows; one-way Mpps and the io loop per CPU-second) or `vm2vm-perf latency --quick` (ivshmem2 copy and
 its memif anchor) writes a CSV and a JSON with positive figures and ratios
 for every system, records the machine, and leaves nothing behind.
 usage: quick_run.py link|latency TOOL BUILD_DIR"""
@@ -16,7 +16,7 @@ import sys
 import tempfile
 
 SCENARIOS = {
-    'link': (['--sizes', '64', '--duration', '2', '--warmup', '3'],
+    'link': (['--sizes', '64'],
              {'ivshmem2-copy', 'ivshmem2-zc', 'memif-copy', 'memif-zc'}, ['Mpps', 'Mpkt/CPU-s']),
     'latency': (['--systems', 'ivshmem2-copy', '--latency-count', '5000', '--duration', '5'],
                 {'ivshmem2-copy', 'memif-copy'}, ['rtt_p50_us']),

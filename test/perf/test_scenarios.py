@@ -238,7 +238,7 @@ class TestCommandLines(unittest.TestCase):
             self.assertEqual(r['median'], 25e6)
             argv = seen['argv']
             self.assertEqual(seen['nb_ports'], 2)
-            self.assertEqual((seen['cpu'], seen['interval']), ('cpu-clock', 0.5))
+            self.assertEqual((seen["cpu"], seen["interval"]), ("cpu-clock", 0.25))
             self.assertEqual(argv[argv.index('--lcores') + 1], '0@0,1@1')
             self.assertIn('--forward-mode=io', argv)
             self.assertIn('--tx-first', argv)
@@ -301,7 +301,7 @@ class TestCommandLines(unittest.TestCase):
 
     def test_quick_preset_and_overrides(self):
         c = cfg_for(['all', '--quick', '--sizes', '512'])
-        self.assertEqual((c.sizes, c.reps, c.duration, c.interval), ([512], 1, 2.0, 0.5))
+        self.assertEqual((c.sizes, c.reps, c.duration, c.interval), ([512], 1, 1.5, 0.25))
         self.assertTrue(c.loop)
         c = cfg_for(['link'])
         self.assertEqual(c.sizes, [64, 512, 1518, 9000])

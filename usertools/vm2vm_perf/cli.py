@@ -18,9 +18,9 @@ ORDER = ['link', 'backend', 'switch', 'latency']
 
 DEFAULTS = {'sizes': [64, 512, 1518, 9000], 'reps': 3, 'duration': 10.0, 'warmup': 10.0,
             'interval': 1.0, 'lat_count': 100000, 'lat_sizes': [64]}
-# Half-second samples: the steady-state check needs two consecutive rates,
-# so the shortest warm-up is 1 s, and a 2 s window still has 4 rates.
-QUICK = {'sizes': [64], 'reps': 1, 'duration': 2.0, 'warmup': 3.0, 'interval': 0.5,
+# Quarter-second samples: the steady-state check needs two consecutive
+# rates, so the shortest warm-up is 0.5 s, and a 1.5 s window has 6 rates.
+QUICK = {'sizes': [64], 'reps': 1, 'duration': 1.5, 'warmup': 3.0, 'interval': 0.25,
          'lat_count': 20000, 'lat_sizes': [64]}
 
 
@@ -102,7 +102,7 @@ def parser():
                    help='at most this many seconds waiting for a steady rate (default 10)')
     p.add_argument('--interval', type=_interval,
                    help='seconds between counter samples, each giving one rate (default 1; '
-                        '--quick 0.5)')
+                        '--quick 0.25)')
     p.add_argument('--no-loop', action='store_true',
                    help="link: skip the 'io loop' case (one process forwarding over both ends "
                         "of a link, packets per CPU-second)")
@@ -115,8 +115,8 @@ def parser():
     p.add_argument('--systems', type=lambda t: [x for x in t.split(',') if x],
                    help='only these systems (their anchors are kept), e.g. ivshmem2-zc,vhost_pci')
     p.add_argument('--quick', action='store_true',
-                   help='a short run (under a minute for all): 64 B, 1 repetition, 2 s windows '
-                        'sampled every 0.5 s')
+                   help='a short run (under a minute for all): 64 B, 1 repetition, 1.5 s '
+                        'windows sampled every 0.25 s')
     p.add_argument('--output', metavar='DIR', help='write results.csv, results.json and PNG plots')
     p.add_argument('--latency-sizes', type=_int_list, help='ping-pong frame sizes (default 64)')
     p.add_argument('--latency-count', type=int, help='round trips per run (default 100000)')

@@ -369,7 +369,7 @@ SCENARIOS = {'link': link, 'backend': backend, 'switch': switch, 'latency': late
 # Seconds a run takes besides its warm-up and window (starting, link-up,
 # stopping, clean-up; measured on an idle 2-vCPU guest), and a ping-pong
 # run in all, plus its round trips.
-RUN_OVERHEAD = {'throughput': 0.8, 'switch': 1.2, 'latency': 1.2}
+RUN_OVERHEAD = {'link': 0.5, 'backend': 0.9, 'switch': 1.5, 'ovs': 3.5, 'latency': 0.8}
 RTT_S = 2e-6
 
 
@@ -385,6 +385,7 @@ def plan(cfg, names, have_ovs):
             each = RUN_OVERHEAD['latency'] + (cfg.lat_count + cfg.lat_warmup) * RTT_S
             out.append((n, k, k * each, k * (RUN_OVERHEAD['latency'] + cfg.duration)))
             continue
+        extra = 0.0
         if n == 'link':
             k = len(sysdefs.select(sysdefs.link_systems(cfg, x, x), cfg.systems)) * \
                 len(link_cases(cfg))
@@ -392,9 +393,12 @@ def plan(cfg, names, have_ovs):
             k = len(sysdefs.select(sysdefs.backend_systems(cfg, x), cfg.systems)) * \
                 len(BACKEND_CASES)
         else:
-            k = len(switch_names(cfg, have_ovs))
+            names_ = switch_names(cfg, have_ovs)
+            k = len(names_)
+            extra = ('ovs' in names_) * (RUN_OVERHEAD['ovs'] - RUN_OVERHEAD['switch'])
         k *= len(cfg.sizes) * cfg.reps
-        base = RUN_OVERHEAD['switch' if n == 'switch' else 'throughput'] + cfg.duration
-        out.append((n, k, k * (base + min(cfg.warmup, 3 * cfg.interval)),
-                    k * (base + cfg.warmup)))
+        extra *= len(cfg.sizes) * cfg.reps
+        base = RUN_OVERHEAD[n] + cfg.duration
+        out.append((n, k, k * (base + min(cfg.warmup, 3 * cfg.interval)) + extra,
+                    k * (base + cfg.warmup) + extra))
     return out
