@@ -113,6 +113,20 @@ class TestMeasure(unittest.TestCase):
         self.assertEqual(r['warmup_s'], 3)
         self.assertEqual(len(r['rates']), 2)
 
+    def test_samples_on_a_fixed_grid(self):
+        # each read takes 0.1 s: the samples stay 0.5 s apart, not 0.6
+        clock = FakeClock()
+        times = []
+
+        def read():
+            times.append(clock.t)
+            clock.t += 0.1
+            return int(clock.t * 1000)
+        counters.measure_rate(read, duration=2, warmup_max=3, interval=0.5,
+                              sleep=clock.sleep, clock=clock)
+        gaps = [round(b - a, 6) for a, b in zip(times, times[1:])]
+        self.assertEqual(set(gaps), {0.5})
+
     def test_per_cpu_second(self):
         # the thread gets half of its CPU: 500 packets per wall second are
         # 1000 per CPU-second, and the window lasts duration wall seconds

@@ -165,17 +165,28 @@ def measure_rate(read, duration, warmup_max, interval=1.0, sleep=time.sleep,
     def points(samples):
         return [(d, c) for _, d, c in samples]
 
+    due = [clock()]
+
+    def tick():
+        # samples on a fixed grid: the time a sample takes does not add up
+        due[0] += interval
+        wait = due[0] - clock()
+        if wait > 0:
+            sleep(wait)
+        else:
+            due[0] = clock()   # fell behind (machine busy): carry on from now
+
     warm = [sample()]
     steady = False
     while clock() - warm[0][0] < warmup_max:
-        sleep(interval)
+        tick()
         warm.append(sample())
         if is_steady(rates(points(warm)), tolerance):
             steady = True
             break
     window = [warm[-1]]
     while window[-1][0] - window[0][0] < duration - interval / 2:
-        sleep(interval)
+        tick()
         window.append(sample())
     r = rates(points(window))
     span = window[-1][1] - window[0][1]
