@@ -73,6 +73,10 @@ def _range(s):
     return '%.2f (%.2f–%.2f)' % (s['median'], s['min'], s['max'])
 
 
+def _reps(n):
+    return '1 repetition' if n == 1 else '%d repetitions' % n
+
+
 def duration_text(sec):
     m, s = divmod(int(round(sec)), 60)
     return '%d min %d s' % (m, s) if m else '%d s' % s
@@ -93,8 +97,8 @@ def markdown(machine, summary, command, elapsed, nb_runs, nb_failed):
                  duration_text(elapsed), nb_runs, nb_failed), '']
     tput = [s for s in summary if s['metric'] in YLABELS and s['anchor']]
     if tput:
-        lines += ['Throughput, median of %d repetitions (min–max), systems taking turns; '
-                  '`io loop` in million packets per CPU-second, the rest in Mpps:' % reps, '',
+        lines += ['Throughput, median of %s (min–max), systems taking turns; '
+                  '`io loop` in million packets per CPU-second, the rest in Mpps:' % _reps(reps), '',
                   '| scenario, case | size | system | figure | anchor | anchor figure | ratio '
                   '| target |', '|---|---|---|---|---|---|---|---|']
         for s in tput:
@@ -111,7 +115,7 @@ def markdown(machine, summary, command, elapsed, nb_runs, nb_failed):
         lines.append('')
     lat = [s for s in summary if s['metric'] == 'rtt_p50_us']
     if lat:
-        lines += ['Round-trip latency, µs, median of %d repetitions:' % reps, '',
+        lines += ['Round-trip latency, µs, median of %s:' % _reps(reps), '',
                   '| size | transport | p50 | p99 | p99.9 | max | anchor p50 / p99 |',
                   '|---|---|---|---|---|---|---|']
         for s in lat:
