@@ -310,6 +310,7 @@ class TestCommandLines(unittest.TestCase):
         self.assertEqual((c.interval, c.loop), (1.0, False))
         with self.assertRaises(SystemExit), mock.patch('sys.stderr'):
             cfg_for(['link', '--interval', '0.01'])
+        self.assertEqual(cfg_for(['link', '--quick', '--counters', 'stats']).interval, 1.0)
         with self.assertRaises(SystemExit), mock.patch('sys.stderr'):
             cfg_for(['link', '--ring', '1000'])
         with self.assertRaises(SystemExit), mock.patch('sys.stderr'):

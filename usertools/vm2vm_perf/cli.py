@@ -46,6 +46,9 @@ class Config:
         self.mem = args.mem
         self.systems = args.systems or []
         self.counters = args.counters
+        if self.counters == 'stats':
+            # testpmd prints its counters once a second: shorter intervals would see no change
+            self.interval = max(self.interval, 1.0)
         self.build = os.path.abspath(args.build)
         self.testpmd = args.testpmd
         self.ping_pong = os.path.join(self.build, 'examples', 'ping-pong', 'dpdk-ping-pong')
@@ -93,7 +96,7 @@ def parser():
         description='Side-by-side throughput and latency of vm2vm against DPDK memif, '
                     'net_vhost, testpmd and OVS-DPDK (see doc/guides/perf.md).')
     p.add_argument('scenario', choices=ORDER + ['all'],
-                   help='link: ivshmem2 vs memif; backend: vhost_pci vs net_vhost; switch: PVP '
+                   help='link: ivshmem2 vs memif (one-way, io loop); backend: vhost_pci vs net_vhost; switch: PVP '
                         'loop; latency: ping-pong round trips; all: each in turn')
     p.add_argument('--sizes', type=_int_list, help='frame sizes in bytes (default 64,512,1518,9000)')
     p.add_argument('--reps', type=int, help='repetitions (default 3)')
