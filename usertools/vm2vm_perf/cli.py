@@ -96,8 +96,9 @@ def parser():
         description='Side-by-side throughput and latency of vm2vm against DPDK memif, '
                     'net_vhost, testpmd and OVS-DPDK (see doc/guides/perf.md).')
     p.add_argument('scenario', choices=ORDER + ['all'],
-                   help='link: ivshmem2 vs memif (one-way, io loop); backend: vhost_pci vs net_vhost; switch: PVP '
-                        'loop; latency: ping-pong round trips; all: each in turn')
+                   help='link: ivshmem2 vs memif (one-way, io loop); backend: vhost_pci vs '
+                        'net_vhost; switch: PVP loop; latency: ping-pong round trips; all: each '
+                        'in turn')
     p.add_argument('--sizes', type=_int_list, help='frame sizes in bytes (default 64,512,1518,9000)')
     p.add_argument('--reps', type=int, help='repetitions (default 3)')
     p.add_argument('--duration', type=float, help='measured seconds per run (default 10)')

@@ -97,8 +97,8 @@ def markdown(machine, summary, command, elapsed, nb_runs, nb_failed):
                  duration_text(elapsed), nb_runs, nb_failed), '']
     tput = [s for s in summary if s['metric'] in YLABELS and s['anchor']]
     if tput:
-        lines += ['Throughput, median of %s (min–max), systems taking turns; '
-                  '`io loop` in million packets per CPU-second, the rest in Mpps:' % _reps(reps), '',
+        lines += ['Throughput, median of %s (min–max), systems taking turns; `io loop` in '
+                  'million packets per CPU-second, the rest in Mpps:' % _reps(reps), '',
                   '| scenario, case | size | system | figure | anchor | anchor figure | ratio '
                   '| target |', '|---|---|---|---|---|---|---|---|']
         for s in tput:
@@ -142,8 +142,8 @@ def have_matplotlib():
 
 def plots(outdir, summary):
     """PNG files: throughput (Mpps, or per CPU-second for the io loop) vs
-    packet size per system (one per scenario and case), latency percentiles per system (one per frame size).
-    Returns the files written."""
+    packet size per system (one per scenario and case), latency
+    percentiles per system (one per frame size). Returns the files written."""
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
