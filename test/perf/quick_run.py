@@ -3,8 +3,9 @@
 # Copyright(c) 2026 vm2vm authors
 """Integration: a short real `vm2vm-perf link --quick` (one size, one
 repetition, 1.5 s windows; one-way Mpps and the io loop per CPU-second)
-or `vm2vm-perf latency --quick` (ivshmem2 copy and its memif anchor) writes a CSV and a JSON with positive figures and ratios
-for every system, records the machine, and leaves nothing behind.
+or `vm2vm-perf latency --quick` (ivshmem2 copy and its memif anchor)
+writes a CSV and a JSON with positive figures and ratios for every system,
+records the machine, and leaves nothing behind.
 usage: quick_run.py link|latency TOOL BUILD_DIR"""
 
 import csv
