@@ -74,6 +74,25 @@ class TestCleanup(SessionCase):
         self.assertFalse(p.alive())
         self.assertTrue(p.popen.stdin.closed)
 
+    def test_stopped_last_first_one_at_a_time(self):
+        s = self.session()
+        seen = []
+
+        class P:
+            def __init__(self, name):
+                self.name = name
+
+            def interrupt(self):
+                seen.append(('int', self.name))
+
+            def reap(self, deadline):
+                seen.append(('gone', self.name))
+        s.procs = [P('server'), P('client')]
+        s.stop_all()
+        self.assertEqual(seen, [('int', 'client'), ('gone', 'client'),
+                                ('int', 'server'), ('gone', 'server')])
+        self.assertEqual(s.procs, [])
+
     def test_sigint_ignored_falls_back_to_kill(self):
         s = self.session()
         p = s.spawn('stubborn', ['sh', '-c', 'trap "" INT; echo up; sleep 30'])
