@@ -63,18 +63,31 @@ class TestCleanup(SessionCase):
         self.assertIn('started', p.log_text())
 
     def test_stdin_stays_open_and_stop_is_prompt(self):
-        # like testpmd without --stats-period: waits on stdin, leaves on SIGINT or EOF
+        # like testpmd without --stats-period: waits on stdin ("Press enter to exit")
         s = self.session()
         p = s.spawn('reader', ['sh', '-c', 'read x; echo eof'])
+        s.spawn('stubborn', ['sh', '-c', 'trap "" INT TERM; sleep 30'])
         time.sleep(0.3)
         self.assertTrue(p.alive())
         t0 = time.monotonic()
         s.stop_all(grace=5)
         self.assertLess(time.monotonic() - t0, 1)
         self.assertFalse(p.alive())
+        self.assertEqual(p.returncode(), -signal.SIGKILL)
         self.assertTrue(p.popen.stdin.closed)
 
-    def test_stopped_last_first_one_at_a_time(self):
+    def test_output_line_buffered(self):
+        # stdio into a file flushes every 4 KB: a killed process would lose its last lines
+        if not procs.shutil.which('stdbuf'):
+            self.skipTest('no stdbuf')
+        s = self.session()
+        p = s.spawn('printer', ['sh', '-c', 'echo hello; exec sleep 30'])
+        self.assertEqual(p.argv[:3], [s.stdbuf, '-oL', '-eL'])
+        time.sleep(0.3)
+        s.end_run()
+        self.assertIn('hello', p.log_text())
+
+    def test_all_frozen_before_any_is_killed(self):
         s = self.session()
         seen = []
 
@@ -82,15 +95,20 @@ class TestCleanup(SessionCase):
             def __init__(self, name):
                 self.name = name
 
-            def interrupt(self):
-                seen.append(('int', self.name))
+            def freeze(self):
+                seen.append(('stop', self.name))
+
+            def kill(self):
+                seen.append(('kill', self.name))
 
             def reap(self, deadline):
                 seen.append(('gone', self.name))
         s.procs = [P('server'), P('client')]
         s.stop_all()
-        self.assertEqual(seen, [('int', 'client'), ('gone', 'client'),
-                                ('int', 'server'), ('gone', 'server')])
+        # nobody is killed (and closes its ports) while another still runs
+        self.assertEqual(seen, [('stop', 'server'), ('stop', 'client'),
+                                ('kill', 'server'), ('kill', 'client'),
+                                ('gone', 'server'), ('gone', 'client')])
         self.assertEqual(s.procs, [])
 
     def test_sigint_ignored_falls_back_to_kill(self):

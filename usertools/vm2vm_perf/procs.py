@@ -28,8 +28,8 @@ class Proc:
     """One child process in its own process group, output in a log file.
 
     Its stdin is a pipe we hold open and write nothing to: dpdk-testpmd
-    without --stats-period waits there ("Press enter to exit") instead of
-    in one-second sleeps, so it leaves at once on SIGINT (or at EOF)."""
+    without --stats-period waits there ("Press enter to exit"); with
+    /dev/null it would read end-of-file and leave at once."""
 
     def __init__(self, name, argv, log_path, popen=subprocess.Popen):
         self.name = name
@@ -66,6 +66,15 @@ class Proc:
         """SIGINT: DPDK apps print their final stats and close their ports."""
         if self.alive():
             self._signal(signal.SIGINT)
+
+    def freeze(self):
+        """SIGSTOP: no thread of it runs any more, whatever its peers do."""
+        if self.alive():
+            self._signal(signal.SIGSTOP)
+
+    def kill(self):
+        if self.alive():
+            self._signal(signal.SIGKILL)
 
     def reap(self, deadline):
         """Wait until deadline (time.monotonic()) for the exit, then SIGKILL."""
@@ -105,6 +114,7 @@ class Session:
         self.procs = []
         self.paths = []
         self.cleanups = []
+        self.stdbuf = shutil.which('stdbuf')
         self._old_handlers = {}
         self._seq = 0
 
@@ -122,6 +132,10 @@ class Session:
     def spawn(self, name, argv):
         self._seq += 1
         log = os.path.join(self.workdir, '%02d-%s.log' % (self._seq, name))
+        # Line-buffered output, so the log is whole up to the moment the
+        # process dies or is killed (stdio buffers 4 KB into a file).
+        if self.stdbuf:
+            argv = [self.stdbuf, '-oL', '-eL'] + list(argv)
         p = Proc(name, argv, log, popen=self.popen)
         self.procs.append(p)
         return p
@@ -131,15 +145,24 @@ class Session:
         self.cleanups.append(fn)
 
     def stop_all(self, grace=5.0):
-        """Stop the processes one after the other, the last started first
-        (client before server, tester before switch), each given grace
-        seconds before SIGKILL. A server going away under a client that
-        still forwards can crash the client (DPDK's memif unmaps its rings
-        on disconnect while its lcore is in a burst), and the processes
-        leave within milliseconds, so waiting costs nothing."""
-        for p in reversed(self.procs):
-            p.interrupt()
-            p.reap(time.monotonic() + grace)
+        """Freeze every process of the run (SIGSTOP), then kill them all
+        (SIGKILL), and wait up to grace seconds for them to go.
+
+        Not SIGINT: whichever end closes its port first, its peer handles
+        the disconnect in its interrupt thread while its lcore may still be
+        in a burst, and DPDK 22.11's memif then unmaps the shared regions
+        under that lcore and crashes (seen with either end first). Frozen,
+        no process runs code again, and what a run leaves (hugepage files,
+        runtime directories, sockets, the link file) is removed by name
+        anyway. It is also immediate, where testpmd takes up to a second to
+        act on SIGINT."""
+        for p in self.procs:
+            p.freeze()
+        for p in self.procs:
+            p.kill()
+        deadline = time.monotonic() + grace
+        for p in self.procs:
+            p.reap(deadline)
         self.procs = []
 
     def remove_files(self):

@@ -28,9 +28,9 @@ def txpkts_args(size):
 
 
 def stats_args(cfg):
-    """testpmd prints its stats each second only when they are the counters:
-    --stats-period makes it sleep a second at a time, and it leaves on
-    SIGINT only at the end of that second (0.75 s per run, measured)."""
+    """testpmd prints its stats each second only when they are the counters
+    (--stats-period also makes it sleep a second at a time, and act on
+    SIGINT only at the end of that second)."""
     return ['--stats-period', '1'] if cfg.counters == 'stats' else []
 
 
