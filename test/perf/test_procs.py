@@ -51,6 +51,15 @@ class TestCleanup(SessionCase):
         s.cleanup()
         self.assertFalse(os.path.exists(s.workdir))
 
+    def test_paths_removed_after_every_run(self):
+        s = self.session()
+        sock = s.path('vhost.sock')   # named once per scenario, used by each of its runs
+        for _ in range(3):
+            open(sock, 'w').close()   # what a killed vhost-user server leaves
+            s.end_run()
+            self.assertFalse(os.path.exists(sock))
+        s.cleanup()
+
     def test_processes_stopped_and_logged(self):
         s = self.session()
         p = s.spawn('sleeper', ['sh', '-c', 'echo started; exec sleep 30'])

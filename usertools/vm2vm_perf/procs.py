@@ -166,6 +166,9 @@ class Session:
         self.procs = []
 
     def remove_files(self):
+        # Every run: a scenario names its paths once and reuses them, and a
+        # killed process leaves its socket behind (librte_vhost then fails to
+        # bind the next run's with "Address already in use").
         for p in self.paths:
             if os.path.isdir(p):
                 shutil.rmtree(p, ignore_errors=True)
@@ -174,7 +177,6 @@ class Session:
                     os.unlink(p)
                 except OSError:
                     pass
-        self.paths = []
         for pattern in (os.path.join(self.huge_dir, self.tag + '-*'),
                         os.path.join(self.runtime_dir, self.tag + '-*')):
             for p in glob.glob(pattern):
