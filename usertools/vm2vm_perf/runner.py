@@ -82,8 +82,10 @@ def wait_path(path, proc, timeout=15.0):
 
 
 def _died(dpdk, what):
-    return StartError('%s: %s (exited with status %s?):\n%s'
-                      % (dpdk.proc.name, what, dpdk.proc.returncode(), dpdk.proc.log_tail()))
+    rc = dpdk.proc.returncode()
+    return StartError('%s: %s%s:\n%s' % (dpdk.proc.name, what,
+                                         '' if rc is None else ' (exited with status %s)' % rc,
+                                         dpdk.proc.log_tail()))
 
 
 def rx_reader(dpdk, ports, source):
