@@ -113,6 +113,54 @@ class TestMeasure(unittest.TestCase):
         self.assertEqual(r['warmup_s'], 3)
         self.assertEqual(len(r['rates']), 2)
 
+    def test_samples_on_a_fixed_grid(self):
+        # each read takes 0.1 s: the samples stay 0.5 s apart, not 0.6
+        clock = FakeClock()
+        times = []
+
+        def read():
+            times.append(clock.t)
+            clock.t += 0.1
+            return int(clock.t * 1000)
+        counters.measure_rate(read, duration=2, warmup_max=3, interval=0.5,
+                              sleep=clock.sleep, clock=clock)
+        gaps = [round(b - a, 6) for a, b in zip(times, times[1:])]
+        self.assertEqual(set(gaps), {0.5})
+
+    def test_per_cpu_second(self):
+        # the thread gets half of its CPU: 500 packets per wall second are
+        # 1000 per CPU-second, and the window lasts duration wall seconds
+        clock = FakeClock()
+        start = clock.t
+
+        def read():
+            return int(500 * (clock.t - start))
+        r = counters.measure_rate(read, duration=2, warmup_max=3, interval=0.5,
+                                  sleep=clock.sleep, clock=clock,
+                                  cpu=lambda: (clock.t - start) / 2)
+        self.assertTrue(r['steady'])
+        self.assertAlmostEqual(r['median'], 1000.0)
+        self.assertAlmostEqual(r['mean'], 1000.0)
+        self.assertEqual(len(r['rates']), 4)
+        self.assertAlmostEqual(r['wall_s'], 2.0)
+        self.assertAlmostEqual(r['cpu_s'], 1.0)
+        self.assertAlmostEqual(r['warmup_s'], 1.0)   # two half-second rates
+
+    def test_thread_not_scheduled_gives_no_rate(self):
+        clock = FakeClock()
+        # in the window's second interval the thread did not run at all
+        cpu = iter([0.0, 0.5, 1.0, 1.5, 1.5, 2.0, 2.5])
+        n = iter([0, 500, 1000, 1500, 1600, 2100, 2600])
+        r = counters.measure_rate(lambda: next(n), duration=2, warmup_max=2, interval=0.5,
+                                  sleep=clock.sleep, clock=clock, cpu=lambda: next(cpu))
+        self.assertEqual(r['rates'], [1000.0, 1000.0, 1000.0])
+        self.assertAlmostEqual(r["mean"], 1600 / 1.5)
+
+    def test_proc_cpu_parsers(self):
+        self.assertAlmostEqual(counters.parse_schedstat('1500000000 2000 30\n'), 1.5)
+        stat = ('4242 (rte-worker (1)) R 1 2 3 4 5 6 7 8 9 10 250 50 0 0 20 0 1 0 5 6 7\n')
+        self.assertAlmostEqual(counters.parse_stat_cpu(stat, 100), 3.0)
+
 
 if __name__ == '__main__':
     unittest.main()

@@ -22,6 +22,11 @@ class FakeSession:
     def __init__(self):
         self.ended = 0
         self.tag = 'pf1'
+        self.seq = 0
+
+    def prefix(self, role):
+        self.seq += 1
+        return 'pf1-%s%d' % (role, self.seq)
 
     def path(self, name, in_huge=False):
         return ('/huge/' if in_huge else '/w/') + name
@@ -37,7 +42,7 @@ def res(mpps, steady=True):
 
 class TestOrchestration(unittest.TestCase):
     def test_link_alternates_and_cleans_each_run(self):
-        cfg = cfg_for(['link', '--reps', '2', '--sizes', '64,1518'])
+        cfg = cfg_for(['link', '--reps', '2', '--sizes', '64,1518', '--no-loop'])
         order = []
         value = {'ivshmem2-copy': 10, 'memif-copy': 5, 'ivshmem2-zc': 12, 'memif-zc': 6}
 
@@ -61,6 +66,44 @@ class TestOrchestration(unittest.TestCase):
         self.assertIsNone(summ[(1518, 'memif-zc')]['median'])
         self.assertEqual(summ[(1518, 'ivshmem2-zc')]['ratios'], {})
         self.assertEqual(len(rec.failures()), 2)
+
+    def test_link_loop_case_per_cpu_second(self):
+        cfg = cfg_for(['link', '--quick'])
+        ran = []
+
+        def loop(cfg_, session, system, size):
+            ran.append(('loop', system.name))
+            if system.name == 'memif-zc':
+                raise StartError('no packets forwarded')
+            return res(30 if system.name.startswith('ivshmem2') else 20)
+        sess = FakeSession()
+        rec = record.Record(log=None)
+        with mock.patch.object(scenarios, 'run_oneway', lambda *a: res(5)), \
+                mock.patch.object(scenarios, 'run_loop', loop):
+            scenarios.link(cfg, sess, rec)
+        self.assertEqual(len(ran), 4)
+        self.assertEqual(sess.ended, 8)
+        summ = {(s['case'], s['system']): s for s in rec.summary()}
+        self.assertEqual(summ[('one-way', 'memif-copy')]['metric'], 'Mpps')
+        loop_copy = summ[(scenarios.LOOP_CASE, 'ivshmem2-copy')]
+        self.assertEqual(loop_copy['metric'], 'Mpkt/CPU-s')
+        self.assertAlmostEqual(loop_copy['ratios']['memif-copy'], 1.5)
+        # a case all of whose runs failed keeps its metric
+        failed = summ[(scenarios.LOOP_CASE, 'memif-zc')]
+        self.assertEqual((failed['metric'], failed['failed'], failed['median']),
+                         ('Mpkt/CPU-s', 1, None))
+        runs = [r for r in rec.rows if r['case'] == scenarios.LOOP_CASE and 'value' in r]
+        self.assertTrue(all('samples_mpkt_per_cpu_s' in r for r in runs))
+
+    def test_latency_all_failed_keeps_percentile_rows(self):
+        rec = record.Record(log=None)
+
+        def boom(*a):
+            raise StartError('pong exited')
+        with mock.patch.object(scenarios, 'run_pingpong', boom):
+            scenarios.latency(cfg_for(['latency', '--systems', 'vhost_pci']), FakeSession(), rec)
+        metrics = {s['metric'] for s in rec.summary()}
+        self.assertEqual(metrics, {'rtt_p50_us', 'rtt_p99_us', 'rtt_p999_us', 'rtt_max_us'})
 
     def test_backend_both_directions(self):
         cfg = cfg_for(['backend', '--quick'])
@@ -97,10 +140,11 @@ class TestOrchestration(unittest.TestCase):
         rec = record.Record(log=None)
         ran = []
 
-        def fake(c, s, n, z):
+        def fake(c, s, n, z, v):
             ran.append(n)
+            self.assertEqual(v, '/usr/sbin/ovs-vswitchd')
             return res(3)
-        with mock.patch.object(scenarios.shutil, 'which', lambda name: '/usr/sbin/x'), \
+        with mock.patch.object(scenarios, 'find_ovs', lambda: '/usr/sbin/ovs-vswitchd'), \
                 mock.patch.object(scenarios, 'run_pvp', fake):
             scenarios.switch(cfg_for(['switch', '--quick', '--systems', 'vm2vm-io']),
                              FakeSession(), rec)
@@ -113,8 +157,9 @@ class TestOrchestration(unittest.TestCase):
     def test_switch_without_ovs_notes_it(self):
         cfg = cfg_for(['switch', '--quick'])
         rec = record.Record(log=None)
-        with mock.patch.object(scenarios.shutil, 'which', lambda name: None), \
-                mock.patch.object(scenarios, 'run_pvp', lambda c, s, n, z: res(3)):
+        with mock.patch.object(scenarios, 'find_ovs', lambda: None), \
+                mock.patch.object(scenarios.shutil, 'which', lambda name: None), \
+                mock.patch.object(scenarios, 'run_pvp', lambda c, s, n, z, v: res(3)):
             scenarios.switch(cfg, FakeSession(), rec)
         names = {r['system'] for r in rec.rows}
         self.assertEqual(names, {'vm2vm', 'testpmd'})
@@ -149,6 +194,102 @@ class TestCommandLines(unittest.TestCase):
         self.assertLess(argv.index('-d'), argv.index('--'))
         self.assertIn('--forward-mode=rxonly', argv)
 
+    def test_stats_period_only_for_stats_counters(self):
+        end = systems.End(['net_null0'])
+        for counters, want in (('telemetry', False), ('stats', True)):
+            cfg = cfg_for(['link', '--counters', counters])
+            argv = scenarios.testpmd_argv(cfg, 'pf1-srv1', 0, 1, end, 'rxonly', 64)
+            self.assertEqual('--stats-period' in argv, want, counters)
+
+    def test_loop_end_renames_the_second_port(self):
+        cfg = cfg_for(['link'])
+        s = {x.name: x for x in systems.link_systems(cfg, '/huge/pf1-link', '/w/m.sock')}
+        e = scenarios.loop_end(s['memif-zc'])
+        self.assertEqual([v.split(',')[0] for v in e.vdevs], ['net_memif0', 'net_memif1'])
+        self.assertIn('role=client', e.vdevs[1])
+        self.assertIn('zero-copy=yes', e.vdevs[1])
+        self.assertEqual(e.eal, ['--single-file-segments'])
+        e = scenarios.loop_end(s['ivshmem2-zc'])
+        self.assertEqual([v.split(',')[0] for v in e.vdevs], ['net_ivshmem2_0', 'net_ivshmem2_1'])
+        self.assertTrue(e.vdevs[1].endswith('id=1,zero_copy=1'))
+        self.assertEqual(e.eal.count('-d'), 1)
+
+    def test_run_loop_command_and_cpu_clock(self):
+        cfg = cfg_for(['link', '--quick', '--cpus', '1,0'])
+        link = systems.link_systems(cfg, '/huge/pf1-link', '/w/m.sock')[0]
+        seen = {}
+
+        class D:
+            proc = mock.Mock()
+            proc.alive.return_value = True
+
+        def fake_start(session, name, argv, prefix, nb_ports):
+            seen.update(argv=argv, nb_ports=nb_ports)
+            return D()
+
+        def fake_measure(read, duration, warmup, interval, cpu):
+            seen.update(interval=interval, cpu=cpu)
+            return res(seen.get('value', 25))
+        with mock.patch.object(scenarios, 'start', fake_start), \
+                mock.patch.object(scenarios, 'wait_links', lambda d, ports: None), \
+                mock.patch.object(scenarios, 'thread_cpu', lambda d: 'cpu-clock'), \
+                mock.patch.object(scenarios, 'measure_rate', fake_measure):
+            r = scenarios.run_loop(cfg, FakeSession(), link, 64)
+            self.assertEqual(r['median'], 25e6)
+            argv = seen['argv']
+            self.assertEqual(seen['nb_ports'], 2)
+            self.assertEqual((seen["cpu"], seen["interval"]), ("cpu-clock", 0.25))
+            self.assertEqual(argv[argv.index('--lcores') + 1], '0@0,1@1')
+            self.assertIn('--forward-mode=io', argv)
+            self.assertIn('--tx-first', argv)
+            self.assertNotIn('--disable-link-check', argv)
+            self.assertEqual(argv.count('--vdev'), 2)
+            seen['value'] = 0
+            with self.assertRaises(StartError):
+                scenarios.run_loop(cfg, FakeSession(), link, 64)
+
+    def test_find_ovs_wants_dpdk(self):
+        versions = {'/usr/sbin/ovs-vswitchd': 'ovs-vswitchd (Open vSwitch) 3.1.0\n',
+                    scenarios.OVS_DPDK_BINARIES[0]:
+                        'ovs-vswitchd-dpdk (Open vSwitch) 3.1.0\nDPDK 22.11.11\n'}
+
+        def run(argv, **kw):
+            return mock.Mock(stdout=versions[argv[0]])
+        which = lambda name: '/usr/sbin/ovs-vswitchd'  # noqa: E731
+        # the alternative points at the plain build: the DPDK one is used
+        self.assertEqual(scenarios.find_ovs(run, which, lambda p: p in versions),
+                         scenarios.OVS_DPDK_BINARIES[0])
+        # only the plain build: none, and the note says why
+        self.assertIsNone(scenarios.find_ovs(run, which, lambda p: p == '/usr/sbin/ovs-vswitchd'))
+        self.assertIn('no DPDK support', scenarios.ovs_missing_note(which))
+        self.assertIn('not installed', scenarios.ovs_missing_note(lambda name: None))
+        versions['/usr/sbin/ovs-vswitchd'] += 'DPDK 22.11.11\n'
+        self.assertEqual(scenarios.find_ovs(run, which, lambda p: True), '/usr/sbin/ovs-vswitchd')
+
+    def test_plan_counts_runs_and_time(self):
+        cfg = cfg_for(['all', '--quick'])
+        rows = {r[0]: r for r in scenarios.plan(cfg, cli.ORDER, have_ovs=False)}
+        self.assertEqual({n: r[1] for n, r in rows.items()},
+                         {'link': 8, 'backend': 4, 'switch': 2, 'latency': 6})
+        for n, k, typical, worst in rows.values():
+            self.assertLessEqual(typical, worst)
+        # the default matrix: 4 sizes, 3 repetitions, OVS adds a third switch
+        cfg = cfg_for(['all'])
+        rows = {r[0]: r[1] for r in scenarios.plan(cfg, cli.ORDER, have_ovs=True)}
+        self.assertEqual(rows, {'link': 96, 'backend': 48, 'switch': 36, 'latency': 18})
+        cfg = cfg_for(['link', '--no-loop', '--systems', 'ivshmem2-zc', '--reps', '2'])
+        self.assertEqual(scenarios.plan(cfg, ['link'], False)[0][1], 2 * 2 * 4)
+        text = cli.plan_text(cfg_for(['all', '--quick']), cli.ORDER, False)
+        self.assertTrue(text.startswith('20 runs (link 8, backend 4, switch 2, latency 6)'), text)
+        self.assertIn('OVS-DPDK not installed', text)
+
+    def test_plan_option_runs_nothing(self):
+        with mock.patch.object(cli, 'check_prereqs') as pre, \
+                mock.patch('sys.stdout') as out:
+            self.assertEqual(cli.main(['all', '--plan']), 0)
+        pre.assert_not_called()
+        self.assertIn('runs', ''.join(c.args[0] for c in out.write.call_args_list))
+
     def test_jumbo_frames_are_chains(self):
         self.assertEqual(scenarios.txpkts_args(64), ['--txpkts=64'])
         a = scenarios.txpkts_args(9000)
@@ -160,9 +301,16 @@ class TestCommandLines(unittest.TestCase):
 
     def test_quick_preset_and_overrides(self):
         c = cfg_for(['all', '--quick', '--sizes', '512'])
-        self.assertEqual((c.sizes, c.reps, c.duration), ([512], 1, 2.0))
+        self.assertEqual((c.sizes, c.reps, c.duration, c.interval), ([512], 1, 1.5, 0.25))
+        self.assertTrue(c.loop)
         c = cfg_for(['link'])
         self.assertEqual(c.sizes, [64, 512, 1518, 9000])
+        self.assertEqual(c.interval, 1.0)
+        c = cfg_for(['link', '--quick', '--interval', '1', '--no-loop'])
+        self.assertEqual((c.interval, c.loop), (1.0, False))
+        with self.assertRaises(SystemExit), mock.patch('sys.stderr'):
+            cfg_for(['link', '--interval', '0.01'])
+        self.assertEqual(cfg_for(['link', '--quick', '--counters', 'stats']).interval, 1.0)
         with self.assertRaises(SystemExit), mock.patch('sys.stderr'):
             cfg_for(['link', '--ring', '1000'])
         with self.assertRaises(SystemExit), mock.patch('sys.stderr'):
@@ -206,12 +354,40 @@ class TestOutputs(unittest.TestCase):
             self.assertEqual(len(j['runs']), 6)
             self.assertEqual(len(j['notes']), 3)   # b never steady, noted per rep
 
+    def test_markdown_results_section(self):
+        rec = record.Record(log=None)
+        iv = systems.System('ivshmem2-copy', 'net_ivshmem2 copy', 'memif-copy', None, None)
+        mf = systems.System('memif-copy', 'net_memif copy', '', None, None)
+        for rep, (x, y) in enumerate([(10, 5), (12, 4), (11, 6)]):
+            rec.throughput('link', 'one-way', 64, iv, rep, res(x))
+            rec.throughput('link', 'one-way', 64, mf, rep, res(y))
+            rec.throughput('link', 'io loop', 64, iv, rep, res(30), metric='Mpkt/CPU-s')
+            rec.throughput('link', 'io loop', 64, mf, rep, res(20), metric='Mpkt/CPU-s')
+            for sysm, v in ((iv, 1.0), (mf, 2.0)):
+                rec.latency('latency', 'round trip', 64, sysm, rep,
+                            {'samples': 10, 'p50': v, 'p99': 2 * v, 'p999': 3 * v, 'max': 4 * v})
+        md = report.markdown({'date': '2026-12-02T05:00:00', 'cpu_model': 'Xeon', 'cpus': 2,
+                              'dpdk_version': '22.11', 'hugepage_size': '2048 kB',
+                              'pinning': {'rx': 0, 'tx': 1}},
+                             rec.summary(), 'usertools/vm2vm-perf all', 125, 12, 0)
+        self.assertIn('Measured on 2026-12-02 with', md)
+        self.assertIn('usertools/vm2vm-perf all\n', md)
+        self.assertIn('The run took 2 min 5 s: 12 runs, 0 failed.', md)
+        self.assertIn('| link, one-way | 64 | net_ivshmem2 copy | 11.00 (10.00–12.00) | '
+                      'net_memif copy | 5.00 (4.00–6.00) | 2.20× | ≥ 2.0× |', md)
+        self.assertIn('| link, io loop | 64 | net_ivshmem2 copy | 30.00 (30.00–30.00) |', md)
+        self.assertIn('| 64 | net_ivshmem2 copy | 1.00 | 2.00 | 3.00 | 4.00 | '
+                      'net_memif copy 2.00 / 4.00 |', md)
+
     @unittest.skipUnless(report.have_matplotlib(), 'matplotlib not installed')
     def test_plots(self):
+        rec = self.make()
+        a = systems.System('a', 'System A', 'b', None, None)
+        rec.throughput('link', 'io loop', 64, a, 0, res(30), metric='Mpkt/CPU-s')
         with tempfile.TemporaryDirectory() as d:
-            files = report.plots(d, self.make().summary())
+            files = report.plots(d, rec.summary())
             self.assertEqual([os.path.basename(f) for f in files],
-                             ['throughput-link-one-way.png'])
+                             ['throughput-link-one-way.png', 'throughput-link-io-loop.png'])
             self.assertGreater(os.path.getsize(files[0]), 1000)
 
 

@@ -4,8 +4,10 @@
 
 import argparse
 import os
+import shlex
 import shutil
 import sys
+import time
 
 from . import machine, report, scenarios
 from .procs import Interrupted, Session
@@ -15,9 +17,11 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 ORDER = ['link', 'backend', 'switch', 'latency']
 
 DEFAULTS = {'sizes': [64, 512, 1518, 9000], 'reps': 3, 'duration': 10.0, 'warmup': 10.0,
-            'lat_count': 100000, 'lat_sizes': [64]}
-QUICK = {'sizes': [64], 'reps': 1, 'duration': 2.0, 'warmup': 3.0, 'lat_count': 20000,
-         'lat_sizes': [64]}
+            'interval': 1.0, 'lat_count': 100000, 'lat_sizes': [64]}
+# Quarter-second samples: the steady-state check needs two consecutive
+# rates, so the shortest warm-up is 0.5 s, and a 1.5 s window has 6 rates.
+QUICK = {'sizes': [64], 'reps': 1, 'duration': 1.5, 'warmup': 3.0, 'interval': 0.25,
+         'lat_count': 20000, 'lat_sizes': [64]}
 
 
 class Config:
@@ -30,6 +34,8 @@ class Config:
         self.reps = pick(args.reps, 'reps')
         self.duration = pick(args.duration, 'duration')
         self.warmup = pick(args.warmup, 'warmup')
+        self.interval = pick(args.interval, 'interval')
+        self.loop = not args.no_loop
         self.lat_count = pick(args.latency_count, 'lat_count')
         self.lat_sizes = pick(args.latency_sizes, 'lat_sizes')
         self.lat_warmup = args.latency_warmup
@@ -40,6 +46,9 @@ class Config:
         self.mem = args.mem
         self.systems = args.systems or []
         self.counters = args.counters
+        if self.counters == 'stats':
+            # testpmd prints its counters once a second: shorter intervals would see no change
+            self.interval = max(self.interval, 1.0)
         self.build = os.path.abspath(args.build)
         self.testpmd = args.testpmd
         self.ping_pong = os.path.join(self.build, 'examples', 'ping-pong', 'dpdk-ping-pong')
@@ -67,6 +76,13 @@ def _cpus(text):
     return v
 
 
+def _interval(text):
+    v = float(text)
+    if not 0.1 <= v <= 10:
+        raise argparse.ArgumentTypeError('interval: 0.1 to 10 seconds')
+    return v
+
+
 def _ring(text):
     v = int(text)
     if v < 64 or v > 4096 or v & (v - 1):
@@ -80,13 +96,20 @@ def parser():
         description='Side-by-side throughput and latency of vm2vm against DPDK memif, '
                     'net_vhost, testpmd and OVS-DPDK (see doc/guides/perf.md).')
     p.add_argument('scenario', choices=ORDER + ['all'],
-                   help='link: ivshmem2 vs memif; backend: vhost_pci vs net_vhost; switch: PVP '
-                        'loop; latency: ping-pong round trips; all: each in turn')
+                   help='link: ivshmem2 vs memif (one-way, io loop); backend: vhost_pci vs '
+                        'net_vhost; switch: PVP loop; latency: ping-pong round trips; all: each '
+                        'in turn')
     p.add_argument('--sizes', type=_int_list, help='frame sizes in bytes (default 64,512,1518,9000)')
     p.add_argument('--reps', type=int, help='repetitions (default 3)')
     p.add_argument('--duration', type=float, help='measured seconds per run (default 10)')
     p.add_argument('--warmup', type=float,
                    help='at most this many seconds waiting for a steady rate (default 10)')
+    p.add_argument('--interval', type=_interval,
+                   help='seconds between counter samples, each giving one rate (default 1; '
+                        '--quick 0.25)')
+    p.add_argument('--no-loop', action='store_true',
+                   help="link: skip the 'io loop' case (one process forwarding over both ends "
+                        "of a link, packets per CPU-second)")
     p.add_argument('--queues', type=int, default=1, help='queue pairs per port (default 1)')
     p.add_argument('--ring', type=_ring, default=1024, help='ring/descriptor count (default 1024)')
     p.add_argument('--cpus', type=_cpus, default=[0, 1],
@@ -96,7 +119,8 @@ def parser():
     p.add_argument('--systems', type=lambda t: [x for x in t.split(',') if x],
                    help='only these systems (their anchors are kept), e.g. ivshmem2-zc,vhost_pci')
     p.add_argument('--quick', action='store_true',
-                   help='a short run (about a minute for all): 64 B, 1 repetition, 2 s windows')
+                   help='a short run (under a minute for all): 64 B, 1 repetition, 1.5 s '
+                        'windows sampled every 0.25 s')
     p.add_argument('--output', metavar='DIR', help='write results.csv, results.json and PNG plots')
     p.add_argument('--latency-sizes', type=_int_list, help='ping-pong frame sizes (default 64)')
     p.add_argument('--latency-count', type=int, help='round trips per run (default 100000)')
@@ -109,6 +133,9 @@ def parser():
     p.add_argument('--build', default=os.path.join(ROOT, 'build'), help='vm2vm build directory')
     p.add_argument('--testpmd', default=shutil.which('dpdk-testpmd') or '/usr/bin/dpdk-testpmd')
     p.add_argument('--keep-logs', action='store_true', help='keep the process logs (path printed)')
+    p.add_argument('--plan', action='store_true',
+                   help='print how many runs the options make and about how long they take, '
+                        'then exit without running anything')
     return p
 
 
@@ -149,10 +176,29 @@ def check_prereqs(cfg, names):
     return problems
 
 
+def plan_text(cfg, names, have_ovs):
+    rows = scenarios.plan(cfg, names, have_ovs)
+    total = sum(r[1] for r in rows)
+    typ = sum(r[2] for r in rows)
+    worst = sum(r[3] for r in rows)
+    parts = ', '.join('%s %d' % (r[0], r[1]) for r in rows)
+    return '%d runs (%s), about %s, at most %s%s' % (
+        total, parts, _minutes(typ), _minutes(worst),
+        '' if have_ovs or 'switch' not in names else ' (OVS-DPDK not installed: not counted)')
+
+
+def _minutes(sec):
+    return '%d s' % round(sec) if sec < 120 else '%.0f min' % (sec / 60)
+
+
 def main(argv=None):
     args = parser().parse_args(argv)
     cfg = Config(args)
     names = ORDER if args.scenario == 'all' else [args.scenario]
+    plan = plan_text(cfg, names, 'switch' in names and bool(scenarios.find_ovs()))
+    if args.plan:
+        print(plan)
+        return 0
     problems = check_prereqs(cfg, names)
     if problems:
         for m in problems:
@@ -165,6 +211,8 @@ def main(argv=None):
         if not plots_ok:
             print('vm2vm-perf: matplotlib is missing (Debian: apt-get install python3-matplotlib, '
                   'or run usertools/vm2vm-setup): CSV and JSON only, no plots', file=sys.stderr)
+    print('vm2vm-perf: ' + plan, file=sys.stderr, flush=True)
+    t0 = time.monotonic()
     rec = Record()
     pinning = {'rx_or_pong_or_tester_cpu': cfg.cpus[0], 'tx_or_ping_or_switch_cpu': cfg.cpus[1]}
     info = machine.describe(pinning)
@@ -187,9 +235,16 @@ def main(argv=None):
         print('note: ' + n)
     if args.output:
         report.write_csv(os.path.join(args.output, 'results.csv'), summary)
+        elapsed = time.monotonic() - t0
+        command = ' '.join(['usertools/vm2vm-perf'] + [shlex.quote(a) for a in
+                                                     (sys.argv[1:] if argv is None else argv)])
+        info = dict(info, command=command, elapsed_s=round(elapsed, 1))
         report.write_json(os.path.join(args.output, 'results.json'), info, cfg.as_dict(), rec,
                           summary)
-        files = ['results.csv', 'results.json']
+        with open(os.path.join(args.output, 'results.md'), 'w') as f:
+            f.write(report.markdown(info, summary, command, elapsed, len(rec.rows),
+                                    len(rec.failures())))
+        files = ['results.csv', 'results.json', 'results.md']
         if plots_ok:
             files += [os.path.basename(f) for f in report.plots(args.output, summary)]
         print('written to %s: %s' % (args.output, ', '.join(files)))

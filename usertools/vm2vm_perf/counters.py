@@ -150,25 +150,62 @@ def is_steady(rate_list, tolerance=0.15, need=2):
 
 
 def measure_rate(read, duration, warmup_max, interval=1.0, sleep=time.sleep,
-                 clock=time.monotonic, tolerance=0.15):
+                 clock=time.monotonic, tolerance=0.15, cpu=None):
     """Sample read() (a cumulative packet count) every interval seconds:
     first until the rate is steady (at most warmup_max seconds), then for
-    duration seconds. Returns the window's median and mean rate (per second),
-    the per-interval rates, and whether steady state was reached."""
-    warm = [(clock(), read())]
+    duration seconds. Rates are per second of clock(), or, when cpu is given
+    (a function returning the CPU seconds a thread has used so far), per
+    CPU-second of that thread, which other load on its CPU does not change.
+    Returns the window's median and mean rate, the per-interval rates, and
+    whether steady state was reached."""
+    def sample():
+        t = clock()
+        return t, (cpu() if cpu else t), read()
+
+    def points(samples):
+        return [(d, c) for _, d, c in samples]
+
+    due = [clock()]
+
+    def tick():
+        # samples on a fixed grid: the time a sample takes does not add up
+        due[0] += interval
+        wait = due[0] - clock()
+        if wait > 0:
+            sleep(wait)
+        else:
+            due[0] = clock()   # fell behind (machine busy): carry on from now
+
+    warm = [sample()]
     steady = False
     while clock() - warm[0][0] < warmup_max:
-        sleep(interval)
-        warm.append((clock(), read()))
-        if is_steady(rates(warm), tolerance):
+        tick()
+        warm.append(sample())
+        if is_steady(rates(points(warm)), tolerance):
             steady = True
             break
     window = [warm[-1]]
     while window[-1][0] - window[0][0] < duration - interval / 2:
-        sleep(interval)
-        window.append((clock(), read()))
-    r = rates(window)
-    span = window[-1][0] - window[0][0]
-    mean = (window[-1][1] - window[0][1]) / span if span > 0 else 0.0
-    return {'median': median(r), 'mean': mean, 'rates': r, 'steady': steady,
-            'warmup_s': warm[-1][0] - warm[0][0]}
+        tick()
+        window.append(sample())
+    r = rates(points(window))
+    span = window[-1][1] - window[0][1]
+    mean = (window[-1][2] - window[0][2]) / span if span > 0 else 0.0
+    out = {'median': median(r), 'mean': mean, 'rates': r, 'steady': steady,
+           'warmup_s': warm[-1][0] - warm[0][0]}
+    if cpu:
+        out['cpu_s'] = span
+        out['wall_s'] = window[-1][0] - window[0][0]
+    return out
+
+
+def parse_schedstat(text):
+    """CPU seconds from /proc/.../schedstat (first field: ns on a CPU)."""
+    return int(text.split()[0]) / 1e9
+
+
+def parse_stat_cpu(text, hz):
+    """CPU seconds (utime + stime) from /proc/.../stat; the command name in
+    brackets may hold spaces, so fields are counted after the last ')'."""
+    f = text[text.rindex(')') + 1:].split()
+    return (int(f[11]) + int(f[12])) / float(hz)

@@ -25,14 +25,18 @@ class StartError(Exception):
 
 
 class Proc:
-    """One child process in its own process group, output in a log file."""
+    """One child process in its own process group, output in a log file.
+
+    Its stdin is a pipe we hold open and write nothing to: dpdk-testpmd
+    without --stats-period waits there ("Press enter to exit"); with
+    /dev/null it would read end-of-file and leave at once."""
 
     def __init__(self, name, argv, log_path, popen=subprocess.Popen):
         self.name = name
         self.argv = list(argv)
         self.log_path = log_path
         self._log = open(log_path, 'wb')
-        self.popen = popen(self.argv, stdin=subprocess.DEVNULL, stdout=self._log,
+        self.popen = popen(self.argv, stdin=subprocess.PIPE, stdout=self._log,
                            stderr=subprocess.STDOUT, start_new_session=True)
         self.pid = self.popen.pid
 
@@ -63,6 +67,15 @@ class Proc:
         if self.alive():
             self._signal(signal.SIGINT)
 
+    def freeze(self):
+        """SIGSTOP: no thread of it runs any more, whatever its peers do."""
+        if self.alive():
+            self._signal(signal.SIGSTOP)
+
+    def kill(self):
+        if self.alive():
+            self._signal(signal.SIGKILL)
+
     def reap(self, deadline):
         """Wait until deadline (time.monotonic()) for the exit, then SIGKILL."""
         if self.popen.poll() is None:
@@ -71,8 +84,12 @@ class Proc:
             except subprocess.TimeoutExpired:
                 self._signal(signal.SIGKILL)
                 self.popen.wait(timeout=5)
-        if not self._log.closed:
-            self._log.close()
+        for f in (self.popen.stdin, self._log):
+            if f and not f.closed:
+                try:
+                    f.close()
+                except OSError:   # the child is gone: its end of the pipe too
+                    pass
         return self.popen.poll()
 
     def stop(self, grace=5.0):
@@ -97,6 +114,7 @@ class Session:
         self.procs = []
         self.paths = []
         self.cleanups = []
+        self.stdbuf = shutil.which('stdbuf')
         self._old_handlers = {}
         self._seq = 0
 
@@ -114,6 +132,10 @@ class Session:
     def spawn(self, name, argv):
         self._seq += 1
         log = os.path.join(self.workdir, '%02d-%s.log' % (self._seq, name))
+        # Line-buffered output, so the log is whole up to the moment the
+        # process dies or is killed (stdio buffers 4 KB into a file).
+        if self.stdbuf:
+            argv = [self.stdbuf, '-oL', '-eL'] + list(argv)
         p = Proc(name, argv, log, popen=self.popen)
         self.procs.append(p)
         return p
@@ -123,15 +145,30 @@ class Session:
         self.cleanups.append(fn)
 
     def stop_all(self, grace=5.0):
-        # Interrupt all at once (clients first), then give them grace seconds in all.
-        for p in reversed(self.procs):
-            p.interrupt()
+        """Freeze every process of the run (SIGSTOP), then kill them all
+        (SIGKILL), and wait up to grace seconds for them to go.
+
+        Not SIGINT: whichever end closes its port first, its peer handles
+        the disconnect in its interrupt thread while its lcore may still be
+        in a burst, and DPDK 22.11's memif then unmaps the shared regions
+        under that lcore and crashes (seen with either end first). Frozen,
+        no process runs code again, and what a run leaves (hugepage files,
+        runtime directories, sockets, the link file) is removed by name
+        anyway. It is also immediate, where testpmd takes up to a second to
+        act on SIGINT."""
+        for p in self.procs:
+            p.freeze()
+        for p in self.procs:
+            p.kill()
         deadline = time.monotonic() + grace
-        for p in reversed(self.procs):
+        for p in self.procs:
             p.reap(deadline)
         self.procs = []
 
     def remove_files(self):
+        # Every run: a scenario names its paths once and reuses them, and a
+        # killed process leaves its socket behind (librte_vhost then fails to
+        # bind the next run's with "Address already in use").
         for p in self.paths:
             if os.path.isdir(p):
                 shutil.rmtree(p, ignore_errors=True)
@@ -140,7 +177,6 @@ class Session:
                     os.unlink(p)
                 except OSError:
                     pass
-        self.paths = []
         for pattern in (os.path.join(self.huge_dir, self.tag + '-*'),
                         os.path.join(self.runtime_dir, self.tag + '-*')):
             for p in glob.glob(pattern):
@@ -188,7 +224,7 @@ class Session:
         return False
 
 
-def wait_for(cond, timeout, interval=0.2, sleep=time.sleep, clock=time.monotonic):
+def wait_for(cond, timeout, interval=0.05, sleep=time.sleep, clock=time.monotonic):
     """Poll cond() until it returns a true value or timeout seconds pass."""
     end = clock() + timeout
     while True:

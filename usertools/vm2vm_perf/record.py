@@ -8,6 +8,8 @@ import sys
 from .counters import median
 
 LAT_METRICS = ('p50', 'p99', 'p999', 'max')
+# JSON key of a throughput run's per-interval figures, by metric
+SAMPLE_KEYS = {'Mpps': 'samples_mpps', 'Mpkt/CPU-s': 'samples_mpkt_per_cpu_s'}
 
 
 def anchors_of(system_anchor):
@@ -32,14 +34,18 @@ class Record:
         return {'scenario': scenario, 'case': case, 'size': size, 'system': system.name,
                 'label': system.label, 'anchor': system.anchor, 'rep': rep + 1}
 
-    def throughput(self, scenario, case, size, system, rep, res):
+    def throughput(self, scenario, case, size, system, rep, res, metric='Mpps'):
+        """metric: 'Mpps', or 'Mpkt/CPU-s' when res's rates are per CPU-second."""
         r = self._row(scenario, case, size, system, rep)
-        r.update({'metric': 'Mpps', 'value': res['median'] / 1e6,
+        r.update({'metric': metric, 'value': res['median'] / 1e6,
                   'mean': res['mean'] / 1e6, 'steady': res['steady'],
-                  'samples_mpps': [x / 1e6 for x in res['rates']]})
+                  SAMPLE_KEYS.get(metric, 'samples'): [x / 1e6 for x in res['rates']]})
+        for k in ('cpu_s', 'wall_s'):
+            if k in res:
+                r[k] = res[k]
         self.rows.append(r)
-        self._say('%s %s %d B %s rep %d: %.2f Mpps%s' % (
-            scenario, case, size, system.name, rep + 1, r['value'],
+        self._say('%s %s %d B %s rep %d: %.2f %s%s' % (
+            scenario, case, size, system.name, rep + 1, r['value'], metric,
             '' if res['steady'] else ' (no steady state before the window)'))
         if not res['steady']:
             self.notes.append('%s %s %d B %s rep %d: rate not steady before the window'
@@ -55,9 +61,10 @@ class Record:
                   % (scenario, size, system.name, rep + 1, r['p50'], r['p99'], r['p999'],
                      r['max'], r['samples']))
 
-    def failure(self, scenario, case, size, system, rep, error):
+    def failure(self, scenario, case, size, system, rep, error, metric='Mpps'):
+        """metric: what the run would have measured ('rtt_us' for latency)."""
         r = self._row(scenario, case, size, system, rep)
-        r.update({'metric': 'failed', 'error': error})
+        r.update({'metric': 'failed', 'unit': metric, 'error': error})
         self.rows.append(r)
         self._say('%s %s %d B %s rep %d: FAILED: %s' % (scenario, case, size, system.name,
                                                        rep + 1, error))
@@ -79,14 +86,15 @@ class Record:
         for key in order:
             rows = groups[key]
             ok = [r for r in rows if r['metric'] != 'failed']
-            metrics = LAT_METRICS if ok and ok[0]['metric'] == 'rtt_us' else ('value',)
+            unit = ok[0]['metric'] if ok else rows[0].get('unit', 'Mpps')
+            metrics = LAT_METRICS if unit == 'rtt_us' else ('value',)
             for m in metrics:
                 vals = [r[m] for r in ok]
                 by_rep = {r['rep']: r[m] for r in ok}
                 out.append({'scenario': key[0], 'case': key[1], 'size': key[2],
                             'system': key[3], 'label': rows[0]['label'],
                             'anchor': rows[0]['anchor'],
-                            'metric': ('rtt_%s_us' % m) if m != 'value' else 'Mpps',
+                            'metric': ('rtt_%s_us' % m) if m != 'value' else unit,
                             'median': median(vals) if vals else None,
                             'min': min(vals) if vals else None,
                             'max': max(vals) if vals else None,

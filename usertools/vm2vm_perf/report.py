@@ -7,6 +7,9 @@ import importlib.util
 import json
 import os
 
+YLABELS = {'Mpps': 'Mpps (median, bars: min - max)',
+           'Mpkt/CPU-s': 'M packets per CPU-second (median, bars: min - max)'}
+
 CSV_FIELDS = ['scenario', 'case', 'size', 'system', 'label', 'metric', 'median', 'min', 'max',
               'reps', 'failed', 'ratios']
 
@@ -56,14 +59,91 @@ def write_json(path, machine, config, record, summary):
                    'summary': summary, 'runs': record.rows}, f, indent=1)
 
 
+# The targets of the project's plan, per (system, anchor): throughput
+# ratios (higher is better). Printed beside the measured ratio in results.md.
+TARGETS = {('ivshmem2-copy', 'memif-copy'): 2.0, ('ivshmem2-zc', 'memif-zc'): 2.0,
+           ('vhost_pci', 'net_vhost'): 1.3, ('vm2vm', 'testpmd'): 0.9, ('vm2vm', 'ovs'): 1.5}
+
+
+def _range(s):
+    if s['median'] is None:
+        return 'failed'
+    if s['reps'] == 1:
+        return '%.2f' % s['median']
+    return '%.2f (%.2f–%.2f)' % (s['median'], s['min'], s['max'])
+
+
+def _reps(n):
+    return '1 repetition' if n == 1 else '%d repetitions' % n
+
+
+def duration_text(sec):
+    m, s = divmod(int(round(sec)), 60)
+    return '%d min %d s' % (m, s) if m else '%d s' % s
+
+
+def markdown(machine, summary, command, elapsed, nb_runs, nb_failed):
+    """The 'Results' section of doc/guides/perf.md as Markdown: how the
+    figures were made, a throughput table (one row per system and anchor)
+    and a latency table."""
+    index = {(s['scenario'], s['case'], s['size'], s['system'], s['metric']): s for s in summary}
+    reps = max([s['reps'] + s['failed'] for s in summary] or [0])
+    lines = ['Measured on %s with' % machine.get('date', '?')[:10], '', '```sh', command, '```', '',
+             'as root on %s (%s CPUs, DPDK %s, %s hugepages, pinning %s). The run took %s: '
+             '%d runs, %d failed.' % (
+                 machine.get('cpu_model'), machine.get('cpus'), machine.get('dpdk_version'),
+                 machine.get('hugepage_size'),
+                 ','.join(str(v) for v in (machine.get('pinning') or {}).values()),
+                 duration_text(elapsed), nb_runs, nb_failed), '']
+    tput = [s for s in summary if s['metric'] in YLABELS and s['anchor']]
+    if tput:
+        lines += ['Throughput, median of %s (min–max), systems taking turns; `io loop` in '
+                  'million packets per CPU-second, the rest in Mpps:' % _reps(reps), '',
+                  '| scenario, case | size | system | figure | anchor | anchor figure | ratio '
+                  '| target |', '|---|---|---|---|---|---|---|---|']
+        for s in tput:
+            for a in s['anchor'].split(','):
+                ref = index.get((s['scenario'], s['case'], s['size'], a, s['metric']))
+                if not ref:
+                    continue
+                ratio = s['ratios'].get(a)
+                target = TARGETS.get((s['system'], a))
+                lines.append('| %s, %s | %d | %s | %s | %s | %s | %s | %s |' % (
+                    s['scenario'], s['case'], s['size'], s['label'], _range(s), ref['label'],
+                    _range(ref), '%.2f×' % ratio if ratio else '-',
+                    '≥ %.1f×' % target if target else ''))
+        lines.append('')
+    lat = [s for s in summary if s['metric'] == 'rtt_p50_us']
+    if lat:
+        lines += ['Round-trip latency, µs, median of %s:' % _reps(reps), '',
+                  '| size | transport | p50 | p99 | p99.9 | max | anchor p50 / p99 |',
+                  '|---|---|---|---|---|---|---|']
+        for s in lat:
+            def val(system, m):
+                x = index.get((s['scenario'], s['case'], s['size'], system, m))
+                return '-' if not x or x['median'] is None else '%.2f' % x['median']
+            cells = [val(s['system'], m) for m in
+                     ('rtt_p50_us', 'rtt_p99_us', 'rtt_p999_us', 'rtt_max_us')]
+            anchor = ''
+            if s['anchor']:
+                ref = index.get((s['scenario'], s['case'], s['size'], s['anchor'], 'rtt_p50_us'))
+                anchor = '%s %s / %s' % (ref['label'] if ref else s['anchor'],
+                                         val(s['anchor'], 'rtt_p50_us'),
+                                         val(s['anchor'], 'rtt_p99_us'))
+            lines.append('| %d | %s | %s | %s |' % (s['size'], s['label'], ' | '.join(cells),
+                                                    anchor))
+        lines.append('')
+    return '\n'.join(lines)
+
+
 def have_matplotlib():
     return importlib.util.find_spec('matplotlib') is not None
 
 
 def plots(outdir, summary):
-    """PNG files: throughput vs packet size per system (one per scenario
-    and case), latency percentiles per system (one per frame size).
-    Returns the files written."""
+    """PNG files: throughput (Mpps, or per CPU-second for the io loop) vs
+    packet size per system (one per scenario and case), latency
+    percentiles per system (one per frame size). Returns the files written."""
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
@@ -74,7 +154,7 @@ def plots(outdir, summary):
     for s in summary:
         if s['median'] is None:
             continue
-        if s['metric'] == 'Mpps':
+        if s['metric'] in YLABELS:
             tput.setdefault((s['scenario'], s['case']), {}).setdefault(s['label'], []).append(s)
         else:
             lat.setdefault(s['size'], {}).setdefault(s['label'], {})[s['metric']] = s
@@ -92,7 +172,7 @@ def plots(outdir, summary):
         ax.get_xaxis().set_minor_locator(matplotlib.ticker.NullLocator())
         ax.set_ylim(bottom=0)
         ax.set_xlabel('frame size (bytes)')
-        ax.set_ylabel('Mpps (median, bars: min - max)')
+        ax.set_ylabel(YLABELS[next(iter(by_sys.values()))[0]['metric']])
         ax.set_title('%s: %s' % (scenario, case))
         ax.grid(True, alpha=0.3)
         ax.legend()

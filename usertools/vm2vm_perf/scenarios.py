@@ -13,7 +13,7 @@ import time
 from . import systems as sysdefs
 from .counters import measure_rate, parse_pingpong
 from .procs import StartError
-from .runner import eal_args, rx_reader, start, wait_links, wait_path
+from .runner import eal_args, rx_reader, start, thread_cpu, wait_links, wait_path
 
 MAC0 = '02:00:00:00:00:01'
 MAC1 = '02:00:00:00:00:02'
@@ -27,14 +27,21 @@ def txpkts_args(size):
     return ['--txpkts=' + ','.join(str(s) for s in segs), '--tx-offloads=0x8000']
 
 
+def stats_args(cfg):
+    """testpmd prints its stats each second only when they are the counters
+    (--stats-period also makes it sleep a second at a time, and act on
+    SIGINT only at the end of that second)."""
+    return ['--stats-period', '1'] if cfg.counters == 'stats' else []
+
+
 def testpmd_argv(cfg, prefix, main_cpu, fwd_cpu, end, mode, size):
     argv = [cfg.testpmd] + eal_args(prefix, '0@%d,1@%d' % (main_cpu, fwd_cpu), cfg.mem, end.eal)
     for v in end.vdevs:
         argv += ['--vdev', v]
     argv += ['--', '--forward-mode=' + mode, '--nb-cores=1', '--rxq=%d' % cfg.queues,
              '--txq=%d' % cfg.queues, '--rxd=%d' % cfg.ring, '--txd=%d' % cfg.ring,
-             '--stats-period', '1', '--no-mlockall', '--total-num-mbufs=16384',
-             '--disable-link-check'] + txpkts_args(size)
+             '--no-mlockall', '--total-num-mbufs=16384',
+             '--disable-link-check'] + stats_args(cfg) + txpkts_args(size)
     return argv
 
 
@@ -64,7 +71,8 @@ def run_oneway(cfg, session, system, size, direction):
     wait_links(server, [0])
     wait_links(client, [0])
     rx = server if c2s else client
-    res = measure_rate(rx_reader(rx, [0], cfg.counters), cfg.duration, cfg.warmup)
+    res = measure_rate(rx_reader(rx, [0], cfg.counters), cfg.duration, cfg.warmup,
+                       interval=cfg.interval)
     for d in (server, client):
         if not d.proc.alive():
             raise StartError('%s died during the measurement:\n%s'
@@ -72,32 +80,83 @@ def run_oneway(cfg, session, system, size, direction):
     return res
 
 
+def loop_end(system):
+    """Both ends of a link in one process: the client's vdevs renamed to
+    the next port (net_memif0 -> net_memif1), EAL options of both."""
+    def bump(vdev):
+        name, sep, rest = vdev.partition(',')
+        stem = name.rstrip('0123456789')
+        return '%s%d%s%s' % (stem, int(name[len(stem):] or 0) + 1, sep, rest)
+    eal = list(system.server.eal)
+    if system.client.eal != system.server.eal:
+        eal += system.client.eal
+    return sysdefs.End(system.server.vdevs + [bump(v) for v in system.client.vdevs], eal)
+
+
+def run_loop(cfg, session, system, size):
+    """One dpdk-testpmd, io forwarding (--tx-first) between the two ends of
+    one link on one lcore: packets forwarded (RX of both ports) per
+    CPU-second of that lcore, i.e. the cost of one TX plus one RX, whatever
+    else runs on its CPU."""
+    rx_cpu, tx_cpu = cfg.cpus
+    p = session.prefix('loop')
+    argv = testpmd_argv(cfg, p, tx_cpu, rx_cpu, loop_end(system), 'io', size)
+    # testpmd's link check (up to 9 s) holds the --tx-first burst until both
+    # links are up: a burst sent earlier is dropped and nothing circulates.
+    argv = [a for a in argv if a != '--disable-link-check'] + ['--tx-first']
+    d = start(session, 'loop-' + system.name, argv, p, 2)
+    wait_links(d, [0, 1])
+    res = measure_rate(rx_reader(d, [0, 1], cfg.counters), cfg.duration, cfg.warmup,
+                       interval=cfg.interval, cpu=thread_cpu(d))
+    if not d.proc.alive():
+        raise StartError('%s died during the measurement:\n%s' % (d.proc.name, d.proc.log_tail()))
+    if not res['median']:
+        raise StartError('%s: no packets forwarded (the --tx-first burst was lost?):\n%s'
+                         % (d.proc.name, d.proc.log_tail()))
+    return res
+
+
+LOOP_CASE = 'io loop'
+LOOP_METRIC = 'Mpkt/CPU-s'
+
+
 def _throughput(cfg, session, record, scenario, systems, cases):
+    """cases: (case, direction) for run_oneway, or (LOOP_CASE, None)."""
     for rep in range(cfg.reps):
         for size in cfg.sizes:
             for case, direction in cases:
+                metric = LOOP_METRIC if direction is None else 'Mpps'
                 for s in rotated(systems, rep):
                     try:
-                        res = run_oneway(cfg, session, s, size, direction)
-                        record.throughput(scenario, case, size, s, rep, res)
+                        if direction is None:
+                            res = run_loop(cfg, session, s, size)
+                        else:
+                            res = run_oneway(cfg, session, s, size, direction)
+                        record.throughput(scenario, case, size, s, rep, res, metric=metric)
                     except StartError as e:
-                        record.failure(scenario, case, size, s, rep, str(e))
+                        record.failure(scenario, case, size, s, rep, str(e), metric=metric)
                     finally:
                         session.end_run()
+
+
+def link_cases(cfg):
+    return [('one-way', 'c2s')] + ([(LOOP_CASE, None)] if cfg.loop else [])
+
+
+BACKEND_CASES = [('virtio-user->backend', 'c2s'), ('backend->virtio-user', 's2c')]
 
 
 def link(cfg, session, record):
     shm = session.path('link', in_huge=True)
     systems = sysdefs.select(sysdefs.link_systems(cfg, shm, session.path('memif.sock')),
                              cfg.systems)
-    _throughput(cfg, session, record, 'link', systems, [('one-way', 'c2s')])
+    _throughput(cfg, session, record, 'link', systems, link_cases(cfg))
 
 
 def backend(cfg, session, record):
     systems = sysdefs.select(sysdefs.backend_systems(cfg, session.path('vhost.sock')),
                              cfg.systems)
-    _throughput(cfg, session, record, 'backend', systems,
-                [('virtio-user->backend', 'c2s'), ('backend->virtio-user', 's2c')])
+    _throughput(cfg, session, record, 'backend', systems, BACKEND_CASES)
 
 
 # ---------------------------------------------------------------- latency
@@ -123,7 +182,7 @@ def run_pingpong(cfg, session, system, size):
     while ping.alive() and time.monotonic() < deadline:
         if not pong.proc.alive():
             raise StartError('%s exited:\n%s' % (pong.proc.name, pong.proc.log_tail()))
-        time.sleep(0.2)
+        time.sleep(0.05)
     if ping.alive():
         raise StartError('%s did not finish in time:\n%s' % (ping.name, ping.log_tail()))
     res = parse_pingpong(ping.log_text())
@@ -133,11 +192,14 @@ def run_pingpong(cfg, session, system, size):
     return res
 
 
+def latency_systems(cfg, shm, memif_sock, vhost_sock):
+    return sysdefs.select(sysdefs.link_systems(cfg, shm, memif_sock) +
+                          sysdefs.backend_systems(cfg, vhost_sock), cfg.systems)
+
+
 def latency(cfg, session, record):
-    shm = session.path('lat-link', in_huge=True)
-    systems = (sysdefs.link_systems(cfg, shm, session.path('lat-memif.sock')) +
-               sysdefs.backend_systems(cfg, session.path('lat-vhost.sock')))
-    systems = sysdefs.select(systems, cfg.systems)
+    systems = latency_systems(cfg, session.path('lat-link', in_huge=True),
+                              session.path('lat-memif.sock'), session.path('lat-vhost.sock'))
     for rep in range(cfg.reps):
         for size in cfg.lat_sizes:
             for s in rotated(systems, rep):
@@ -145,7 +207,8 @@ def latency(cfg, session, record):
                     record.latency('latency', 'round trip', size, s, rep,
                                    run_pingpong(cfg, session, s, size))
                 except StartError as e:
-                    record.failure('latency', 'round trip', size, s, rep, str(e))
+                    record.failure('latency', 'round trip', size, s, rep, str(e),
+                                   metric='rtt_us')
                 finally:
                     session.end_run()
 
@@ -171,14 +234,43 @@ def _start_switch(cfg, session, name, s0, s1):
     else:
         argv = [cfg.testpmd] + eal_args(p, lcores, cfg.mem, []) + _vhost_ports(s0, s1) + [
             '--', '--forward-mode=io', '--nb-cores=1', '--rxd=1024', '--txd=1024',
-            '--stats-period', '3600', '--no-mlockall', '--total-num-mbufs=16384']
+            '--no-mlockall', '--total-num-mbufs=16384']
     sw = start(session, 'switch-' + name, argv, p, 2)
     wait_path(s0, sw.proc)
     wait_path(s1, sw.proc)
     return sw
 
 
-def _start_ovs(cfg, session, s0, s1):
+OVS_DPDK_BINARIES = ['/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk']
+
+
+def find_ovs(run=None, which=None, exists=None):
+    """The ovs-vswitchd built with DPDK, or None. Debian's
+    openvswitch-switch-dpdk installs one beside the plain ovs-vswitchd and
+    may leave the ovs-vswitchd alternative on the plain one, which has no
+    dpdkvhostuserclient ports; the tool uses the DPDK one directly and
+    never changes the alternative."""
+    run, which, exists = run or subprocess.run, which or shutil.which, exists or os.path.exists
+    for b in [which('ovs-vswitchd')] + OVS_DPDK_BINARIES:
+        if not b or not exists(b):
+            continue
+        try:
+            out = run([b, '--version'], capture_output=True, text=True, timeout=10).stdout
+        except (OSError, subprocess.SubprocessError):
+            continue
+        if 'DPDK' in out:
+            return b
+    return None
+
+
+def ovs_missing_note(which=None):
+    if (which or shutil.which)('ovs-vswitchd'):
+        return ('switch: ovs-vswitchd has no DPDK support and no ovs-vswitchd-dpdk was found '
+                '(apt-get install openvswitch-switch-dpdk): compared with testpmd only')
+    return 'switch: OVS-DPDK not installed (no ovs-vswitchd): compared with testpmd only'
+
+
+def _start_ovs(cfg, session, s0, s1, vswitchd):
     """OVS-DPDK with its own database and run directory (the host's OVS, if
     any, is untouched): a netdev bridge, two dpdkvhostuserclient ports,
     NORMAL action."""
@@ -208,7 +300,7 @@ def _start_ovs(cfg, session, s0, s1):
         'other_config:dpdk-lcore-mask=' + mask, 'other_config:pmd-cpu-mask=' + mask,
         'other_config:dpdk-socket-mem=%d' % cfg.mem,
         'other_config:dpdk-extra=--file-prefix=%s --no-pci' % session.prefix('ovs'))
-    run('ovs-vswitchd', db, '--pidfile=%s/vswitchd.pid' % d,
+    run(vswitchd, db, '--pidfile=%s/vswitchd.pid' % d,
         '--unixctl=%s/ovs-vswitchd.ctl' % d, '--detach', '--log-file=%s/vswitchd.log' % d)
     run(*vs, 'add-br', 'br0', '--', 'set', 'bridge', 'br0', 'datapath_type=netdev')
     for i, s in enumerate((s0, s1)):
@@ -216,12 +308,12 @@ def _start_ovs(cfg, session, s0, s1):
             'type=dpdkvhostuserclient', 'options:vhost-server-path=' + s)
 
 
-def run_pvp(cfg, session, name, size):
+def run_pvp(cfg, session, name, size, vswitchd=None):
     tester_cpu, sw_cpu = cfg.cpus
     s0, s1 = session.path('pvp0.sock'), session.path('pvp1.sock')
     server = 0
     if name == 'ovs':
-        _start_ovs(cfg, session, s0, s1)
+        _start_ovs(cfg, session, s0, s1, vswitchd)
         server = 1
     else:
         _start_switch(cfg, session, name, s0, s1)
@@ -233,11 +325,11 @@ def run_pvp(cfg, session, name, size):
                  'server=%d' % (i, s, mac, server)]
     argv += ['--', '--forward-mode=io', '--tx-first', '--nb-cores=1', '--burst=32',
              '--rxd=256', '--txd=256', '--eth-peer=0,' + MAC1, '--eth-peer=1,' + MAC0,
-             '--stats-period', '1', '--no-mlockall', '--total-num-mbufs=16384'] + \
-        txpkts_args(size)
+             '--no-mlockall', '--total-num-mbufs=16384'] + stats_args(cfg) + txpkts_args(size)
     tester = start(session, 'tester-' + name, argv, tp, 2)
     wait_links(tester, [0, 1], timeout=30)
-    return measure_rate(rx_reader(tester, [0, 1], cfg.counters), cfg.duration, cfg.warmup)
+    return measure_rate(rx_reader(tester, [0, 1], cfg.counters), cfg.duration, cfg.warmup,
+                        interval=cfg.interval)
 
 
 SWITCH_LABELS = {'vm2vm': 'dpdk-vm2vm-switch l2learn', 'vm2vm-io': 'dpdk-vm2vm-switch io',
@@ -247,21 +339,25 @@ SWITCH_ANCHORS = {'vm2vm': 'testpmd,ovs', 'vm2vm-io': 'testpmd,ovs', 'testpmd': 
                   'ovs': 'testpmd'}
 
 
-def switch(cfg, session, record):
-    names = ['vm2vm', 'testpmd']
-    if shutil.which('ovs-vswitchd'):
-        names.append('ovs')
-    else:
-        record.note('switch: OVS-DPDK not installed (no ovs-vswitchd): compared with testpmd only')
+def switch_names(cfg, have_ovs):
+    names = ['vm2vm', 'testpmd'] + (['ovs'] if have_ovs else [])
     if set(cfg.systems) & set(names + ['vm2vm-io']):
         names = [n for n in names + ['vm2vm-io'] if n in cfg.systems or n == 'testpmd']
+    return names
+
+
+def switch(cfg, session, record):
+    vswitchd = find_ovs()
+    if not vswitchd:
+        record.note(ovs_missing_note())
+    names = switch_names(cfg, bool(vswitchd))
     for rep in range(cfg.reps):
         for size in cfg.sizes:
             for n in rotated(names, rep):
                 s = sysdefs.System(n, SWITCH_LABELS[n], SWITCH_ANCHORS[n], None, None)
                 try:
                     record.throughput('switch', 'PVP', size, s, rep,
-                                      run_pvp(cfg, session, n, size))
+                                      run_pvp(cfg, session, n, size, vswitchd))
                 except (StartError, OSError, subprocess.SubprocessError) as e:
                     record.failure('switch', 'PVP', size, s, rep, str(e))
                 finally:
@@ -269,3 +365,40 @@ def switch(cfg, session, record):
 
 
 SCENARIOS = {'link': link, 'backend': backend, 'switch': switch, 'latency': latency}
+
+# Seconds a run takes besides its warm-up and window (starting, link-up,
+# stopping, clean-up; measured on an idle 2-vCPU guest), and a ping-pong
+# run in all, plus its round trips.
+RUN_OVERHEAD = {'link': 0.5, 'backend': 0.9, 'switch': 1.5, 'ovs': 3.5, 'latency': 0.8}
+RTT_S = 2e-6
+
+
+def plan(cfg, names, have_ovs):
+    """What the scenarios named will run: a list of (scenario, runs,
+    typical seconds, longest seconds). Typical: the rate settles after
+    three samples; longest: every warm-up lasts --warmup."""
+    x = '/x'
+    out = []
+    for n in names:
+        if n == 'latency':
+            k = len(latency_systems(cfg, x, x, x)) * len(cfg.lat_sizes) * cfg.reps
+            each = RUN_OVERHEAD['latency'] + (cfg.lat_count + cfg.lat_warmup) * RTT_S
+            out.append((n, k, k * each, k * (RUN_OVERHEAD['latency'] + cfg.duration)))
+            continue
+        extra = 0.0
+        if n == 'link':
+            k = len(sysdefs.select(sysdefs.link_systems(cfg, x, x), cfg.systems)) * \
+                len(link_cases(cfg))
+        elif n == 'backend':
+            k = len(sysdefs.select(sysdefs.backend_systems(cfg, x), cfg.systems)) * \
+                len(BACKEND_CASES)
+        else:
+            names_ = switch_names(cfg, have_ovs)
+            k = len(names_)
+            extra = ('ovs' in names_) * (RUN_OVERHEAD['ovs'] - RUN_OVERHEAD['switch'])
+        k *= len(cfg.sizes) * cfg.reps
+        extra *= len(cfg.sizes) * cfg.reps
+        base = RUN_OVERHEAD[n] + cfg.duration
+        out.append((n, k, k * (base + min(cfg.warmup, 3 * cfg.interval)) + extra,
+                    k * (base + cfg.warmup) + extra))
+    return out
