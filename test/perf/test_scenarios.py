@@ -120,6 +120,33 @@ class TestOrchestration(unittest.TestCase):
         cases = {s['case'] for s in rec.summary()}
         self.assertEqual(cases, {'virtio-user->backend', 'backend->virtio-user'})
 
+    def test_frontend_vectorized_vdev_and_eal(self):
+        scalar = systems.backend_systems(cfg_for(['backend']), '/w/s')[0].client
+        self.assertNotIn('vectorized', scalar.vdevs[0])
+        self.assertNotIn('--force-max-simd-bitwidth=512', scalar.eal)
+        for s in systems.backend_systems(cfg_for(['backend', '--frontend', 'vectorized']), '/w/s'):
+            self.assertIn(',vectorized=1,in_order=1,mrg_rxbuf=0', s.client.vdevs[0])
+            self.assertIn('--force-max-simd-bitwidth=512', s.client.eal)
+            self.assertNotIn('vectorized', s.server.vdevs[0])
+
+    def test_frontend_vectorized_refusals(self):
+        avx = 'flags\t\t: fpu sse2 avx2 avx512f avx512bw\n'
+        plain = 'flags\t\t: fpu sse2 avx2\n'
+        ok = cfg_for(['backend', '--frontend', 'vectorized', '--sizes', '64,1518'])
+        self.assertEqual(cli.vectorized_problems(ok, ['backend'], avx), [])
+        self.assertEqual(len(cli.vectorized_problems(ok, ['backend'], plain)), 1)
+        self.assertIn('AVX-512F', cli.vectorized_problems(ok, ['backend'], plain)[0])
+        big = cfg_for(['backend', '--frontend', 'vectorized'])  # default sizes include 9000
+        msg = cli.vectorized_problems(big, ['backend'], avx)
+        self.assertEqual(len(msg), 1)
+        self.assertIn('9000', msg[0])
+        self.assertNotIn('512,', msg[0])
+        # latency sizes count only when latency runs
+        lat = cfg_for(['all', '--frontend', 'vectorized', '--sizes', '64',
+                       '--latency-sizes', '64,2000'])
+        self.assertEqual(cli.vectorized_problems(lat, ['backend'], avx), [])
+        self.assertIn('2000', cli.vectorized_problems(lat, ['backend', 'latency'], avx)[0])
+
     def test_latency_percentiles_and_ratio(self):
         cfg = cfg_for(['latency', '--systems', 'vhost_pci'])
         p = {'vhost_pci': 1.0, 'net_vhost': 2.0}

@@ -24,6 +24,10 @@ QUICK = {'sizes': [64], 'reps': 1, 'duration': 1.5, 'warmup': 3.0, 'interval': 0
          'lat_count': 20000, 'lat_sizes': [64]}
 
 
+# Largest frame the vectorized front-end takes: one 2048-byte mbuf, less the header.
+VECTORIZED_MAX_FRAME = 1518
+
+
 class Config:
     """Everything a scenario needs to know, resolved from the options."""
 
@@ -54,6 +58,7 @@ class Config:
         self.ping_pong = os.path.join(self.build, 'examples', 'ping-pong', 'dpdk-ping-pong')
         self.switch = os.path.join(self.build, 'app', 'vm2vm-switch', 'dpdk-vm2vm-switch')
         self.quick = args.quick
+        self.frontend = args.frontend
 
     def pmd_so(self, name):
         return os.path.join(self.build, 'drivers', 'librte_net_%s.so' % name)
@@ -127,6 +132,9 @@ def parser():
     p.add_argument('--latency-warmup', type=int, default=1000,
                    help='round trips discarded first (default 1000)')
     p.add_argument('--latency-burst', type=int, default=1, help='frames in flight (default 1)')
+    p.add_argument('--frontend', choices=['scalar', 'vectorized'], default='scalar',
+                   help='net_virtio_user datapath in backend and latency: scalar (default, as '
+                        'the anchors) or vectorized (AVX-512 packed path; frames up to 1518 B)')
     p.add_argument('--mem', type=int, default=256, help='hugepage MB per process (default 256)')
     p.add_argument('--counters', choices=['telemetry', 'stats'], default='telemetry',
                    help='read RX counters from DPDK telemetry or testpmd --stats-period output')
@@ -171,8 +179,26 @@ def check_prereqs(cfg, names):
         problems.append('%d MB of hugepages free, each run needs 2 x --mem %d MB '
                         '(lower --mem, or reserve more with usertools/vm2vm-setup)'
                         % (free, cfg.mem))
+    if cfg.frontend == 'vectorized' and {'backend', 'latency'} & set(names):
+        problems += vectorized_problems(cfg, names)
     if max(cfg.cpus) >= (os.cpu_count() or 1):
         problems.append('--cpus %s: this machine has %d CPUs' % (cfg.cpus, os.cpu_count()))
+    return problems
+
+
+def vectorized_problems(cfg, names, cpuinfo=None):
+    """Why --frontend vectorized cannot run here: virtio-user silently falls
+    back to its scalar path without AVX-512F, and with mergeable buffers off
+    (the vectorized receive path needs that) a frame must fit one mbuf."""
+    problems = []
+    if 'avx512f' not in machine.cpu_flags(cpuinfo):
+        problems.append('--frontend vectorized: this CPU has no AVX-512F')
+    sizes = (cfg.sizes if 'backend' in names else []) + \
+        (cfg.lat_sizes if 'latency' in names else [])
+    big = sorted({z for z in sizes if z > VECTORIZED_MAX_FRAME})
+    if big:
+        problems.append('--frontend vectorized: frames up to %d B (mergeable buffers off), '
+                        'not %s' % (VECTORIZED_MAX_FRAME, ','.join(map(str, big))))
     return problems
 
 

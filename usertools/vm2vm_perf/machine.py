@@ -24,6 +24,14 @@ def cpu_model(cpuinfo=None):
     return platform.processor() or 'unknown'
 
 
+def cpu_flags(cpuinfo=None):
+    text = cpuinfo if cpuinfo is not None else _read('/proc/cpuinfo')
+    for line in text.splitlines():
+        if line.startswith('flags'):
+            return set(line.split(':', 1)[1].split())
+    return set()
+
+
 def hugepage_info(meminfo=None):
     text = meminfo if meminfo is not None else _read('/proc/meminfo')
     out = {}
