@@ -51,6 +51,34 @@ sw_flood(struct sw_lcore *lc, struct rte_mbuf *m, uint64_t mask)
 	lc->stats.flood_tx += cnt;
 }
 
+/*
+ * A burst whose frames all carry one source and one known unicast
+ * destination (one VM talking to another: the common case between two VMs)
+ * needs one lookup, and leaves as one block, like io mode. The source was
+ * learned in pass 2 already, so the order is the general path's.
+ * @return false when the destination is not a known, up, other port: the
+ * general passes then handle flooding, hairpin and link-down drops.
+ */
+static inline bool
+sw_l2_one_pair(struct sw_lcore *lc, uint16_t in, struct rte_mbuf **pkts, uint16_t n,
+	       uint64_t dst, uint64_t up)
+{
+	struct sw_txbuf *b;
+	uint16_t p;
+
+	if (dst & 1)
+		return false; /* group address (or runt): flood rules apply */
+	p = fdb_lookup(sw.fdb, dst, NULL);
+	if (p == FDB_PORT_NONE || p == in || p >= SW_MAX_PORTS || !(up >> p & 1))
+		return false;
+	lc->stats.fdb.hits += n;
+	b = &lc->txb[p];
+	memcpy(&b->pkts[b->n], pkts, n * sizeof(pkts[0]));
+	b->n = (uint16_t)(b->n + n);
+	sw_tx_flush(lc, p);
+	return true;
+}
+
 static void
 sw_l2_burst(struct sw_lcore *lc, uint16_t in, struct rte_mbuf **pkts, uint16_t n)
 {
@@ -60,7 +88,7 @@ sw_l2_burst(struct sw_lcore *lc, uint16_t in, struct rte_mbuf **pkts, uint16_t n
 	const uint64_t up = __atomic_load_n(&sw.up_mask, __ATOMIC_ACQUIRE) & sw.used_mask;
 	const uint64_t flood_mask = up & ~(UINT64_C(1) << in);
 	const uint32_t now = __atomic_load_n(&sw.now, __ATOMIC_RELAXED);
-	uint64_t dirty = 0;
+	uint64_t dirty = 0, odd = 0;
 
 	/*
 	 * A port held down by command receives nothing through the switch.
@@ -85,10 +113,12 @@ sw_l2_burst(struct sw_lcore *lc, uint16_t in, struct rte_mbuf **pkts, uint16_t n
 		if (unlikely(pkts[i]->data_len < RTE_ETHER_HDR_LEN)) {
 			dst[i] = MAC48;
 			src[i] = 1;
+			odd = 1;
 			continue;
 		}
 		dst[i] = sw_load48(h);
 		src[i] = sw_load48(h + RTE_ETHER_ADDR_LEN);
+		odd |= (dst[i] ^ dst[0]) | (src[i] ^ src[0]);
 	}
 
 	/* Pass 2: learn sources; a run of one source in a burst is learned once.
@@ -99,6 +129,9 @@ sw_l2_burst(struct sw_lcore *lc, uint16_t in, struct rte_mbuf **pkts, uint16_t n
 			st->port[in].learn_limit++;
 		last_src = src[i];
 	}
+
+	if (odd == 0 && sw_l2_one_pair(lc, in, pkts, n, dst[0], up))
+		return;
 
 	/* Pass 3: destinations, one batch (group addresses are never in the table). */
 	fdb_lookup_bulk(sw.fdb, dst, out, n, &st->fdb);

@@ -172,6 +172,26 @@ def aging(binary):
         check(fdb == [entries], f'aging {aging_time}: FDB size after 4 s {fdb}, expected {entries}')
 
 
+def one_pair_bursts(binary):
+    """Bursts whose frames all carry one source/destination pair take the
+    one-lookup path: with B known on port 0, a burst of 32 frames B<-A from
+    port 2 leaves on port 0 only, all of them, in order; a burst of 32
+    frames A<-A (A learned on port 2 itself) is dropped as hairpin, as the
+    general path does. --burst 32 makes net_pcap hand over exactly those
+    bursts."""
+    to_b = [frame(B, A, 100 + i) for i in range(32)]
+    to_self = [frame(A, A, 200 + i) for i in range(32)]
+    inputs = [[frame(A, B, 1)], [], to_b + to_self]
+    r = Run(binary, 'onepair', inputs, ['--burst', '32'])
+    r.run(stdin_script=two_phases(r, 2, []))
+    check(r.rc == 0, f'exit status {r.rc}')
+    got = since_snapshot(r)
+    got[2] = r.tags(2)
+    check(got == [list(range(100, 132)), [], []],
+          f'phase 2 (B known on port 0): sent {got}, expected tags 100..131 on port 0 only')
+    check(stat(r, 'hairpin') == 64, f'hairpin drops {stat(r, "hairpin")}, expected 2 x 32')
+
+
 def link_down_flush(binary):
     """A learned destination gets its frame on exactly one port; after
     "set link-down" on that port its entries are gone, so the same frame
@@ -323,7 +343,8 @@ def bad_args(binary):
 
 SCENARIOS = {f.__name__: f for f in (learn_flood_move, jumbo, flood_control, io_mode,
                                      mac_mode, aging_and_link_down, aging, link_down_flush,
-                                     port_limit, cmdline, signals, bad_args)}
+                                     port_limit, one_pair_bursts, cmdline, signals,
+                                     bad_args)}
 
 if __name__ == '__main__':
     SCENARIOS[sys.argv[2]](sys.argv[1])
