@@ -275,6 +275,11 @@ class TestCommandLines(unittest.TestCase):
             with self.assertRaises(StartError):
                 scenarios.run_loop(cfg, FakeSession(), link, 64)
 
+    def test_ovs_mtu_for_jumbo_frames_only(self):
+        self.assertEqual(scenarios.ovs_port_options(64), [])
+        self.assertEqual(scenarios.ovs_port_options(1518), [])
+        self.assertEqual(scenarios.ovs_port_options(9000), ['mtu_request=8986'])
+
     def test_find_ovs_wants_dpdk(self):
         versions = {'/usr/sbin/ovs-vswitchd': 'ovs-vswitchd (Open vSwitch) 3.1.0\n',
                     scenarios.OVS_DPDK_BINARIES[0]:
