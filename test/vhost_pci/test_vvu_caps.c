@@ -200,7 +200,7 @@ START_TEST(caps_outside_bars)
 	put32(cfg + CAP_ISR + 12, 0x2000);
 	ck_assert_int_eq(parse(), VVU_CAPS_OUTSIDE_BAR);
 	setup();
-	cfg[CAP_COMMON + 4] = 3; /* BAR 3 is not implemented */
+	cfg[CAP_COMMON + 4] = 3; /* a BAR this device does not have (size 0) */
 	ck_assert_int_eq(parse(), VVU_CAPS_OUTSIDE_BAR);
 	setup();
 	cfg[CAP_COMMON + 4] = 2; /* doorbells and shared memory live there */
