@@ -51,6 +51,9 @@ def check_outputs(out, scenario, stderr):
     runs = [x for x in j['runs'] if x['scenario'] == scenario]
     if len(runs) != len(systems) * len(metrics) or not all(x.get('value', 0) > 0 for x in runs):
         fail('JSON runs: %s' % runs)
+    # the cross-core probe (built with the tests) ran before every run
+    if not all(x.get('xcore_rtt_ns', 0) > 0 for x in runs):
+        fail('a run without its cross-core probe: %s' % runs)
     if 'no plots' not in stderr and not glob.glob(os.path.join(out, '*.png')):
         fail('no plot written and no word about matplotlib')
 
@@ -70,6 +73,8 @@ def main():
         print(stderr)
         if proc.returncode != 0:
             fail('vm2vm-perf exited with %d' % proc.returncode)
+        if 'note: cross-core cache-line round trip before each run' not in stdout:
+            fail('no word on the cross-core probe')
         check_outputs(out, scenario, stderr)
     tag = 'pf%d-' % proc.pid
     leftovers = (glob.glob('/dev/hugepages/' + tag + '*') +

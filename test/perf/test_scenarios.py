@@ -447,5 +447,70 @@ class TestMachine(unittest.TestCase):
             self.assertIn(k, d)
 
 
+class TestConditions(unittest.TestCase):
+    """The cross-core probe taken before each run, and what the report says of it."""
+
+    def test_parse_probe_output(self):
+        self.assertEqual(machine.parse_xcore('xcore_rtt_ns median=66.5 min=64.8 max=71.6 '
+                                             'samples=9\n'), 66.5)
+        self.assertIsNone(machine.parse_xcore('usage: ...\n'))
+        self.assertIsNone(machine.parse_xcore('xcore_rtt_ns median=fast\n'))
+        self.assertIsNone(machine.parse_xcore(None))
+
+    def test_probe_run_and_failures(self):
+        calls = []
+
+        def run(argv, **kw):
+            calls.append(argv)
+            return mock.Mock(returncode=0, stdout='xcore_rtt_ns median=80.0 min=1 max=2\n')
+        with tempfile.NamedTemporaryFile() as f:
+            os.chmod(f.name, 0o700)
+            self.assertEqual(machine.xcore_rtt(f.name, [0, 1], run=run), 80.0)
+            self.assertEqual(calls, [[f.name, '0', '1']])
+            self.assertIsNone(machine.xcore_rtt(
+                f.name, [0, 1], run=lambda a, **kw: mock.Mock(returncode=2, stdout='')))
+        self.assertIsNone(machine.xcore_rtt('/nonexistent/probe', [0, 1], run=run))
+        self.assertEqual(len(calls), 1)   # a missing probe is not run
+
+    def test_each_run_carries_the_probe_taken_before_it(self):
+        cfg = cfg_for(['link', '--reps', '1', '--sizes', '64', '--no-loop'])
+        readings = iter([60.0, 300.0, None, 70.0])
+        with mock.patch.object(machine, 'xcore_rtt', lambda probe, cpus: next(readings)), \
+                mock.patch.object(scenarios, 'run_oneway', lambda *a: res(10)):
+            rec = record.Record(log=None)
+            scenarios.link(cfg, FakeSession(), rec)
+        got = [r.get('xcore_rtt_ns') for r in rec.rows]
+        self.assertEqual(got, [60.0, 300.0, None, 70.0])
+        self.assertEqual(rec.xcore_range(), (60.0, 70.0, 300.0))
+        summ = {s['system']: s for s in rec.summary()}
+        self.assertEqual(summ['memif-copy']['xcore_rtt_ns'], 300.0)
+        self.assertIsNone(summ['ivshmem2-zc']['xcore_rtt_ns'])
+
+    def test_report_warns_when_the_host_moved_the_vcpus(self):
+        self.assertEqual(report.conditions_text(None), [])
+        steady = report.conditions_text((60.0, 65.0, 80.0))
+        self.assertEqual(len(steady), 1)
+        self.assertIn('median 65 ns (60 - 80)', steady[0])
+        moved = report.conditions_text((60.0, 70.0, 300.0))
+        self.assertEqual(len(moved), 2)
+        self.assertIn('moved the vCPUs', moved[1])
+        self.assertIn('5.0x', moved[1])
+        md = report.markdown({'date': '2026-12-02', 'pinning': {}}, [], 'cmd', 1, 0, 0,
+                             (60.0, 70.0, 300.0))
+        self.assertIn('Cross-core cache-line round trip before each run: median 70 ns', md)
+        self.assertIn('The host moved the vCPUs', md)
+
+    def test_csv_has_the_probe(self):
+        rec = record.Record(log=None)
+        a = systems.System('a', 'System A', '', None, None)
+        rec.conditions(66.25)
+        rec.throughput('link', 'one-way', 64, a, 0, res(10))
+        with tempfile.TemporaryDirectory() as d:
+            report.write_csv(os.path.join(d, 'r.csv'), rec.summary())
+            with open(os.path.join(d, 'r.csv')) as f:
+                rows = list(csv.DictReader(f))
+        self.assertEqual(rows[0]['xcore_rtt_ns'], '66.2')
+
+
 if __name__ == '__main__':
     unittest.main()

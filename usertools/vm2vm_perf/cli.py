@@ -57,6 +57,7 @@ class Config:
         self.testpmd = args.testpmd
         self.ping_pong = os.path.join(self.build, 'examples', 'ping-pong', 'dpdk-ping-pong')
         self.switch = os.path.join(self.build, 'app', 'vm2vm-switch', 'dpdk-vm2vm-switch')
+        self.xcore_probe = os.path.join(self.build, 'test', 'perf', 'vm2vm-xcore-probe')
         self.quick = args.quick
         self.frontend = args.frontend
 
@@ -259,6 +260,8 @@ def main(argv=None):
     print(report.table(summary))
     for n in rec.notes:
         print('note: ' + n)
+    for line in report.conditions_text(rec.xcore_range()):
+        print('note: ' + line)
     if args.output:
         report.write_csv(os.path.join(args.output, 'results.csv'), summary)
         elapsed = time.monotonic() - t0
@@ -269,7 +272,7 @@ def main(argv=None):
                           summary)
         with open(os.path.join(args.output, 'results.md'), 'w') as f:
             f.write(report.markdown(info, summary, command, elapsed, len(rec.rows),
-                                    len(rec.failures())))
+                                    len(rec.failures()), rec.xcore_range()))
         files = ['results.csv', 'results.json', 'results.md']
         if plots_ok:
             files += [os.path.basename(f) for f in report.plots(args.output, summary)]

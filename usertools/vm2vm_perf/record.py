@@ -21,6 +21,8 @@ class Record:
         self.rows = []
         self.notes = []
         self.log = log
+        # cross-core round trip (ns) probed just before the run being recorded
+        self.xcore_ns = None
 
     def _say(self, msg):
         if self.log:
@@ -30,9 +32,22 @@ class Record:
         self.notes.append(msg)
         self._say('vm2vm-perf: ' + msg)
 
+    def conditions(self, xcore_ns):
+        """What the probe read before the next run (None: no probe)."""
+        self.xcore_ns = xcore_ns
+
     def _row(self, scenario, case, size, system, rep):
-        return {'scenario': scenario, 'case': case, 'size': size, 'system': system.name,
-                'label': system.label, 'anchor': system.anchor, 'rep': rep + 1}
+        r = {'scenario': scenario, 'case': case, 'size': size, 'system': system.name,
+             'label': system.label, 'anchor': system.anchor, 'rep': rep + 1}
+        if self.xcore_ns is not None:
+            r['xcore_rtt_ns'] = self.xcore_ns
+        self.xcore_ns = None
+        return r
+
+    def xcore_range(self):
+        """(min, median, max) of the probes taken before the runs, or None."""
+        v = [r['xcore_rtt_ns'] for r in self.rows if 'xcore_rtt_ns' in r]
+        return (min(v), median(v), max(v)) if v else None
 
     def throughput(self, scenario, case, size, system, rep, res, metric='Mpps'):
         """metric: 'Mpps', or 'Mpkt/CPU-s' when res's rates are per CPU-second."""
@@ -88,6 +103,7 @@ class Record:
             ok = [r for r in rows if r['metric'] != 'failed']
             unit = ok[0]['metric'] if ok else rows[0].get('unit', 'Mpps')
             metrics = LAT_METRICS if unit == 'rtt_us' else ('value',)
+            probes = [r['xcore_rtt_ns'] for r in ok if 'xcore_rtt_ns' in r]
             for m in metrics:
                 vals = [r[m] for r in ok]
                 by_rep = {r['rep']: r[m] for r in ok}
@@ -99,6 +115,7 @@ class Record:
                             'min': min(vals) if vals else None,
                             'max': max(vals) if vals else None,
                             'reps': len(vals), 'failed': len(rows) - len(ok),
+                            'xcore_rtt_ns': median(probes) if probes else None,
                             'by_rep': by_rep})
         # Group for reading: scenario, then case, then size, systems in the order they ran.
         first = {}

@@ -11,7 +11,27 @@ YLABELS = {'Mpps': 'Mpps (median, bars: min - max)',
            'Mpkt/CPU-s': 'M packets per CPU-second (median, bars: min - max)'}
 
 CSV_FIELDS = ['scenario', 'case', 'size', 'system', 'label', 'metric', 'median', 'min', 'max',
-              'reps', 'failed', 'ratios']
+              'reps', 'failed', 'ratios', 'xcore_rtt_ns']
+
+# A spread of the cross-core probe above this (max / min) means the host
+# moved the vCPUs during the session: rates measured at different times
+# were not measured in the same conditions.
+XCORE_SPREAD = 1.5
+
+
+def conditions_text(xrange):
+    """Lines on the cross-core probe (see test/perf/xcore_probe.c); [] without it."""
+    if not xrange:
+        return []
+    lo, mid, hi = xrange
+    lines = ['cross-core cache-line round trip before each run: median %.0f ns (%.0f - %.0f)'
+             % (mid, lo, hi)]
+    if lo > 0 and hi / lo > XCORE_SPREAD:
+        lines.append('the host moved the vCPUs during this session (round trip %.0f - %.0f ns, '
+                     '%.1fx): trust the per-repetition ratios (systems run back to back) more '
+                     'than the medians, and the medians more than absolute rates'
+                     % (lo, hi, hi / lo))
+    return lines
 
 
 def _num(v):
@@ -50,6 +70,8 @@ def write_csv(path, summary):
             row['ratios'] = ';'.join('%s=%.4f' % (a, v) for a, v in s['ratios'].items())
             for k in ('median', 'min', 'max'):
                 row[k] = '' if s[k] is None else '%.4f' % s[k]
+            x = s.get('xcore_rtt_ns')
+            row['xcore_rtt_ns'] = '' if x is None else '%.1f' % x
             w.writerow(row)
 
 
@@ -82,7 +104,7 @@ def duration_text(sec):
     return '%d min %d s' % (m, s) if m else '%d s' % s
 
 
-def markdown(machine, summary, command, elapsed, nb_runs, nb_failed):
+def markdown(machine, summary, command, elapsed, nb_runs, nb_failed, xrange=None):
     """The 'Results' section of doc/guides/perf.md as Markdown: how the
     figures were made, a throughput table (one row per system and anchor)
     and a latency table."""
@@ -95,6 +117,9 @@ def markdown(machine, summary, command, elapsed, nb_runs, nb_failed):
                  machine.get('hugepage_size'),
                  ','.join(str(v) for v in (machine.get('pinning') or {}).values()),
                  duration_text(elapsed), nb_runs, nb_failed), '']
+    cond = conditions_text(xrange)
+    if cond:
+        lines += [' '.join(c[0].upper() + c[1:] + '.' for c in cond), '']
     tput = [s for s in summary if s['metric'] in YLABELS and s['anchor']]
     if tput:
         lines += ['Throughput, median of %s (min–max), systems taking turns; `io loop` in '

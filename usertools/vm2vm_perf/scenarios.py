@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import time
 
+from . import machine
 from . import systems as sysdefs
 from .counters import measure_rate, parse_pingpong
 from .procs import StartError
@@ -120,6 +121,12 @@ LOOP_CASE = 'io loop'
 LOOP_METRIC = 'Mpkt/CPU-s'
 
 
+def probe(cfg, record):
+    """Read the cross-core round trip just before a run: on a shared host it
+    tells whether the runs being compared were made in the same conditions."""
+    record.conditions(machine.xcore_rtt(cfg.xcore_probe, cfg.cpus))
+
+
 def _throughput(cfg, session, record, scenario, systems, cases):
     """cases: (case, direction) for run_oneway, or (LOOP_CASE, None)."""
     for rep in range(cfg.reps):
@@ -127,6 +134,7 @@ def _throughput(cfg, session, record, scenario, systems, cases):
             for case, direction in cases:
                 metric = LOOP_METRIC if direction is None else 'Mpps'
                 for s in rotated(systems, rep):
+                    probe(cfg, record)
                     try:
                         if direction is None:
                             res = run_loop(cfg, session, s, size)
@@ -203,6 +211,7 @@ def latency(cfg, session, record):
     for rep in range(cfg.reps):
         for size in cfg.lat_sizes:
             for s in rotated(systems, rep):
+                probe(cfg, record)
                 try:
                     record.latency('latency', 'round trip', size, s, rep,
                                    run_pingpong(cfg, session, s, size))
@@ -364,6 +373,7 @@ def switch(cfg, session, record):
         for size in cfg.sizes:
             for n in rotated(names, rep):
                 s = sysdefs.System(n, SWITCH_LABELS[n], SWITCH_ANCHORS[n], None, None)
+                probe(cfg, record)
                 try:
                     record.throughput('switch', 'PVP', size, s, rep,
                                       run_pvp(cfg, session, n, size, vswitchd))
