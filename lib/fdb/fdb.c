@@ -186,28 +186,48 @@ fdb_lookup_bulk(const struct fdb *fdb, const uint64_t *macs, uint16_t *ports, un
 }
 
 /*
- * Two learners racing for different free slots can both insert the same
- * MAC. After inserting, keep the copy in the lowest slot and clear the
- * others; every inserter does this, so the table converges to one copy.
+ * Which copy of a MAC dedupe keeps: a static one before any learned one
+ * (a learner that raced fdb_add_static() into another free slot must not
+ * drop the static copy), then the lower slot. Lower rank wins.
+ */
+static inline unsigned int
+fdb_rank(uint64_t w, unsigned int slot)
+{
+	return (w & FDB_W_STATIC ? 0 : 2 * FDB_BUCKET_SLOTS) + slot;
+}
+
+/*
+ * Two inserters racing for different free slots (learners, or a learner and
+ * fdb_add_static()) can both insert the same MAC. After inserting, keep the
+ * best-ranked copy and clear the others; every inserter does this, and none
+ * clears a copy unless it saw a better one, so the table converges to one
+ * copy and a static one is never lost to a learned one. Until the last
+ * inserter is done, lookups may briefly see a learned copy in a lower slot.
  */
 static void
 fdb_dedupe(struct fdb *f, uint64_t mac, uint32_t b1, uint32_t b2)
 {
-	bool kept = false;
+	unsigned int best = UINT32_MAX;
 
+	for (unsigned int i = 0; i < 2 * FDB_BUCKET_SLOTS; i++) {
+		uint64_t w = fdb_load_word(fdb_slot(f, b1, b2, i));
+
+		if (w != 0 && fdb_word_mac(w) == mac && fdb_rank(w, i) < best)
+			best = fdb_rank(w, i);
+	}
 	for (unsigned int i = 0; i < 2 * FDB_BUCKET_SLOTS; i++) {
 		struct fdb_entry *e = fdb_slot(f, b1, b2, i);
 		uint64_t w = fdb_load_word(e);
 
-		if (w == 0 || fdb_word_mac(w) != mac)
-			continue;
-		if (!kept) {
-			kept = true;
-			continue;
+		/* A failed CAS reloads w: a learner may have just moved the copy,
+		 * and a learned copy left in a lower slot would shadow the static. */
+		while (w != 0 && fdb_word_mac(w) == mac && fdb_rank(w, i) > best) {
+			if (__atomic_compare_exchange_n(&e->word, &w, 0, false, __ATOMIC_RELEASE,
+							__ATOMIC_RELAXED)) {
+				fdb_count_removed(f, w);
+				break;
+			}
 		}
-		if (__atomic_compare_exchange_n(&e->word, &w, 0, false, __ATOMIC_RELEASE,
-						__ATOMIC_RELAXED))
-			fdb_count_removed(f, w);
 	}
 }
 
@@ -371,6 +391,8 @@ fdb_add_static(struct fdb *fdb, uint64_t mac, uint16_t port)
 			if (__atomic_compare_exchange_n(&found->word, &w, nw, false,
 							__ATOMIC_RELEASE, __ATOMIC_RELAXED)) {
 				fdb_count_removed(fdb, w);
+				/* A learner may have put a copy in a slot the scan had passed. */
+				fdb_dedupe(fdb, mac, b1, b2);
 				return 0;
 			}
 			continue;

@@ -10,5 +10,6 @@ TCase *test_fdb_basic_tcase(void);
 TCase *test_fdb_maint_tcase(void);
 TCase *test_fdb_concurrent_tcase(void);
 TCase *test_fdb_limit_tcase(void);
+TCase *test_fdb_static_race_tcase(void);
 
 #endif

@@ -16,6 +16,7 @@ main(void)
 	suite_add_tcase(s, test_fdb_maint_tcase());
 	suite_add_tcase(s, test_fdb_concurrent_tcase());
 	suite_add_tcase(s, test_fdb_limit_tcase());
+	suite_add_tcase(s, test_fdb_static_race_tcase());
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
