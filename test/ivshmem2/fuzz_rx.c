@@ -23,6 +23,7 @@
 #include <rte_mbuf.h>
 
 #include "ivshmem2.h"
+#include "runtime_dir.h"
 
 #define RING 64u
 #define BUF 512u
@@ -42,10 +43,18 @@ fz_setup(void)
 {
 	char *argv[] = { "fuzz_rx", "--no-huge", "-m", "256", "--no-pci", "--no-shconf",
 			 "--no-telemetry", "--file-prefix=iv2fuzz", NULL };
+	struct vm2vm_runtime_dir rd;
 	struct rte_mempool *mp;
 
 	if (rte_eal_init(8, argv) < 0)
 		return -1;
+	/*
+	 * libFuzzer ends the process where we get no say, so remove the EAL
+	 * runtime directory now: with --no-shconf and --no-telemetry nothing
+	 * in it is used after init.
+	 */
+	vm2vm_runtime_dir_note(&rd);
+	vm2vm_runtime_dir_remove(&rd);
 	rte_log_set_global_level(RTE_LOG_CRIT);
 	mp = rte_pktmbuf_pool_create("fz", 4095, 0, 0, 256 + RTE_PKTMBUF_HEADROOM, SOCKET_ID_ANY);
 	iv2p = rte_zmalloc("fz", sizeof(*iv2p), 64);
