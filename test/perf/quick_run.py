@@ -44,6 +44,13 @@ def check_outputs(out, scenario, stderr):
         for row in rows:
             if row['system'].startswith('ivshmem2') and 'memif' not in row['ratios']:
                 fail('%s %s has no ratio to its memif anchor' % (row['system'], metric))
+    if scenario == 'link':
+        # each one-way receiver stopped cleanly enough to print its busy cycles
+        cost = {r['system']: r for r in all_rows if r['metric'] == 'rx-cycles/pkt'}
+        if set(cost) != systems or not all(float(r['median'] or 0) > 0 for r in cost.values()):
+            fail('receiver cycles per packet: %s' % sorted(cost.items()))
+        if not all('memif' in r['ratios'] for n, r in cost.items() if n.startswith('ivshmem2')):
+            fail('receiver cycles without a ratio to memif: %s' % cost)
     with open(os.path.join(out, 'results.json')) as f:
         j = json.load(f)
     if not j['machine'].get('cpu_model') or not j['machine'].get('dpdk_version'):

@@ -512,5 +512,92 @@ class TestConditions(unittest.TestCase):
         self.assertEqual(rows[0]['xcore_rtt_ns'], '66.2')
 
 
+class FakeProc:
+    def __init__(self, name, events, log=''):
+        self.name, self.events, self.log = name, events, log
+
+    def freeze(self):
+        self.events.append(('freeze', self.name))
+
+    def interrupt(self):
+        self.events.append(('interrupt', self.name))
+        self.log += 'CPU cycles/packet=61.50 (total cycles=615 / total rxonly packets=10)\n'
+
+    def log_text(self):
+        return self.log
+
+    def alive(self):
+        return True
+
+
+class TestReceiverCost(unittest.TestCase):
+    """The receiver's busy cycles per packet: collected at the end of a one-way
+    run, summarised as its own metric with ratios, reported in results.md."""
+
+    def test_parse(self):
+        from vm2vm_perf.counters import parse_busy_cycles
+        text = ('  CPU cycles/packet=12.00 (total cycles=12 / total rxonly packets=1)\n'
+                '  CPU cycles/packet=58.27 (total cycles=1 / total rxonly packets=2) at 2600 MHz')
+        self.assertEqual(parse_busy_cycles(text), 58.27)
+        self.assertIsNone(parse_busy_cycles('RX-packets: 5\n'))
+        self.assertIsNone(parse_busy_cycles(None))
+
+    def test_sender_frozen_before_the_receiver_stops(self):
+        ev = []
+        rx, tx = FakeProc('rx', ev), FakeProc('tx', ev)
+        got = scenarios.receiver_busy_cycles(rx, [tx], wait=lambda cond, t: cond())
+        self.assertEqual(got, 61.5)
+        self.assertEqual(ev, [('freeze', 'tx'), ('interrupt', 'rx')])
+        silent = FakeProc('rx', [])
+        silent.interrupt = lambda: None
+        self.assertIsNone(scenarios.receiver_busy_cycles(silent, [], wait=lambda c, t: c()))
+
+    def test_only_the_receiver_counts_cycles(self):
+        cfg = cfg_for(['link'])
+        end = systems.End(['net_null0'])
+        self.assertNotIn('--record-core-cycles',
+                         scenarios.testpmd_argv(cfg, 'p', 0, 1, end, 'txonly', 64))
+        self.assertIn('--record-core-cycles',
+                      scenarios.testpmd_argv(cfg, 'p', 0, 1, end, 'rxonly', 64, busy_cycles=True))
+        seen = []
+
+        def fake_start(session, name, argv, prefix, nb_ports):
+            seen.append((name, '--record-core-cycles' in argv, argv))
+            return mock.Mock(proc=FakeProc(name, []))
+        sysm = systems.System('x', 'X', '', systems.End(['a']), systems.End(['b']))
+        with mock.patch.object(scenarios, 'start', fake_start), \
+                mock.patch.object(scenarios, 'wait_links', lambda *a: None), \
+                mock.patch.object(scenarios, 'rx_reader', lambda *a: None), \
+                mock.patch.object(scenarios, 'measure_rate', lambda *a, **k: res(10)), \
+                mock.patch.object(scenarios, 'receiver_busy_cycles', lambda rx, others: 42.0):
+            for direction, receiver in (('c2s', 'server-x'), ('s2c', 'client-x')):
+                seen.clear()
+                r = scenarios.run_oneway(cfg, FakeSession(), sysm, 64, direction)
+                self.assertEqual(r['rx_cycles_per_pkt'], 42.0)
+                self.assertEqual([n for n, flag, a in seen if flag], [receiver], direction)
+                rxargv = [a for n, f, a in seen if f][0]
+                self.assertIn('--forward-mode=rxonly', rxargv)
+
+    def test_summary_ratio_and_markdown(self):
+        rec = record.Record(log=None)
+        iv = systems.System('ivshmem2-zc', 'net_ivshmem2 zero-copy RX', 'memif-zc', None, None)
+        mf = systems.System('memif-zc', 'net_memif client zero-copy', '', None, None)
+        for rep, (a, b) in enumerate([(50.0, 100.0), (60.0, 90.0), (55.0, 110.0)]):
+            rec.throughput('link', 'one-way', 64, iv, rep, dict(res(20), rx_cycles_per_pkt=a))
+            rec.throughput('link', 'one-way', 64, mf, rep, dict(res(10), rx_cycles_per_pkt=b))
+            rec.throughput('link', 'io loop', 64, iv, rep, res(30), metric='Mpkt/CPU-s')
+        summ = {(s['case'], s['system'], s['metric']): s for s in rec.summary()}
+        c = summ[('one-way', 'ivshmem2-zc', 'rx-cycles/pkt')]
+        self.assertEqual((c['median'], c['min'], c['max'], c['reps']), (55.0, 50.0, 60.0, 3))
+        self.assertAlmostEqual(c['ratios']['memif-zc'], 55.0 / 100.0)
+        self.assertEqual(c['ratios_per_rep']['memif-zc'], [0.5, 60.0 / 90.0, 0.5])
+        self.assertNotIn(('io loop', 'ivshmem2-zc', 'rx-cycles/pkt'), summ)
+        self.assertAlmostEqual(summ[('one-way', 'ivshmem2-zc', 'Mpps')]['ratios']['memif-zc'], 2.0)
+        md = report.markdown({'date': '2026-12-02', 'pinning': {}}, rec.summary(), 'cmd', 1, 9, 0)
+        self.assertIn('| link, one-way | 64 | net_ivshmem2 zero-copy RX | 55.00 (50.00–60.00) | '
+                      'net_memif client zero-copy | 100.00 (90.00–110.00) | 0.55× |', md)
+        self.assertIn('rx-cycles/pkt', report.table(rec.summary()))
+
+
 if __name__ == '__main__':
     unittest.main()

@@ -123,6 +123,17 @@ def parse_pingpong(text):
     return out
 
 
+_BUSY_CYCLES = re.compile(r'CPU cycles/packet=([0-9]+(?:\.[0-9]+)?)')
+
+
+def parse_busy_cycles(text):
+    """testpmd --record-core-cycles, at stop: 'CPU cycles/packet=58.27 (total
+    cycles=... / total rxonly packets=...)'. The last such line (the total
+    over all streams), or None."""
+    found = _BUSY_CYCLES.findall(text or '')
+    return float(found[-1]) if found else None
+
+
 def median(values):
     v = sorted(values)
     n = len(v)

@@ -8,6 +8,9 @@ import sys
 from .counters import median
 
 LAT_METRICS = ('p50', 'p99', 'p999', 'max')
+# A one-way run's receiver cost: testpmd's busy cycles per packet (lower is cheaper)
+CYCLES_KEY = 'rx_cycles_per_pkt'
+CYCLES_METRIC = 'rx-cycles/pkt'
 # JSON key of a throughput run's per-interval figures, by metric
 SAMPLE_KEYS = {'Mpps': 'samples_mpps', 'Mpkt/CPU-s': 'samples_mpkt_per_cpu_s'}
 
@@ -55,12 +58,13 @@ class Record:
         r.update({'metric': metric, 'value': res['median'] / 1e6,
                   'mean': res['mean'] / 1e6, 'steady': res['steady'],
                   SAMPLE_KEYS.get(metric, 'samples'): [x / 1e6 for x in res['rates']]})
-        for k in ('cpu_s', 'wall_s'):
-            if k in res:
+        for k in ('cpu_s', 'wall_s', CYCLES_KEY):
+            if res.get(k) is not None:
                 r[k] = res[k]
         self.rows.append(r)
-        self._say('%s %s %d B %s rep %d: %.2f %s%s' % (
+        self._say('%s %s %d B %s rep %d: %.2f %s%s%s' % (
             scenario, case, size, system.name, rep + 1, r['value'], metric,
+            ', receiver %.1f busy cycles/pkt' % r[CYCLES_KEY] if CYCLES_KEY in r else '',
             '' if res['steady'] else ' (no steady state before the window)'))
         if not res['steady']:
             self.notes.append('%s %s %d B %s rep %d: rate not steady before the window'
@@ -103,14 +107,17 @@ class Record:
             ok = [r for r in rows if r['metric'] != 'failed']
             unit = ok[0]['metric'] if ok else rows[0].get('unit', 'Mpps')
             metrics = LAT_METRICS if unit == 'rtt_us' else ('value',)
+            if any(CYCLES_KEY in r for r in ok):
+                metrics += (CYCLES_KEY,)
             probes = [r['xcore_rtt_ns'] for r in ok if 'xcore_rtt_ns' in r]
             for m in metrics:
-                vals = [r[m] for r in ok]
-                by_rep = {r['rep']: r[m] for r in ok}
+                vals = [r[m] for r in ok if m in r]
+                by_rep = {r['rep']: r[m] for r in ok if m in r}
                 out.append({'scenario': key[0], 'case': key[1], 'size': key[2],
                             'system': key[3], 'label': rows[0]['label'],
                             'anchor': rows[0]['anchor'],
-                            'metric': ('rtt_%s_us' % m) if m != 'value' else unit,
+                            'metric': (unit if m == 'value' else CYCLES_METRIC if m == CYCLES_KEY
+                                       else 'rtt_%s_us' % m),
                             'median': median(vals) if vals else None,
                             'min': min(vals) if vals else None,
                             'max': max(vals) if vals else None,

@@ -7,6 +7,8 @@ import importlib.util
 import json
 import os
 
+from .record import CYCLES_METRIC
+
 YLABELS = {'Mpps': 'Mpps (median, bars: min - max)',
            'Mpkt/CPU-s': 'M packets per CPU-second (median, bars: min - max)'}
 
@@ -138,6 +140,23 @@ def markdown(machine, summary, command, elapsed, nb_runs, nb_failed, xrange=None
                     _range(ref), '%.2f×' % ratio if ratio else '-',
                     '≥ %.1f×' % target if target else ''))
         lines.append('')
+    cost = [s for s in summary if s['metric'] == CYCLES_METRIC and s['anchor']]
+    if cost:
+        lines += ['Receiver cost, busy cycles per packet (testpmd `--record-core-cycles`: cycles '
+                  'of the bursts that returned packets over those packets), median of %s; a '
+                  'ratio below 1 is cheaper than the anchor:' % _reps(reps), '',
+                  '| scenario, case | size | system | cycles | anchor | anchor cycles | ratio |',
+                  '|---|---|---|---|---|---|---|']
+        for s in cost:
+            for a in s['anchor'].split(','):
+                ref = index.get((s['scenario'], s['case'], s['size'], a, s['metric']))
+                if not ref:
+                    continue
+                ratio = s['ratios'].get(a)
+                lines.append('| %s, %s | %d | %s | %s | %s | %s | %s |' % (
+                    s['scenario'], s['case'], s['size'], s['label'], _range(s), ref['label'],
+                    _range(ref), '%.2f×' % ratio if ratio else '-'))
+        lines.append('')
     lat = [s for s in summary if s['metric'] == 'rtt_p50_us']
     if lat:
         lines += ['Round-trip latency, µs, median of %s:' % _reps(reps), '',
@@ -181,7 +200,7 @@ def plots(outdir, summary):
             continue
         if s['metric'] in YLABELS:
             tput.setdefault((s['scenario'], s['case']), {}).setdefault(s['label'], []).append(s)
-        else:
+        elif s['metric'].startswith('rtt_'):
             lat.setdefault(s['size'], {}).setdefault(s['label'], {})[s['metric']] = s
     for (scenario, case), by_sys in tput.items():
         fig, ax = plt.subplots(figsize=(7, 4.5))

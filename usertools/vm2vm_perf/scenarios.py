@@ -12,8 +12,8 @@ import time
 
 from . import machine
 from . import systems as sysdefs
-from .counters import measure_rate, parse_pingpong
-from .procs import StartError
+from .counters import measure_rate, parse_busy_cycles, parse_pingpong
+from .procs import StartError, wait_for
 from .runner import eal_args, rx_reader, start, thread_cpu, wait_links, wait_path
 
 MAC0 = '02:00:00:00:00:01'
@@ -35,7 +35,9 @@ def stats_args(cfg):
     return ['--stats-period', '1'] if cfg.counters == 'stats' else []
 
 
-def testpmd_argv(cfg, prefix, main_cpu, fwd_cpu, end, mode, size):
+def testpmd_argv(cfg, prefix, main_cpu, fwd_cpu, end, mode, size, busy_cycles=False):
+    """busy_cycles: have testpmd count the cycles of the bursts that moved
+    packets (two TSC reads per burst), printed when it stops."""
     argv = [cfg.testpmd] + eal_args(prefix, '0@%d,1@%d' % (main_cpu, fwd_cpu), cfg.mem, end.eal)
     for v in end.vdevs:
         argv += ['--vdev', v]
@@ -43,6 +45,8 @@ def testpmd_argv(cfg, prefix, main_cpu, fwd_cpu, end, mode, size):
              '--txq=%d' % cfg.queues, '--rxd=%d' % cfg.ring, '--txd=%d' % cfg.ring,
              '--no-mlockall', '--total-num-mbufs=16384',
              '--disable-link-check'] + stats_args(cfg) + txpkts_args(size)
+    if busy_cycles:
+        argv.append('--record-core-cycles')
     return argv
 
 
@@ -62,13 +66,13 @@ def run_oneway(cfg, session, system, size, direction):
     sp = session.prefix('srv')
     server = start(session, 'server-' + system.name,
                    testpmd_argv(cfg, sp, cli_fwd, srv_fwd, system.server,
-                                'rxonly' if c2s else 'txonly', size), sp, 1)
+                                'rxonly' if c2s else 'txonly', size, busy_cycles=c2s), sp, 1)
     if system.server.socket:
         wait_path(system.server.socket, server.proc)
     cp = session.prefix('cli')
     client = start(session, 'client-' + system.name,
                    testpmd_argv(cfg, cp, srv_fwd, cli_fwd, system.client,
-                                'txonly' if c2s else 'rxonly', size), cp, 1)
+                                'txonly' if c2s else 'rxonly', size, busy_cycles=not c2s), cp, 1)
     wait_links(server, [0])
     wait_links(client, [0])
     rx = server if c2s else client
@@ -78,7 +82,20 @@ def run_oneway(cfg, session, system, size, direction):
         if not d.proc.alive():
             raise StartError('%s died during the measurement:\n%s'
                              % (d.proc.name, d.proc.log_tail()))
+    res['rx_cycles_per_pkt'] = receiver_busy_cycles(rx.proc, [(client if c2s else server).proc])
     return res
+
+
+def receiver_busy_cycles(rx, others, timeout=5.0, wait=wait_for):
+    """The receiver's busy cycles per packet: what receiving costs its core,
+    whatever rate the pair ran at. testpmd prints them only when it stops,
+    so freeze the sender first (it never sees the receiver leave: DPDK
+    22.11's memif crashes handling that mid-burst), then SIGINT the
+    receiver and read its log. None if the line does not come."""
+    for p in others:
+        p.freeze()
+    rx.interrupt()
+    return wait(lambda: parse_busy_cycles(rx.log_text()), timeout)
 
 
 def loop_end(system):
