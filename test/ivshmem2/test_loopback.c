@@ -19,7 +19,9 @@
 #include <rte_eal.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
+#include <ethdev_driver.h>
 
+#include "ivshmem2.h"
 #include "runtime_dir.h"
 
 #define RING 256
@@ -217,6 +219,37 @@ START_TEST(ring_full_backpressure)
 }
 END_TEST
 
+/*
+ * With one-frame batches (ping-pong) every frame has its own used entry in
+ * the peer's section. Once half the ring is in flight, a TX burst of n
+ * frames takes back at most 2n buffers, never the whole backlog at once
+ * (a run of cache-line misses that showed as a 10 us p99.9), and still
+ * keeps up: every frame is accepted.
+ */
+START_TEST(tx_reap_is_bounded)
+{
+	struct iv2_txq *q = rte_eth_devices[a1].data->tx_queues[0];
+	struct rte_mbuf *m, *rx[1];
+	uint16_t before, after;
+	unsigned int i;
+
+	for (i = 0; i < 3 * RING; i++) {
+		before = pring_drv_free_count(&q->ring);
+		m = frame(64, 2048, i);
+		ck_assert_uint_eq(rte_eth_tx_burst(a1, 0, &m, 1), 1);
+		after = pring_drv_free_count(&q->ring);
+		if (before < q->reap_below)
+			/* two reaped (the peer has completed all but the newest), one posted */
+			ck_assert_uint_eq(after, before + 1);
+		else
+			ck_assert_uint_eq(after, before - 1);
+		ck_assert_uint_eq(rx_wait(a0, rx, 1, 2000), 1);
+		ck_assert(frame_ok(rx[0], 64, i));
+		rte_pktmbuf_free(rx[0]);
+	}
+}
+END_TEST
+
 /* A peer that stops takes the link down; it comes back when the peer starts again. */
 START_TEST(peer_stop_start)
 {
@@ -344,6 +377,7 @@ loopback_suite(void)
 	tcase_add_test(tc, frames_both_ways);
 	tcase_add_test(tc, oversize_dropped);
 	tcase_add_test(tc, ring_full_backpressure);
+	tcase_add_test(tc, tx_reap_is_bounded);
 	tcase_add_test(tc, peer_stop_start);
 	tcase_add_test(tc, zero_copy_defers_completion);
 	tcase_add_test(tc, stats_and_xstats);
