@@ -101,6 +101,21 @@ def _reps(n):
     return '1 repetition' if n == 1 else '%d repetitions' % n
 
 
+def _anchor_rows(entries, index):
+    """(cells, entry, anchor) for each entry beside each anchor it has a figure
+    for; cells: scenario and case, size, system, figure, anchor, its figure, ratio."""
+    for s in entries:
+        for a in s['anchor'].split(','):
+            ref = index.get((s['scenario'], s['case'], s['size'], a, s['metric']))
+            if not ref:
+                continue
+            ratio = s['ratios'].get(a)
+            cells = '%s, %s | %d | %s | %s | %s | %s | %s' % (
+                s['scenario'], s['case'], s['size'], s['label'], _range(s), ref['label'],
+                _range(ref), '%.2f×' % ratio if ratio else '-')
+            yield cells, s, a
+
+
 def duration_text(sec):
     m, s = divmod(int(round(sec)), 60)
     return '%d min %d s' % (m, s) if m else '%d s' % s
@@ -128,17 +143,9 @@ def markdown(machine, summary, command, elapsed, nb_runs, nb_failed, xrange=None
                   'million packets per CPU-second, the rest in Mpps:' % _reps(reps), '',
                   '| scenario, case | size | system | figure | anchor | anchor figure | ratio '
                   '| target |', '|---|---|---|---|---|---|---|---|']
-        for s in tput:
-            for a in s['anchor'].split(','):
-                ref = index.get((s['scenario'], s['case'], s['size'], a, s['metric']))
-                if not ref:
-                    continue
-                ratio = s['ratios'].get(a)
-                target = TARGETS.get((s['system'], a))
-                lines.append('| %s, %s | %d | %s | %s | %s | %s | %s | %s |' % (
-                    s['scenario'], s['case'], s['size'], s['label'], _range(s), ref['label'],
-                    _range(ref), '%.2f×' % ratio if ratio else '-',
-                    '≥ %.1f×' % target if target else ''))
+        for cells, s, a in _anchor_rows(tput, index):
+            target = TARGETS.get((s['system'], a))
+            lines.append('| %s | %s |' % (cells, '≥ %.1f×' % target if target else ''))
         lines.append('')
     cost = [s for s in summary if s['metric'] == CYCLES_METRIC and s['anchor']]
     if cost:
@@ -147,15 +154,8 @@ def markdown(machine, summary, command, elapsed, nb_runs, nb_failed, xrange=None
                   'ratio below 1 is cheaper than the anchor:' % _reps(reps), '',
                   '| scenario, case | size | system | cycles | anchor | anchor cycles | ratio |',
                   '|---|---|---|---|---|---|---|']
-        for s in cost:
-            for a in s['anchor'].split(','):
-                ref = index.get((s['scenario'], s['case'], s['size'], a, s['metric']))
-                if not ref:
-                    continue
-                ratio = s['ratios'].get(a)
-                lines.append('| %s, %s | %d | %s | %s | %s | %s | %s |' % (
-                    s['scenario'], s['case'], s['size'], s['label'], _range(s), ref['label'],
-                    _range(ref), '%.2f×' % ratio if ratio else '-'))
+        for cells, s, a in _anchor_rows(cost, index):
+            lines.append('| %s |' % cells)
         lines.append('')
     lat = [s for s in summary if s['metric'] == 'rtt_p50_us']
     if lat:
