@@ -10,14 +10,10 @@
 #include "fdb.h"
 #include "test_fdb.h"
 
-/* A locally administered unicast MAC numbered @p n. */
 static uint64_t
 mac_n(uint32_t n)
 {
-	uint8_t m[6] = { 0x02, 0x00, (uint8_t)(n >> 24), (uint8_t)(n >> 16), (uint8_t)(n >> 8),
-			 (uint8_t)n };
-
-	return fdb_mac_key(m);
+	return test_fdb_mac(0x00, n);
 }
 
 START_TEST(key_roundtrip)

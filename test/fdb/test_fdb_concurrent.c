@@ -26,9 +26,7 @@ struct shared {
 static uint64_t
 mac_n(uint32_t n)
 {
-	uint8_t m[6] = { 0x02, 0xaa, 0, (uint8_t)(n >> 16), (uint8_t)(n >> 8), (uint8_t)n };
-
-	return fdb_mac_key(m);
+	return test_fdb_mac(0xaa, n);
 }
 
 /* Each writer learns every MAC on port (round % 2) + 10: MACs keep moving

@@ -37,9 +37,7 @@ struct race {
 static uint64_t
 mac_n(uint32_t n)
 {
-	uint8_t m[6] = { 0x02, 0xbb, 0, (uint8_t)(n >> 16), (uint8_t)(n >> 8), (uint8_t)n };
-
-	return fdb_mac_key(m);
+	return test_fdb_mac(0xbb, n);
 }
 
 /* The data path: learns the MAC on its port while the filler comes and goes. */
