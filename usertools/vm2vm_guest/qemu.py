@@ -4,11 +4,14 @@
 vhost-user virtio-net NICs. Pure functions, so tests can check them without
 running QEMU."""
 
+import os
 import shutil
 from dataclasses import dataclass
 from typing import Optional
 
-QEMU = shutil.which('qemu-system-x86_64') or '/usr/bin/qemu-system-x86_64'
+# VM2VM_QEMU runs another build (e.g. a newer QEMU) instead of the distribution's.
+QEMU = (os.environ.get('VM2VM_QEMU') or shutil.which('qemu-system-x86_64')
+        or '/usr/bin/qemu-system-x86_64')
 
 
 @dataclass
