@@ -63,6 +63,7 @@ def choose(image, log=lambda msg: None):
         with open(_cache_file()) as f:
             cached = json.load(f)
         if cached.get('key') == key:
+            log(f"accelerator: {cached['accel']} (cached; KVM probe: {cached.get('reason')})")
             return cached['accel']
     except (OSError, ValueError):
         pass

@@ -45,7 +45,7 @@ def cmd_build(args):
     _say(f'kernel {img.kernel}')
     _say(f'initrd {img.initrd}')
     if args.probe:
-        _say(f'accelerator: {accel.choose(img, _say)}')
+        accel.choose(img, _say)
     return 0
 
 
