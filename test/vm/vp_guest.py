@@ -68,16 +68,21 @@ class Scenario:
         log(f'mbufs in use before the guest: {self.baseline}')
         return self.pmd
 
-    def guest(self, tag='g', **nic_kw):
+    def guest(self, tag='g', wait=True, **nic_kw):
         nic_kw.setdefault('ip', '10.0.0.1/24')
         nic = vm2vm_guest.Nic(socket=self.sock, **nic_kw)
         g = vm2vm_guest.Guest(f'{self.name}-{tag}', self.wdir, nics=[nic], image=self.image,
                               log=log)
         self.guests.append(g)
         g.start()
+        if wait:
+            self.wait_guest(g)
+        return g
+
+    @staticmethod
+    def wait_guest(g):
         g.wait_ready(BOOT_TIMEOUT)
         log(f'{g.name} ready in {g.boot_seconds:.1f} s')
-        return g
 
     def check_counters(self):
         """No violation; and, once every guest is gone and the link down, no mbuf kept."""
@@ -140,8 +145,10 @@ def jumbo_case(s, ring):
 
 
 def server_case(s):
-    g = s.guest(server=True, packed=True)     # QEMU listens first, we connect to it
+    # QEMU listens first and finishes starting only once we have connected
+    g = s.guest(server=True, packed=True, wait=False)
     s.backend(client=True)
+    s.wait_guest(g)
     s.pmd.wait_link(True)
     pings(g)
     s.check_counters()
