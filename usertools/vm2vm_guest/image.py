@@ -17,6 +17,7 @@ import fcntl
 import hashlib
 import os
 import subprocess
+import time
 from dataclasses import dataclass
 
 from . import kernel
@@ -99,6 +100,28 @@ def compose(kdir, modules, extra=None):
     return fs
 
 
+STALE_SECONDS = 24 * 3600
+
+
+def _evict(cdir, stem, keep, log):
+    """Remove this flavour's other initramfs files once unused for a day.
+
+    Not at once: checkouts of different kit versions (worktrees, branches)
+    share the cache, and each must not delete an image the other is about
+    to boot; ensure() refreshes the mtime of the one it hands out.
+    """
+    now = time.time()
+    for name in os.listdir(cdir):
+        path = os.path.join(cdir, name)
+        if name.startswith(stem) and path != keep:
+            try:
+                if now - os.stat(path).st_mtime > STALE_SECONDS:
+                    os.unlink(path)
+                    log(f'removed {name} (unused for a day)')
+            except FileNotFoundError:
+                pass
+
+
 def ensure(log=lambda msg: None, version=None, flavour='base', trees=None):
     """Build what is missing and return the Image. Safe to call concurrently.
 
@@ -116,6 +139,7 @@ def ensure(log=lambda msg: None, version=None, flavour='base', trees=None):
         stem = f'initramfs-{flavour}-'
         initrd = os.path.join(cdir, f'{stem}{key}.cpio.gz')
         if os.path.exists(initrd):
+            os.utime(initrd)        # in use: not stale for _evict()
             log(f'initramfs up to date: {initrd}')
         else:
             def add_trees(fs):
@@ -123,8 +147,5 @@ def ensure(log=lambda msg: None, version=None, flavour='base', trees=None):
                     fs.add_tree(dest, src)
             size = compose(kdir, modules, add_trees).write(initrd)
             log(f'built {initrd} ({size >> 10} KiB)')
-            for old in os.listdir(cdir):
-                if old.startswith(stem) and os.path.join(cdir, old) != initrd:
-                    os.unlink(os.path.join(cdir, old))
-                    log(f'removed stale {old}')
+        _evict(cdir, stem, initrd, log)
     return Image(version, os.path.join(kdir, 'vmlinuz'), initrd, cdir)
