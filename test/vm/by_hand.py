@@ -10,6 +10,7 @@ usage: by_hand.py two-guests|multiqueue|jumbo|tcp|rebind|all
   jumbo       host_mtu=9000 gives the guest MTU 9000; ping -s 8972
   tcp         32 MiB over TCP between two guests (busybox nc), md5 compared, timed
   rebind      unbind and rebind the guest's virtio_net driver, then ping again
+  qemu-server QEMU listens on the vhost-user socket, testpmd connects (client=1)
 """
 
 import os
@@ -25,11 +26,12 @@ Nic = vm2vm_guest.Nic
 class Setup:
     """testpmd + guests, all stopped on exit."""
 
-    def __init__(self, tag, nics_per_guest, fwd, queues=1, extra=()):
+    def __init__(self, tag, nics_per_guest, fwd, queues=1, extra=(), pmd_server=True):
         self.wdir = workdir(tag)
         self.image = vm2vm_guest.build_image(log)
         socks = [os.path.join(self.wdir, f'vh{i}.sock') for i in range(len(nics_per_guest))]
-        self.pmd = Testpmd(tag, self.wdir, socks, fwd=fwd, queues=queues, extra=extra)
+        self.pmd = Testpmd(tag, self.wdir, socks, fwd=fwd, queues=queues, extra=extra,
+                           server=pmd_server)
         self.guests = []
         self.pmd.wait_listening()
         for i, nic in enumerate(nics_per_guest):
@@ -124,8 +126,16 @@ def rebind():
         s.close()
 
 
+def qemu_server():
+    s = Setup('qsrv', [Nic('', server=True, ip='10.0.0.1/24')], 'icmpecho', pmd_server=False)
+    try:
+        return ping(s.guests[0], '10.0.0.2')
+    finally:
+        s.close()
+
+
 SCENARIOS = {'two-guests': two_guests, 'multiqueue': multiqueue, 'jumbo': jumbo, 'tcp': tcp,
-             'rebind': rebind}
+             'rebind': rebind, 'qemu-server': qemu_server}
 
 
 def main(which):

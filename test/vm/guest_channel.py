@@ -5,8 +5,8 @@
 status and output exactly, over one long-lived guest (no NICs, one boot):
 statuses 0/3/255, stderr merged, output that mimics the channel's own
 markers, binary bytes, a large output compared with the host's, a command
-killed at its timeout (137) with the channel still usable after it, and
-the busybox applets the vm tests rely on."""
+killed at its timeout (137) with the channel still usable after it, the
+busybox applets the vm tests rely on, and a clean power-off."""
 
 import hashlib
 import shutil
@@ -57,6 +57,8 @@ def main():
                         ' || [ $? = 1 ] || echo missing $a; command -v $a || echo missing $a;'
                         ' done | grep missing', timeout=30)
         expect('applets present', out, '')
+        g.stop()
+        expect('clean power-off (QEMU exit status)', g.proc.returncode, 0)
     finally:
         g.stop()
         shutil.rmtree(wdir, ignore_errors=True)

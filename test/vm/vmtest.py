@@ -6,6 +6,7 @@ back-end with net_vhost ports, and cleanup of everything a test started."""
 import glob
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -15,7 +16,12 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'
                                 'usertools'))
 
 import vm2vm_guest  # noqa: E402
+from vm2vm_guest.guest import die_with_parent  # noqa: E402
 from vm2vm_guest.qemu import QEMU  # noqa: E402
+
+# meson stops a test that runs out of time with SIGTERM: exit through the
+# tests' finally blocks so guests, testpmd and their files are cleaned up.
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
 SKIP = 77
 TESTPMD = shutil.which('dpdk-testpmd') or '/usr/bin/dpdk-testpmd'
@@ -67,7 +73,7 @@ class Testpmd:
         # stdin is a pipe kept open: without -i testpmd runs until it reads
         # end-of-file or a newline there.
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=self.out,
-                                     stderr=subprocess.STDOUT)
+                                     stderr=subprocess.STDOUT, preexec_fn=die_with_parent)
         log(f'testpmd pid {self.proc.pid}: {" ".join(cmd)}')
 
     def wait_listening(self, timeout=60):

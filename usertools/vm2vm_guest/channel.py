@@ -77,6 +77,7 @@ class Channel:
         n, self.next_id = self.next_id, self.next_id + 1
         secs = max(1, int(timeout))
         script = base64.b64encode(cmd.encode()).decode()
+        self._accept(time.monotonic() + secs, alive)
         self.conn.sendall(f'RUN {n} {secs} {script}\n'.encode())
         # The guest kills the command at secs; allow for a slow serial line.
         m = self._read_until(rb'@@VM2VM-BEGIN %d@@(.*?)@@VM2VM-END %d (\d+)@@' % (n, n),

@@ -25,7 +25,8 @@ class GuestError(Exception):
     pass
 
 
-def _die_with_parent():
+def die_with_parent():
+    """preexec_fn: the child gets SIGKILL when the process that started it exits."""
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
@@ -68,7 +69,7 @@ class Guest:
             f.flush()
             self.t0 = time.monotonic()
             self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=f,
-                                         stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
+                                         stderr=subprocess.STDOUT, preexec_fn=die_with_parent)
         self.log(f'{self.name}: QEMU pid {self.proc.pid} ({self.accel})')
         return self
 
@@ -112,7 +113,8 @@ class Guest:
 
     def stop(self, timeout=30):
         """Clean power-off; SIGKILL if the guest does not go within timeout."""
-        if self.alive() and self.chan is not None and self.chan.conn is not None:
+        # Only a guest whose command loop is up can power itself off.
+        if self.alive() and self.chan is not None and self.boot_seconds is not None:
             try:
                 self.chan.poweroff(timeout, self.alive)
                 self.proc.wait(timeout)
