@@ -19,20 +19,11 @@ import subprocess
 import sys
 import time
 
-from vmtest import BOOT_TIMEOUT, log, ping_received, require_qemu, vm2vm_guest, workdir
+from vmtest import (BOOT_TIMEOUT, Failed, expect, log, ping_received, require_qemu,
+                    vm2vm_guest, workdir)
 from vp_backend import Switch
 
 MIB = 32
-
-
-class Failed(Exception):
-    pass
-
-
-def expect(cond, what):
-    if not cond:
-        raise Failed(what)
-    log(f'ok: {what}')
 
 
 def boot(name, wdir, image, sock, ip, **nic_kw):

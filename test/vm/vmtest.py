@@ -101,12 +101,29 @@ class Testpmd:
                 self.proc.kill()
                 self.proc.wait()
         self.out.close()
-        for f in glob.glob(f'/dev/hugepages/{self.prefix}map_*'):
-            os.unlink(f)
-        shutil.rmtree(f'/var/run/dpdk/{self.prefix}', ignore_errors=True)
-        for s in self.sockets:
-            if os.path.exists(s):
-                os.unlink(s)
+        remove_dpdk_leftovers(self.prefix, self.sockets)
+
+
+def remove_dpdk_leftovers(prefix, sockets=()):
+    """What a DPDK process with --file-prefix @prefix may leave: hugepage files,
+    its runtime directory, and the vhost-user sockets it listened on."""
+    for f in glob.glob(f'/dev/hugepages/{prefix}map_*'):
+        os.unlink(f)
+    shutil.rmtree(f'/var/run/dpdk/{prefix}', ignore_errors=True)
+    for s in sockets:
+        if os.path.exists(s):
+            os.unlink(s)
+
+
+class Failed(Exception):
+    """A scenario's expectation did not hold."""
+
+
+def expect(cond, what):
+    """Fail the scenario with @what unless @cond; log it when it holds."""
+    if not cond:
+        raise Failed(what)
+    log(f'ok: {what}')
 
 
 def ping_received(output):

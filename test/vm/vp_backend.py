@@ -4,14 +4,12 @@
 our net_vhost_pci loaded with -d (interactive, so a test can read xstats,
 link state and the mbuf pool while it runs), and dpdk-vm2vm-switch."""
 
-import glob
 import os
 import re
-import shutil
 import subprocess
 import time
 
-from vmtest import TESTPMD, log
+from vmtest import TESTPMD, log, remove_dpdk_leftovers
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..'))
 VP_SO = os.environ.get('VP_SO') or os.path.join(ROOT, 'build', 'drivers',
@@ -77,13 +75,7 @@ class DpdkProcess:
                 self.proc.kill()
                 self.proc.wait()
         self.out.close()
-        prefix = f'vm-{self.tag}-{os.getpid()}'
-        for f in glob.glob(f'/dev/hugepages/{prefix}map_*'):
-            os.unlink(f)
-        shutil.rmtree(f'/var/run/dpdk/{prefix}', ignore_errors=True)
-        for s in self.sockets:
-            if os.path.exists(s):
-                os.unlink(s)
+        remove_dpdk_leftovers(f'vm-{self.tag}-{os.getpid()}', self.sockets)
 
 
 def eal_args(tag, lcores='0@1,1@0', mem=256):

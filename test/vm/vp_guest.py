@@ -20,22 +20,13 @@ import os
 import shutil
 import sys
 
-from vmtest import BOOT_TIMEOUT, log, ping_received, require_qemu, vm2vm_guest, workdir
+from vmtest import (BOOT_TIMEOUT, Failed, expect, log, ping_received, require_qemu,
+                    vm2vm_guest, workdir)
 from vp_backend import VpTestpmd, queue_packets, violations
 
 PINGS = 20
 VIRTIO_NET_F_MRG_RXBUF = 15
 VIRTIO_F_RING_PACKED = 34
-
-
-class Failed(Exception):
-    pass
-
-
-def expect(cond, what):
-    if not cond:
-        raise Failed(what)
-    log(f'ok: {what}')
 
 
 def pings(guest, n=PINGS, size=None, cpu=None, interval='0.2'):
