@@ -156,6 +156,13 @@ int iv2_ethdev_init(struct rte_eth_dev *eth_dev, const struct iv2_config *cfg);
 /* ivshmem2_devargs.c */
 /** Parse devargs; @p host: vdev flavour (shm and id required) rather than PCI. */
 int iv2_devargs_parse(const char *args, struct iv2_config *cfg, bool host);
+/** Which flavour's rules devargs follow. */
+enum iv2_args_flavour {
+	IV2_ARGS_HOST,  /**< shm and id required, sizes optional */
+	IV2_ARGS_PCI,   /**< ivshmem 2.0: ID and sizes come from the device */
+	IV2_ARGS_PLAIN, /**< QEMU ivshmem-plain: id required, sizes optional, no shm */
+};
+int iv2_devargs_parse_flavour(const char *args, struct iv2_config *cfg, enum iv2_args_flavour fl);
 
 /* ivshmem2_lifecycle.c */
 int iv2_lifecycle_start(struct pmd_internals *p);

@@ -2,7 +2,7 @@
  * Copyright(c) 2026 vm2vm authors
  */
 
-/* Devargs of the host flavour: one small callback per key. */
+/* Devargs of every flavour: one small callback per key, then the checks each flavour needs. */
 
 #include <errno.h>
 #include <stdio.h>
@@ -211,13 +211,41 @@ iv2_config_defaults(struct iv2_config *cfg)
 	cfg->state_size = 4096;
 }
 
-/* Checks across keys, once all are parsed. */
+/*
+ * QEMU ivshmem-plain: the BAR holds the host flavour's file, so our ID and the
+ * section sizes are ours to give (the device has no registers for them);
+ * out_size 0 means "the rest of the BAR, split in two", decided at attach.
+ */
 static int
-iv2_config_check(struct iv2_config *cfg, bool host)
+iv2_config_check_plain(struct iv2_config *cfg)
 {
 	uint64_t need = iv2_section_need(cfg->queues, cfg->ring_size, cfg->buf_size);
 
-	if (!host) {
+	if (cfg->shm[0] != '\0') {
+		IV2_LOG(ERR, "shm: the shared memory is the device's BAR2");
+		return -EINVAL;
+	}
+	if (cfg->id < 0) {
+		IV2_LOG(ERR, "missing id=0|1 (ivshmem-plain has no peer ID register)");
+		return -EINVAL;
+	}
+	if (cfg->out_size != 0 && cfg->out_size < need) {
+		IV2_LOG(ERR, "out_size=%" PRIu64 " too small: %u queues of %u slots x %u B need %" PRIu64,
+			cfg->out_size, cfg->queues, cfg->ring_size, cfg->buf_size, need);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Checks across keys, once all are parsed. */
+static int
+iv2_config_check(struct iv2_config *cfg, enum iv2_args_flavour fl)
+{
+	uint64_t need = iv2_section_need(cfg->queues, cfg->ring_size, cfg->buf_size);
+
+	if (fl == IV2_ARGS_PLAIN)
+		return iv2_config_check_plain(cfg);
+	if (fl == IV2_ARGS_PCI) {
 		/* The device fixes ID and sizes; only the queue geometry is ours. */
 		if (cfg->shm[0] != '\0' || cfg->id >= 0 || cfg->out_size != 0) {
 			IV2_LOG(ERR, "shm, id and section sizes come from the PCI device");
@@ -244,7 +272,7 @@ iv2_config_check(struct iv2_config *cfg, bool host)
 }
 
 int
-iv2_devargs_parse(const char *args, struct iv2_config *cfg, bool host)
+iv2_devargs_parse_flavour(const char *args, struct iv2_config *cfg, enum iv2_args_flavour fl)
 {
 	static const struct {
 		const char *key;
@@ -281,8 +309,14 @@ iv2_devargs_parse(const char *args, struct iv2_config *cfg, bool host)
 		if (rte_kvargs_process(kv, handlers[i].key, handlers[i].fn, cfg) < 0)
 			goto exit;
 	}
-	ret = iv2_config_check(cfg, host);
+	ret = iv2_config_check(cfg, fl);
 exit:
 	rte_kvargs_free(kv);
 	return ret;
+}
+
+int
+iv2_devargs_parse(const char *args, struct iv2_config *cfg, bool host)
+{
+	return iv2_devargs_parse_flavour(args, cfg, host ? IV2_ARGS_HOST : IV2_ARGS_PCI);
 }

@@ -17,6 +17,10 @@
  *               survivor learns with F_OFD_GETLK that the peer is gone even
  *               if it never wrote RESET to its state entry.
  * Our "State register" is our own 32-bit entry of the state table.
+ *
+ * A guest on the same file through QEMU's ivshmem-plain device holds no
+ * lock: a peer that never held one is followed by its heartbeat alone (see
+ * iv2_host_peer_attached).
  */
 
 #include <errno.h>
@@ -43,6 +47,9 @@ struct iv2_host {
 	void *map;
 	size_t map_len;
 	char path[256];
+	bool peer_locked;     /**< the current peer holds its lock (a host process) */
+	bool peer_lost;       /**< that lock went away: the peer is gone ... */
+	uint64_t lost_hb;     /**< ... until its heartbeat moves again (a new peer) */
 };
 
 static int
@@ -125,12 +132,56 @@ iv2_host_state_write(struct iv2_dev *d, uint32_t state)
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
+static uint64_t
+iv2_host_peer_heartbeat(const struct iv2_dev *d)
+{
+	const struct iv2_sect_hdr *ph = (const struct iv2_sect_hdr *)d->out_peer;
+
+	return __atomic_load_n(&ph->heartbeat, __ATOMIC_RELAXED);
+}
+
+/*
+ * A host peer holds its lock while attached, so a lock that goes away is
+ * certain news of its death. A guest (QEMU's ivshmem-plain) holds none: a
+ * peer without a lock counts as attached and the life cycle's heartbeat
+ * timeout decides, except right after a locked peer died, until someone
+ * moves the heartbeat again (the dead peer's entry still says RUN).
+ */
 static bool
 iv2_host_peer_attached(struct iv2_dev *d)
 {
 	struct iv2_host *h = d->priv;
 
-	return iv2_host_lock_held(h->fd, IV2_LOCK_PEER(d->peer_id));
+	if (iv2_host_lock_held(h->fd, IV2_LOCK_PEER(d->peer_id))) {
+		h->peer_locked = true;
+		h->peer_lost = false;
+		return true;
+	}
+	if (h->peer_locked) {
+		h->peer_locked = false;
+		h->peer_lost = true;
+		h->lost_hb = iv2_host_peer_heartbeat(d);
+	}
+	if (h->peer_lost && iv2_host_peer_heartbeat(d) == h->lost_hb)
+		return false;
+	h->peer_lost = false;
+	return true;
+}
+
+/* Does a lockless peer still increment its heartbeat? Watched for up to IV2_HOST_HB_WATCH_MS. */
+#define IV2_HOST_HB_WATCH_MS 200
+static bool
+iv2_host_peer_beating(const struct iv2_dev *d)
+{
+	uint64_t hb = iv2_host_peer_heartbeat(d);
+	int ms;
+
+	for (ms = 0; ms < IV2_HOST_HB_WATCH_MS; ms += 10) {
+		usleep(10000);
+		if (iv2_host_peer_heartbeat(d) != hb)
+			return true;
+	}
+	return false;
 }
 
 static void
@@ -141,11 +192,16 @@ iv2_host_close(struct iv2_dev *d)
 	if (h == NULL)
 		return;
 	iv2_host_state_write(d, IV2_STATE_RESET);
-	munmap(h->map, h->map_len);
-	/* The last peer out removes the file, so no hugepage stays behind. */
+	/*
+	 * The last peer out removes the file, so no hugepage stays behind; but
+	 * not under a live guest (no lock, heartbeat moving): its QEMU keeps the
+	 * file mapped, and a new host process must find the same file.
+	 */
 	if (iv2_host_lock(h->fd, F_WRLCK, IV2_LOCK_SETUP, true) == 0 &&
-	    !iv2_host_lock_held(h->fd, IV2_LOCK_PEER(d->peer_id)))
+	    !iv2_host_lock_held(h->fd, IV2_LOCK_PEER(d->peer_id)) &&
+	    !iv2_host_peer_beating(d))
 		unlink(h->path);
+	munmap(h->map, h->map_len);
 	close(h->fd);
 	rte_free(h);
 	memset(d, 0, sizeof(*d));
