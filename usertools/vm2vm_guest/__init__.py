@@ -5,6 +5,6 @@ vhost-user virtio-net NICs and a command channel (doc/guides/qemu.md)."""
 
 from .guest import Guest, GuestError
 from .image import ensure as build_image
-from .qemu import Nic
+from .qemu import Nic, Shm
 
-__all__ = ['Guest', 'GuestError', 'Nic', 'build_image']
+__all__ = ['Guest', 'GuestError', 'Nic', 'Shm', 'build_image']

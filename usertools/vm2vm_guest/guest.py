@@ -36,10 +36,11 @@ class Guest:
     (unix socket paths are limited to 107 bytes)."""
 
     def __init__(self, name, workdir, nics=(), mem_mb=512, smp=None, image=None,
-                 accel=None, log=lambda msg: None):
+                 accel=None, log=lambda msg: None, shms=()):
         self.name = name
         self.workdir = workdir
         self.nics = list(nics)
+        self.shms = list(shms)      # ivshmem-plain devices (qemu.Shm)
         no = next(_guest_numbers) + (os.getpid() & 0xff) * 256
         for i, nic in enumerate(self.nics):
             nic.mac = nic.mac or qemu.default_mac(no, i)
@@ -63,7 +64,7 @@ class Guest:
             os.unlink(self.sock)
         self.chan = Channel(self.sock)
         argv = qemu.command(self.image, self.accel, self.mem_mb, self.smp, self.console_log,
-                            self.sock, self.nics)
+                            self.sock, self.nics, shms=self.shms)
         with open(self.qemu_log, 'w') as f:
             f.write(' '.join(argv) + '\n')
             f.flush()

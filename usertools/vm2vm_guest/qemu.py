@@ -34,6 +34,29 @@ class Nic:
     mtu: Optional[int] = None
 
 
+@dataclass
+class Shm:
+    """QEMU's ivshmem-plain device on a host file (hugetlbfs or /dev/shm): the
+    guest sees 1AF4:1110 at pci_addr with BAR2 = the file's first size bytes.
+    size must be a power of two (QEMU asserts it) and at most the file's size;
+    QEMU creates the file when it does not exist."""
+    path: str
+    size: int
+    slot: int = 0x10
+
+    @property
+    def pci_addr(self):
+        return f'0000:00:{self.slot:02x}.0'
+
+
+def shm_args(i, shm):
+    if shm.size <= 0 or shm.size & (shm.size - 1):
+        raise ValueError(f'ivshmem size {shm.size} is not a power of two')
+    return ['-object', f'memory-backend-file,id=shm{i},share=on,mem-path={shm.path},'
+            f'size={shm.size}',
+            '-device', f'ivshmem-plain,memdev=shm{i},addr={shm.slot:#x}']
+
+
 def default_mac(guest_no, nic_no):
     return f'52:54:00:{guest_no >> 8 & 0xff:02x}:{guest_no & 0xff:02x}:{nic_no + 1:02x}'
 
@@ -68,7 +91,8 @@ def kernel_cmdline(nics, extra=''):
     return ' '.join(args + ([extra] if extra else []))
 
 
-def command(image, accel, mem_mb, smp, console_log, channel_sock, nics, append_extra=''):
+def command(image, accel, mem_mb, smp, console_log, channel_sock, nics, append_extra='',
+            shms=()):
     """argv for one guest. ttyS0 -> console_log; ttyS1 -> channel_sock
     (a unix socket the host listens on, so nothing the guest says is lost)."""
     cpu = 'host' if accel == 'kvm' else 'max'
@@ -86,4 +110,6 @@ def command(image, accel, mem_mb, smp, console_log, channel_sock, nics, append_e
         argv += ['-chardev', f'socket,id=cmd,path={channel_sock}', '-serial', 'chardev:cmd']
     for i, nic in enumerate(nics):
         argv += nic_args(i, nic, accel)
+    for i, shm in enumerate(shms):
+        argv += shm_args(i, shm)
     return argv
