@@ -1,0 +1,266 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 vm2vm authors
+"""net_ivshmem2 in real QEMU guests over QEMU's ivshmem-plain device: the
+guest's dpdk-testpmd (our .so with -d, uio_pci_generic) and a host
+dpdk-testpmd on the host flavour of the same hugetlbfs file, or two guests.
+One scenario per run; every one counts frames on both sides.
+
+usage: iv_guest.py SCENARIO
+  guest-tx     guest txonly -> host rxonly
+  guest-rx     host txonly -> guest rxonly
+  kill         guest QEMU SIGKILLed mid-traffic: host link down within the
+               heartbeat timeout, no mbuf kept; a new guest brings it up again
+  two-guests   guest A txonly -> guest B rxonly, no host process
+  integrity    examples/ivshmem2-integrity, guest sends, host checks
+  bad-inputs   BAR too small, sizes that do not add up, a file laid out by
+               another configuration: clear errors, links stay down, no crash
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+import iv_plain
+from iv_plain import GUEST_SIZES, SHM_SIZE, GuestPort, HostPort, make_file, shm_path
+from vmtest import log, require_qemu, vm2vm_guest, workdir
+from vp_backend import eal_args
+
+MIN_FRAMES = 10000
+HEARTBEAT_S = 3          # IV2_HEARTBEAT_TIMEOUT_MS
+LINK_TIMEOUT = 180       # guest EAL start-up under TCG on a loaded machine
+
+
+class Failed(Exception):
+    pass
+
+
+def expect(cond, what):
+    if not cond:
+        raise Failed(what)
+    log(f'ok: {what}')
+
+
+class Scenario:
+    def __init__(self, name, wdir, img):
+        self.name = name
+        self.wdir = wdir
+        self.img = img
+        self.shm = shm_path(name)
+        self.hosts = []
+        self.guests = []
+        self.files = [self.shm]
+
+    def host(self, fwd, **kw):
+        h = HostPort(f'ivp-{self.name}-{len(self.hosts)}', self.wdir, self.shm, fwd, **kw)
+        self.hosts.append(h)
+        return h
+
+    def guest(self, tag, shms=None):
+        shms = shms or [vm2vm_guest.Shm(self.shm, SHM_SIZE)]
+        g = GuestPort(f'{self.name}-{tag}', self.wdir, self.img, shms)
+        self.guests.append(g)
+        return g.boot()
+
+    def close(self):
+        for g in self.guests:
+            g.kill()
+        for h in self.hosts:
+            h.stop()
+        for f in self.files:
+            if os.path.exists(f):
+                os.unlink(f)
+
+
+def check_clean_host(h):
+    xs = h.xstats()
+    expect(xs.get('ring_protocol_errors', 0) == 0 and xs.get('peer_incompatible', 0) == 0,
+           f'host: no ring protocol errors, peer compatible ({xs.get("ring_protocol_errors")},'
+           f' {xs.get("peer_incompatible")})')
+    return xs
+
+
+def guest_tx(s):
+    h = s.host('rxonly')
+    g = s.guest('g')
+    g.start_testpmd('txonly', f'id=1,{GUEST_SIZES}')
+    h.wait_link(True, timeout=LINK_TIMEOUT)
+    g.wait_log('link state change event', 60)
+    time.sleep(10)
+    totals, _ = g.stop_testpmd()
+    h.wait_link(False, timeout=30)
+    rx = h.port_stats()['RX-packets']
+    log(f'guest TX-packets {totals["TX-packets"]}, host RX-packets {rx}')
+    expect(rx >= MIN_FRAMES, f'host received {rx} frames (>= {MIN_FRAMES})')
+    expect(totals['TX-packets'] >= rx, f'guest sent {totals["TX-packets"]} >= {rx} received')
+    check_clean_host(h)
+
+
+def guest_rx(s):
+    h = s.host('txonly')
+    g = s.guest('g')
+    g.start_testpmd('rxonly', f'id=1,{GUEST_SIZES}')
+    h.wait_link(True, timeout=LINK_TIMEOUT)
+    time.sleep(10)
+    totals, _ = g.stop_testpmd()
+    h.wait_link(False, timeout=30)
+    tx = h.port_stats()['TX-packets']
+    log(f'host TX-packets {tx}, guest RX-packets {totals["RX-packets"]}')
+    expect(totals['RX-packets'] >= MIN_FRAMES,
+           f'guest received {totals["RX-packets"]} frames (>= {MIN_FRAMES})')
+    expect(tx >= totals['RX-packets'], f'host sent {tx} >= {totals["RX-packets"]} received')
+    check_clean_host(h)
+
+
+def kill(s):
+    h = s.host('rxonly')
+    pid = h.proc.pid
+    baseline = h.mbufs_in_use()
+    a = s.guest('a')
+    a.start_testpmd('txonly', f'id=1,{GUEST_SIZES}')
+    h.wait_link(True, timeout=LINK_TIMEOUT)
+    time.sleep(5)
+    rx1 = h.port_stats()['RX-packets']
+    expect(rx1 > 0, f'{rx1} frames received from guest a')
+    a.kill()                                    # SIGKILL to QEMU, mid-traffic
+    dt = h.wait_link_timed(False, timeout=HEARTBEAT_S + 30)
+    log(f'host link down {dt:.1f} s after SIGKILL')
+    expect(dt <= HEARTBEAT_S + 10, f'link down after {dt:.1f} s (heartbeat {HEARTBEAT_S} s)')
+    time.sleep(1)
+    in_use = h.mbufs_in_use()
+    expect(in_use == baseline, f'host mbufs in use back to {baseline} (now {in_use})')
+    b = s.guest('b')
+    b.start_testpmd('txonly', f'id=1,{GUEST_SIZES}')
+    h.wait_link(True, timeout=LINK_TIMEOUT)
+    time.sleep(5)
+    totals, _ = b.stop_testpmd()
+    h.wait_link(False, timeout=30)
+    rx2 = h.port_stats()['RX-packets'] - rx1
+    log(f'guest b TX-packets {totals["TX-packets"]}, host RX-packets since {rx2}')
+    expect(rx2 >= MIN_FRAMES, f'{rx2} frames from the new guest (>= {MIN_FRAMES})')
+    expect(h.alive() and h.proc.pid == pid, 'the host process was never restarted')
+    xs = h.xstats()
+    expect(xs.get('peer_resets', 0) >= 1, f'{xs.get("peer_resets")} peer resets counted')
+    expect(xs.get('ring_protocol_errors', 0) == 0, 'no ring protocol errors')
+    in_use = h.mbufs_in_use()
+    expect(in_use == baseline, f'host mbufs in use back to {baseline} (now {in_use})')
+    for g in s.guests:
+        g.kill()
+    h.stop()
+    expect(not os.path.exists(s.shm), 'the link file is removed once no peer is left')
+
+
+def two_guests(s):
+    make_file(s.shm)
+    a = s.guest('a')
+    b = s.guest('b')
+    b.start_testpmd('rxonly', f'id=1,{GUEST_SIZES}')
+    a.start_testpmd('txonly', f'id=0,{GUEST_SIZES}')
+    b.wait_log('link state change event', LINK_TIMEOUT)
+    a.wait_log('link state change event', 60)
+    time.sleep(10)
+    ta, _ = a.stop_testpmd()
+    tb, _ = b.stop_testpmd()
+    log(f'guest a TX-packets {ta["TX-packets"]}, guest b RX-packets {tb["RX-packets"]}')
+    expect(tb['RX-packets'] >= MIN_FRAMES, f'guest b received {tb["RX-packets"]} frames')
+    expect(ta['TX-packets'] >= tb['RX-packets'], 'guest a sent at least as many')
+
+
+def integrity(s):
+    count = 3000
+    bin_ = iv_plain.INTEGRITY
+    if not os.access(bin_, os.X_OK):
+        raise Failed(f'{bin_} not built')
+    g = s.guest('g')
+    # the host receives and checks; the guest sends (frames 60-9000 B, chains)
+    rx_log = os.path.join(s.wdir, 'integrity-rx.log')
+    argv = [bin_] + eal_args('ivp-integ') + [
+        '--vdev', f'net_ivshmem2_0,shm={s.shm},id=0,{iv_plain.HOST_SIZES}', '--',
+        '--role', 'rx', '--count', str(count), '--timeout', '240']
+    argv[argv.index('--lcores') + 1] = '0@1'
+    with open(rx_log, 'w') as f:
+        rx = subprocess.Popen(argv, stdout=f, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 30
+        while not os.path.exists(s.shm) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        dev = g.shms[0]
+        g.g.check(f'cd /tmp; {iv_plain.GUEST_INTEGRITY} {g.eal(dev, f"id=1,{GUEST_SIZES}", "it")}'
+                  f' -- --role tx --count {count} --timeout 240 > /tmp/it.log 2>&1 &', timeout=30)
+        rc = rx.wait(300)
+    finally:
+        if rx.poll() is None:
+            rx.kill()
+            rx.wait()
+    text = open(rx_log, errors='replace').read()
+    gtext = g.log_text('it')
+    for line in (text + gtext).splitlines():
+        if line.startswith('integrity'):
+            log(line)
+    expect(rc == 0, f'host receiver exited {rc}')
+    expect(f' {count} ok, 0 lost, 0 corrupt, 0 reordered' in text,
+           f'{count} frames intact and in order')
+
+
+def bad_inputs(s):
+    small = shm_path('small')
+    s.files.append(small)
+    make_file(small, 4 << 20)
+    # a host peer on a file laid out for 512-slot rings
+    h = s.host('rxonly', devargs=iv_plain.HOST_SIZES + ',ring_size=512')
+    g = s.guest('g', shms=[vm2vm_guest.Shm(small, 4 << 20, slot=0x10),
+                           vm2vm_guest.Shm(s.shm, SHM_SIZE, slot=0x11)])
+    small_dev, layout_dev = g.shms
+
+    # 1. BAR2 of 4 MiB cannot hold two sections of 1024 x 2048 B
+    g.start_testpmd('rxonly', 'id=1', dev=small_dev, tag='small')
+    g.wait_log('too small|No probed', 120, tag='small')
+    expect('too small for 1 queues x 1024 slots x 2048 B' in g.log_text('small'),
+           'too small a BAR refused with a message that says why')
+    # 2. sizes that do not add up to the BAR (the host's sizes not given)
+    g.start_testpmd('rxonly', 'id=1,state_size=4K', dev=layout_dev, tag='sizes')
+    g.wait_log('but state_size|No probed', 120, tag='sizes')
+    expect('give the sizes the other peer uses' in g.log_text('sizes'),
+           'sizes that do not add up to the BAR refused with a message')
+    # 3. the host's layout has 512-slot rings, the guest's 1024: rejected, link down
+    g.start_testpmd('rxonly', f'id=1,{GUEST_SIZES}', dev=layout_dev, tag='layout')
+    g.wait_log('peer section rejected', LINK_TIMEOUT, tag='layout')
+    h.wait_for(r'peer section rejected \(ring size\)', 60)
+    time.sleep(3)
+    expect(not h.link_up(), 'host link stays down')
+    expect(g.running('layout'), 'guest testpmd still running')
+    expect(h.xstats().get('peer_incompatible', 0) > 0, 'host counted the incompatible peer')
+    g.stop_testpmd('layout')
+    expect(h.alive() and g.g.alive(), 'neither side crashed')
+
+
+SCENARIOS = {'guest-tx': guest_tx, 'guest-rx': guest_rx, 'kill': kill,
+             'two-guests': two_guests, 'integrity': integrity, 'bad-inputs': bad_inputs}
+
+
+def main(name):
+    if name not in SCENARIOS:
+        sys.exit(f'unknown scenario {name!r}; one of {", ".join(SCENARIOS)}')
+    require_qemu()
+    img = iv_plain.image()
+    log(f'dpdk image {img.initrd}: {os.path.getsize(img.initrd) >> 10} KiB')
+    wdir = workdir('ivp-' + name)
+    s = Scenario(name, wdir, img)
+    try:
+        SCENARIOS[name](s)
+        log(f'PASS: {name}')
+        return 0
+    except (Failed, RuntimeError, vm2vm_guest.GuestError) as e:
+        log(f'FAIL: {name}: {e}')
+        for h in s.hosts:
+            log(f'{h.tag} log tail:\n' + h.output()[-3000:])
+        return 1
+    finally:
+        s.close()
+        shutil.rmtree(wdir, ignore_errors=True)
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv[1]))

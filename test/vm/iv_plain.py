@@ -1,0 +1,131 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 vm2vm authors
+"""Pieces of the ivshmem-plain tests (iv_guest.py): the link file, a host
+dpdk-testpmd on the host flavour of it, and DPDK in a guest that sees the
+same file as QEMU's ivshmem-plain device."""
+
+import os
+import re
+import time
+
+from vmtest import BOOT_TIMEOUT, TESTPMD, log, vm2vm_guest
+from vm2vm_guest import dpdk
+from vp_backend import ROOT, DpdkProcess, VpTestpmd, eal_args
+
+BUILD = os.path.join(ROOT, 'build')
+IV2_SO = os.environ.get('IV2_SO') or os.path.join(BUILD, 'drivers', 'librte_net_ivshmem2.so')
+INTEGRITY = os.environ.get('IV2_INTEGRITY') or os.path.join(
+    BUILD, 'examples', 'ivshmem2-integrity', 'ivshmem2-integrity')
+GUEST_SO = '/opt/vm2vm/librte_net_ivshmem2.so'
+GUEST_INTEGRITY = '/opt/vm2vm/ivshmem2-integrity'
+
+# QEMU wants a power-of-two BAR; on 2 MiB hugepages every section is a
+# multiple of 2 MiB: 2 + 2 + 2 x 6 = 16 MiB. The guest derives out_size
+# from the BAR.
+SHM_SIZE = 16 << 20
+HOST_SIZES = 'state_size=2M,rw_size=2M,out_size=6M'
+GUEST_SIZES = 'state_size=2M,rw_size=2M'
+GUEST_HUGEPAGES = 64
+
+
+def shm_path(tag):
+    # not *map_*: EAL deletes unlocked hugetlbfs files named like its own
+    return f'/dev/hugepages/vm2vm-ivp-{tag}-{os.getpid()}'
+
+
+def make_file(path, size=SHM_SIZE):
+    """A zeroed link file, for links with no host process to create it."""
+    with open(path, 'w') as f:
+        os.ftruncate(f.fileno(), size)
+
+
+def image():
+    return dpdk.build_image(log, files={GUEST_SO: IV2_SO, GUEST_INTEGRITY: INTEGRITY})
+
+
+class HostPort(VpTestpmd):
+    """Interactive dpdk-testpmd on net_ivshmem2's host flavour (peer 0)."""
+
+    def __init__(self, tag, wdir, shm, fwd, devargs=HOST_SIZES, peer_id=0):
+        argv = [TESTPMD] + eal_args(tag) + [
+            '-d', IV2_SO, '--vdev', f'net_ivshmem2_0,shm={shm},id={peer_id},{devargs}',
+            '--log-level', 'pmd.net.ivshmem2:info',
+            '--', '-i', '--auto-start', f'--forward-mode={fwd}', '--txpkts=64',
+            '--total-num-mbufs=16384', '--disable-link-check']
+        DpdkProcess.__init__(self, tag, wdir, argv)
+        self.wait_for(r'testpmd> ', 60)
+
+    def port_stats(self):
+        text = self.query('show port stats 0')
+        return {k: int(v) for k, v in re.findall(r'(RX-packets|TX-packets): (\d+)', text)}
+
+    def wait_link_timed(self, up, timeout):
+        """wait_link, returning how long it took."""
+        t0 = time.monotonic()
+        self.wait_link(up, timeout=timeout)
+        return time.monotonic() - t0
+
+
+class GuestPort:
+    """A guest with ivshmem-plain devices, prepared for DPDK, that runs
+    dpdk-testpmd (non-interactive, in the background) on one of them."""
+
+    def __init__(self, name, wdir, img, shms):
+        self.g = vm2vm_guest.Guest(name, wdir, image=img, smp=2, mem_mb=512, shms=shms,
+                                   log=log)
+        self.shms = shms
+        self.name = name
+
+    def boot(self):
+        self.g.start()
+        self.g.wait_ready(BOOT_TIMEOUT)
+        log(f'{self.name} ready in {self.g.boot_seconds:.1f} s')
+        self.g.check(dpdk.prepare_script(GUEST_HUGEPAGES), timeout=60)
+        for s in self.shms:
+            drv = self.g.check(dpdk.bind_script(s.pci_addr), timeout=60).strip()
+            if drv != 'uio_pci_generic':
+                raise RuntimeError(f'{s.pci_addr} bound to {drv!r}')
+        return self
+
+    def eal(self, dev, devargs, prefix='g'):
+        return (f'-l 0,1 -m 64 --file-prefix {prefix} -a {dev.pci_addr},{devargs} '
+                '--log-level pmd.net.ivshmem2:info')
+
+    def start_testpmd(self, fwd, devargs, dev=None, tag='tp'):
+        dev = dev or self.shms[0]
+        cmd = (f'cd /tmp; dpdk-testpmd {self.eal(dev, devargs, tag)} -d {GUEST_SO} '
+               f'-- --forward-mode={fwd} --txpkts=64 --total-num-mbufs=4096 --stats-period 10 '
+               f'> /tmp/{tag}.log 2>&1 & echo $! > /tmp/{tag}.pid')
+        self.g.check(cmd, timeout=30)
+
+    def log_text(self, tag='tp'):
+        return self.g.run(f'cat /tmp/{tag}.log', timeout=30)[1]
+
+    def wait_log(self, pattern, timeout, tag='tp'):
+        """Wait until @pattern (grep -E) is in the log; the matching lines."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            rc, out = self.g.run(f'grep -aE "{pattern}" /tmp/{tag}.log', timeout=30)
+            if rc == 0:
+                return out
+            time.sleep(2)
+        raise RuntimeError(f'{self.name}: no {pattern!r} in {tag}.log after {timeout} s:\n'
+                           + self.log_text(tag)[-3000:])
+
+    def running(self, tag='tp'):
+        return self.g.run(f'kill -0 $(cat /tmp/{tag}.pid)', timeout=30)[0] == 0
+
+    def stop_testpmd(self, tag='tp'):
+        """SIGINT, wait for the exit; the totals testpmd printed."""
+        self.g.run(f'kill -INT $(cat /tmp/{tag}.pid); '
+                   f'for i in $(seq 120); do kill -0 $(cat /tmp/{tag}.pid) 2>/dev/null || break; '
+                   'sleep 0.5; done', timeout=90)
+        text = self.log_text(tag)
+        acc = text.split('Accumulated forward statistics')[-1]
+        totals = {k: int(v) for k, v in re.findall(r'(RX-packets|TX-packets): (\d+)', acc)}
+        if 'Bye' not in text or not totals:
+            raise RuntimeError(f'{self.name}: testpmd did not exit cleanly:\n{text[-3000:]}')
+        return totals, text
+
+    def kill(self):
+        self.g.kill()
