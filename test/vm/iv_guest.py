@@ -168,40 +168,45 @@ def two_guests(s):
     expect(ta['TX-packets'] >= tb['RX-packets'], 'guest a sent at least as many')
 
 
-def integrity(s):
-    count = 3000
-    bin_ = iv_plain.INTEGRITY
-    if not os.access(bin_, os.X_OK):
-        raise Failed(f'{bin_} not built')
-    g = s.guest('g')
-    # the host receives and checks; the guest sends (frames 60-9000 B, chains)
-    rx_log = os.path.join(s.wdir, 'integrity-rx.log')
-    argv = [bin_] + eal_args('ivp-integ') + [
+def integrity_run(s, g, count, host_role):
+    """ivshmem2-integrity on both sides; the receiver checks every frame."""
+    guest_role = 'tx' if host_role == 'rx' else 'rx'
+    host_log = os.path.join(s.wdir, f'integrity-host-{host_role}.log')
+    argv = [iv_plain.INTEGRITY] + eal_args('ivp-integ') + [
         '--vdev', f'net_ivshmem2_0,shm={s.shm},id=0,{iv_plain.HOST_SIZES}', '--',
-        '--role', 'rx', '--count', str(count), '--timeout', '240']
+        '--role', host_role, '--count', str(count), '--timeout', '240']
     argv[argv.index('--lcores') + 1] = '0@1'
-    with open(rx_log, 'w') as f:
-        rx = subprocess.Popen(argv, stdout=f, stderr=subprocess.STDOUT)
+    with open(host_log, 'w') as f:
+        host = subprocess.Popen(argv, stdout=f, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 30
-        while not os.path.exists(s.shm) and time.monotonic() < deadline:
-            time.sleep(0.2)
         dev = g.shms[0]
         g.g.check(f'cd /tmp; {iv_plain.GUEST_INTEGRITY} {g.eal(dev, f"id=1,{GUEST_SIZES}", "it")}'
-                  f' -- --role tx --count {count} --timeout 240 > /tmp/it.log 2>&1 &', timeout=30)
-        rc = rx.wait(300)
+                  f' -- --role {guest_role} --count {count} --timeout 240 > /tmp/it.log 2>&1;'
+                  ' echo "guest exit $?" >> /tmp/it.log', timeout=300)
+        rc = host.wait(60)
     finally:
-        if rx.poll() is None:
-            rx.kill()
-            rx.wait()
-    text = open(rx_log, errors='replace').read()
+        if host.poll() is None:
+            host.kill()
+            host.wait()
+    with open(host_log, errors='replace') as f:
+        text = f.read()
     gtext = g.log_text('it')
     for line in (text + gtext).splitlines():
-        if line.startswith('integrity'):
+        if line.startswith('integrity') or line.startswith('guest exit'):
             log(line)
-    expect(rc == 0, f'host receiver exited {rc}')
-    expect(f' {count} ok, 0 lost, 0 corrupt, 0 reordered' in text,
-           f'{count} frames intact and in order')
+    rx_text = text if host_role == 'rx' else gtext
+    expect(rc == 0 and 'guest exit 0' in gtext, f'host exited {rc}, guest: '
+           + gtext.strip().splitlines()[-1])
+    expect(f' {count} ok, 0 lost, 0 corrupt, 0 reordered' in rx_text,
+           f'{count} frames guest {guest_role} -> host {host_role} intact and in order')
+
+
+def integrity(s):
+    if not os.access(iv_plain.INTEGRITY, os.X_OK):
+        raise Failed(f'{iv_plain.INTEGRITY} not built')
+    g = s.guest('g')
+    integrity_run(s, g, 10000, 'rx')
+    integrity_run(s, g, 10000, 'tx')
 
 
 def bad_inputs(s):
@@ -219,11 +224,13 @@ def bad_inputs(s):
     g.wait_log('too small|No probed', 120, tag='small')
     expect('too small for 1 queues x 1024 slots x 2048 B' in g.log_text('small'),
            'too small a BAR refused with a message that says why')
+    g.end_testpmd('small')
     # 2. sizes that do not add up to the BAR (the host's sizes not given)
     g.start_testpmd('rxonly', 'id=1,state_size=4K', dev=layout_dev, tag='sizes')
     g.wait_log('but state_size|No probed', 120, tag='sizes')
     expect('give the sizes the other peer uses' in g.log_text('sizes'),
            'sizes that do not add up to the BAR refused with a message')
+    g.end_testpmd('sizes')
     # 3. the host's layout has 512-slot rings, the guest's 1024: rejected, link down
     g.start_testpmd('rxonly', f'id=1,{GUEST_SIZES}', dev=layout_dev, tag='layout')
     g.wait_log('peer section rejected', LINK_TIMEOUT, tag='layout')

@@ -115,11 +115,15 @@ class GuestPort:
     def running(self, tag='tp'):
         return self.g.run(f'kill -0 $(cat /tmp/{tag}.pid)', timeout=30)[0] == 0
 
-    def stop_testpmd(self, tag='tp'):
-        """SIGINT, wait for the exit; the totals testpmd printed."""
+    def end_testpmd(self, tag='tp'):
+        """SIGINT, and wait until it has exited (it frees its hugepages)."""
         self.g.run(f'kill -INT $(cat /tmp/{tag}.pid); '
                    f'for i in $(seq 120); do kill -0 $(cat /tmp/{tag}.pid) 2>/dev/null || break; '
                    'sleep 0.5; done', timeout=90)
+
+    def stop_testpmd(self, tag='tp'):
+        """end_testpmd; the totals testpmd printed."""
+        self.end_testpmd(tag)
         text = self.log_text(tag)
         acc = text.split('Accumulated forward statistics')[-1]
         totals = {k: int(v) for k, v in re.findall(r'(RX-packets|TX-packets): (\d+)', acc)}
