@@ -15,6 +15,9 @@ usage: iv_guest.py SCENARIO
   integrity    examples/ivshmem2-integrity, guest sends, host checks
   bad-inputs   BAR too small, sizes that do not add up, a file laid out by
                another configuration: clear errors, links stay down, no crash
+  garbage      test/ivshmem2's hostile peer on the host against the guest's
+               testpmd: random ring and header bytes, lying descriptors; the
+               guest survives, counts them, and the link recovers
 """
 
 import os
@@ -243,8 +246,35 @@ def bad_inputs(s):
     expect(h.alive() and g.g.alive(), 'neither side crashed')
 
 
+def garbage(s):
+    good = 20000
+    make_file(s.shm)
+    g = s.guest('g')
+    # the hostile peer's layout: state 2 MiB, no R/W section, the rest split in two
+    g.start_testpmd('rxonly', 'id=0,state_size=2M')
+    g.wait_log('packet forwarding', 120)
+    log(f'hostile peer: {iv_plain.HOSTILE} {s.shm} {good}')
+    r = subprocess.run(['taskset', '-c', '0', iv_plain.HOSTILE, s.shm, str(good)],
+                       capture_output=True, text=True, timeout=400)
+    for line in r.stdout.splitlines():
+        log(f'  peer: {line}')
+    expect(g.running(), 'guest testpmd survived the attacks')
+    totals, text = g.stop_testpmd()
+    resets = text.count('peer violated the ring protocol')
+    rejected = text.count('peer section rejected')
+    log(f'guest RX-packets {totals["RX-packets"]}, {resets} ring-protocol resets, '
+        f'{rejected} rejected sections')
+    expect(r.returncode == 0, f'hostile peer exited {r.returncode}: the link recovered and '
+           'its good frames were taken' + ('' if r.returncode == 0 else '\n' + r.stderr))
+    expect(totals['RX-packets'] >= 2 * good, f'guest received {totals["RX-packets"]} frames'
+           f' (>= {2 * good} good ones)')
+    expect(resets >= 5, f'{resets} ring protocol violations reset the link')
+    expect(rejected >= 1, 'the bad header was rejected')
+
+
 SCENARIOS = {'guest-tx': guest_tx, 'guest-rx': guest_rx, 'kill': kill,
-             'two-guests': two_guests, 'integrity': integrity, 'bad-inputs': bad_inputs}
+             'two-guests': two_guests, 'integrity': integrity, 'bad-inputs': bad_inputs,
+             'garbage': garbage}
 
 
 def main(name):

@@ -16,6 +16,8 @@ BUILD = os.path.join(ROOT, 'build')
 IV2_SO = os.environ.get('IV2_SO') or os.path.join(BUILD, 'drivers', 'librte_net_ivshmem2.so')
 INTEGRITY = os.environ.get('IV2_INTEGRITY') or os.path.join(
     BUILD, 'examples', 'ivshmem2-integrity', 'ivshmem2-integrity')
+HOSTILE = os.environ.get('IV2_HOSTILE') or os.path.join(
+    BUILD, 'test', 'ivshmem2', 'ivshmem2-hostile-peer')
 GUEST_SO = '/opt/vm2vm/librte_net_ivshmem2.so'
 GUEST_INTEGRITY = '/opt/vm2vm/ivshmem2-integrity'
 
