@@ -4,8 +4,8 @@
 
 /*
  * QEMU ivshmem-plain flavour, device side: the host flavour's layout over
- * BAR2 memory, without the file. Nothing here knows the PCI bus, so the
- * unit tests attach it to ordinary memory.
+ * BAR2 memory, without the file. Nothing here knows the PCI bus or
+ * ethdev, so the unit tests attach it to ordinary memory.
  *
  * What the host flavour emulates with file locks has no counterpart here:
  * QEMU neither tells a guest that the other side went away nor clears the
@@ -17,8 +17,6 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
-
-#include <rte_malloc.h>
 
 #include "ivshmem2_plain.h"
 
@@ -106,34 +104,4 @@ iv2_plain_attach(struct iv2_dev *d, uint8_t *mem, uint64_t len, struct iv2_confi
 	    mprotect((void *)(uintptr_t)d->out_peer, out, PROT_READ) < 0)
 		IV2_LOG(NOTICE, "cannot make the peer's section read-only: %s", strerror(errno));
 	return 0;
-}
-
-int
-iv2_plain_port_init(struct rte_eth_dev *eth_dev, uint8_t *mem, uint64_t len, const char *args)
-{
-	struct pmd_internals *p = eth_dev->data->dev_private;
-	const char *name = eth_dev->data->name;
-	struct iv2_config cfg;
-	int ret;
-
-	ret = iv2_devargs_parse_flavour(args, &cfg, IV2_ARGS_PLAIN);
-	if (ret < 0) {
-		IV2_LOG(ERR, "%s: invalid devargs, see the driver guide", name);
-		return ret;
-	}
-	pthread_mutex_init(&p->lock, NULL);
-	ret = iv2_plain_attach(&p->dev, mem, len, &cfg);
-	if (ret < 0) {
-		IV2_LOG(ERR, "%s: cannot use the shared memory", name);
-		goto fail;
-	}
-	p->cfg = cfg;
-	ret = iv2_ethdev_init(eth_dev, &cfg);
-	if (ret == 0)
-		return 0;
-fail:
-	if (p->dev.ops != NULL)
-		p->dev.ops->close(&p->dev);
-	pthread_mutex_destroy(&p->lock);
-	return ret;
 }

@@ -35,12 +35,4 @@
  */
 int iv2_plain_attach(struct iv2_dev *d, uint8_t *mem, uint64_t len, struct iv2_config *cfg);
 
-/**
- * Parse @p args (plain flavour), attach the memory and initialise the port.
- * The caller allocated @p eth_dev with our private data and releases it on
- * failure.
- */
-int iv2_plain_port_init(struct rte_eth_dev *eth_dev, uint8_t *mem, uint64_t len,
-			const char *args);
-
 #endif /* IVSHMEM2_PLAIN_H */

@@ -7,6 +7,7 @@
  * ivshmem (1AF4:1110, revision 1) bound to uio_pci_generic or vfio-pci.
  * Only BAR2 (the shared memory) is used; BAR0's registers (interrupt mask
  * and status, IVPosition, doorbell) mean nothing without ivshmem-server.
+ * Port set-up over the attached memory lives here too, with the ethdev glue.
  */
 
 #include <errno.h>
@@ -18,6 +19,37 @@
 #include "ivshmem2_plain.h"
 
 #define IV2_PCI_CFG_REVISION 0x08
+
+/* Parse the devargs, lay the sections out over BAR2, initialise the port. */
+static int
+iv2_plain_port_init(struct rte_eth_dev *eth_dev, uint8_t *mem, uint64_t len, const char *args)
+{
+	struct pmd_internals *p = eth_dev->data->dev_private;
+	const char *name = eth_dev->data->name;
+	struct iv2_config cfg;
+	int ret;
+
+	ret = iv2_devargs_parse_flavour(args, &cfg, IV2_ARGS_PLAIN);
+	if (ret < 0) {
+		IV2_LOG(ERR, "%s: invalid devargs, see the driver guide", name);
+		return ret;
+	}
+	pthread_mutex_init(&p->lock, NULL);
+	ret = iv2_plain_attach(&p->dev, mem, len, &cfg);
+	if (ret < 0) {
+		IV2_LOG(ERR, "%s: cannot use the shared memory", name);
+		goto fail;
+	}
+	p->cfg = cfg;
+	ret = iv2_ethdev_init(eth_dev, &cfg);
+	if (ret == 0)
+		return 0;
+fail:
+	if (p->dev.ops != NULL)
+		p->dev.ops->close(&p->dev);
+	pthread_mutex_destroy(&p->lock);
+	return ret;
+}
 
 static int
 iv2_plain_probe(struct rte_pci_driver *drv, struct rte_pci_device *pci)
