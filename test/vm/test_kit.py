@@ -14,7 +14,7 @@ import unittest
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..',
                                 'usertools'))
 
-from vm2vm_guest import cpio, kernel, qemu  # noqa: E402
+from vm2vm_guest import cpio, dpdk, kernel, qemu  # noqa: E402
 from vm2vm_guest.cli import parse_nic  # noqa: E402
 from vm2vm_guest.image import Image  # noqa: E402
 from vm2vm_guest.initramfs import Initramfs  # noqa: E402
@@ -92,6 +92,48 @@ class QemuArgsTest(unittest.TestCase):
                          ('/s', True, 2, True, False, 9000, '10.0.0.1/24'))
         with self.assertRaises(Exception):
             parse_nic('/s,bogus')
+
+    def test_ivshmem_plain(self):
+        shm = qemu.Shm('/dev/hugepages/f', 16 << 20, slot=0x11)
+        a = ' '.join(qemu.command(self.img, 'tcg', 512, 2, '/con', '/cmd', [], shms=[shm]))
+        self.assertIn('memory-backend-file,id=shm0,share=on,mem-path=/dev/hugepages/f,'
+                      'size=16777216', a)
+        self.assertIn('ivshmem-plain,memdev=shm0,addr=0x11', a)
+        self.assertEqual(shm.pci_addr, '0000:00:11.0')
+        with self.assertRaises(ValueError):       # QEMU asserts a power-of-two BAR
+            qemu.shm_args(0, qemu.Shm('/f', 10 << 20))
+
+
+class DpdkStageTest(unittest.TestCase):
+    """The 'dpdk' flavour's tree: libraries at the host's paths, EAL's driver
+    directory with real files and sonames, the library directory linking
+    into it (one file per library, whichever way it is loaded)."""
+
+    @unittest.skipUnless(os.path.exists(dpdk.TESTPMD), 'dpdk-testpmd not installed')
+    def test_testpmd_tree(self):
+        with tempfile.TemporaryDirectory() as d:
+            st = dpdk.Stage(d)
+            st.binary(dpdk.TESTPMD, dpdk.TESTPMD)
+            st.plugins(['librte_mempool_ring'])
+            root = lambda p: os.path.join(d, p.lstrip('/'))  # noqa: E731
+            self.assertTrue(os.access(root(dpdk.TESTPMD), os.X_OK))
+            pmds = root(st.pmds)
+            ring = [n for n in os.listdir(pmds) if n.startswith('librte_mempool_ring.so.')]
+            self.assertTrue(any(not os.path.islink(os.path.join(pmds, n)) for n in ring), ring)
+            for name, path in dpdk.ldd(dpdk.TESTPMD).items():
+                guest = os.path.join(dpdk.LIBDIR, name) if '/dpdk/pmds-' in path else (
+                    name if name.startswith('/') else path)
+                self.assertTrue(os.path.exists(root(guest)), f'{name} missing at {guest}')
+                if '/dpdk/pmds-' in path:
+                    self.assertTrue(os.path.islink(root(guest)))
+            self.assertEqual(sorted(st.trees()), sorted('/' + x for x in os.listdir(d)))
+
+    def test_guest_scripts(self):
+        self.assertIn('echo 64 > /proc/sys/vm/nr_hugepages', dpdk.prepare_script(64))
+        self.assertIn('chmod 755 /', dpdk.prepare_script(64))
+        b = dpdk.bind_script('0000:00:10.0', 'vfio-pci')
+        self.assertIn('enable_unsafe_noiommu_mode', b)
+        self.assertIn('echo vfio-pci > /sys/bus/pci/devices/0000:00:10.0/driver_override', b)
 
 
 if __name__ == '__main__':
