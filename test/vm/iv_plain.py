@@ -72,9 +72,9 @@ class GuestPort:
     """A guest with ivshmem-plain devices, prepared for DPDK, that runs
     dpdk-testpmd (non-interactive, in the background) on one of them."""
 
-    def __init__(self, name, wdir, img, shms):
+    def __init__(self, name, wdir, img, shms, nics=()):
         self.g = vm2vm_guest.Guest(name, wdir, image=img, smp=2, mem_mb=512, shms=shms,
-                                   log=log)
+                                   nics=nics, log=log)
         self.shms = shms
         self.name = name
 
@@ -84,18 +84,30 @@ class GuestPort:
         log(f'{self.name} ready in {self.g.boot_seconds:.1f} s')
         self.g.check(dpdk.prepare_script(GUEST_HUGEPAGES), timeout=60)
         for s in self.shms:
-            drv = self.g.check(dpdk.bind_script(s.pci_addr), timeout=60).strip()
-            if drv != 'uio_pci_generic':
-                raise RuntimeError(f'{s.pci_addr} bound to {drv!r}')
+            self.bind(s.pci_addr)
         return self
+
+    def bind(self, addr):
+        drv = self.g.check(dpdk.bind_script(addr), timeout=60).strip()
+        if drv != 'uio_pci_generic':
+            raise RuntimeError(f'{addr} bound to {drv!r}')
+
+    def find_pci(self, vendor, device):
+        """PCI addresses of the guest's devices with these IDs ('0x1af4', '0x1000')."""
+        out = self.g.check('for d in /sys/bus/pci/devices/*; do '
+                           f'[ "$(cat $d/vendor)" = {vendor} ] && [ "$(cat $d/device)" = {device} ]'
+                           ' && basename $d; done; true', timeout=30)
+        return out.split()
 
     def eal(self, dev, devargs, prefix='g'):
         return (f'-l 0,1 -m 64 --file-prefix {prefix} -a {dev.pci_addr},{devargs} '
                 '--log-level pmd.net.ivshmem2:info')
 
-    def start_testpmd(self, fwd, devargs, dev=None, tag='tp'):
-        dev = dev or self.shms[0]
-        cmd = (f'cd /tmp; dpdk-testpmd {self.eal(dev, devargs, tag)} -d {GUEST_SO} '
+    def start_testpmd(self, fwd, devargs, dev=None, tag='tp', eal=None):
+        """testpmd in the background; @eal replaces the ivshmem device and our -d plugin."""
+        dev = dev or (self.shms[0] if self.shms else None)
+        eal = eal or f'{self.eal(dev, devargs, tag)} -d {GUEST_SO}'
+        cmd = (f'cd /tmp; dpdk-testpmd {eal} '
                f'-- --forward-mode={fwd} --txpkts=64 --total-num-mbufs=4096 --stats-period 10 '
                f'> /tmp/{tag}.log 2>&1 & echo $! > /tmp/{tag}.pid')
         self.g.check(cmd, timeout=30)
