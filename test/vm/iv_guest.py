@@ -7,6 +7,9 @@ dpdk-testpmd on the host flavour of the same hugetlbfs file, or two guests.
 One scenario per run; every one counts frames on both sides.
 
 usage: iv_guest.py SCENARIO
+  guest-host   guest-tx, then guest-rx (the host switches forwarding mode), then
+               integrity guest -> host, all with one guest: the host testpmd
+               quits under a live guest, which must keep the file (CI runs this)
   guest-tx     guest txonly -> host rxonly
   guest-rx     host txonly -> guest rxonly
   kill         guest QEMU SIGKILLed mid-traffic: host link down within the
@@ -85,9 +88,9 @@ def check_clean_host(h):
     return xs
 
 
-def guest_tx(s):
-    h = s.host('rxonly')
-    g = s.guest('g')
+def guest_tx(s, h=None, g=None):
+    h = h or s.host('rxonly')
+    g = g or s.guest('g')
     g.start_testpmd('txonly', f'id=1,{GUEST_SIZES}')
     h.wait_link(True, timeout=LINK_TIMEOUT)
     g.wait_log('link state change event', 60)
@@ -101,20 +104,44 @@ def guest_tx(s):
     check_clean_host(h)
 
 
-def guest_rx(s):
-    h = s.host('txonly')
-    g = s.guest('g')
+def guest_rx(s, h=None, g=None):
+    h = h or s.host('txonly')
+    g = g or s.guest('g')
+    base = h.port_stats()['TX-packets']
     g.start_testpmd('rxonly', f'id=1,{GUEST_SIZES}')
     h.wait_link(True, timeout=LINK_TIMEOUT)
     time.sleep(10)
     totals, _ = g.stop_testpmd()
     h.wait_link(False, timeout=30)
-    tx = h.port_stats()['TX-packets']
+    tx = h.port_stats()['TX-packets'] - base
     log(f'host TX-packets {tx}, guest RX-packets {totals["RX-packets"]}')
     expect(totals['RX-packets'] >= MIN_FRAMES,
            f'guest received {totals["RX-packets"]} frames (>= {MIN_FRAMES})')
     expect(tx >= totals['RX-packets'], f'host sent {tx} >= {totals["RX-packets"]} received')
     check_clean_host(h)
+
+
+def guest_host(s):
+    h = s.host('rxonly')
+    g = s.guest('g')
+    guest_tx(s, h, g)
+    h.query('stop')
+    h.query('set fwd txonly')
+    h.query('start')
+    h.query('clear port stats all')
+    guest_rx(s, h, g)
+    # The guest's sender first (waiting for the link: the host port is
+    # stopped): the host testpmd then quits under a live guest and must
+    # leave the file for the next host process.
+    h.query('stop')
+    h.query('port stop 0')
+    integrity_run(s, g, 10000, 'rx', before_host=lambda: quit_host(s, h))
+
+
+def quit_host(s, h):
+    h.stop()
+    s.hosts.remove(h)
+    expect(os.path.exists(s.shm), 'the host left the file in place under a live guest')
 
 
 def kill(s):
@@ -171,22 +198,29 @@ def two_guests(s):
     expect(ta['TX-packets'] >= tb['RX-packets'], 'guest a sent at least as many')
 
 
-def integrity_run(s, g, count, host_role):
-    """ivshmem2-integrity on both sides; the receiver checks every frame."""
+def integrity_run(s, g, count, host_role, before_host=None):
+    """ivshmem2-integrity on both sides; the receiver checks every frame.
+    The guest's side starts first; before_host() runs before the host's."""
     guest_role = 'tx' if host_role == 'rx' else 'rx'
     host_log = os.path.join(s.wdir, f'integrity-host-{host_role}.log')
     argv = [iv_plain.INTEGRITY] + eal_args('ivp-integ') + [
         '--vdev', f'net_ivshmem2_0,shm={s.shm},id=0,{iv_plain.HOST_SIZES}', '--',
         '--role', host_role, '--count', str(count), '--timeout', '240']
     argv[argv.index('--lcores') + 1] = '0@1'
+    dev = g.shms[0]
+    g.g.check(f'cd /tmp; ( {iv_plain.GUEST_INTEGRITY} {g.eal(dev, f"id=1,{GUEST_SIZES}", "it")}'
+              f' -- --role {guest_role} --count {count} --timeout 240 > /tmp/it.log 2>&1;'
+              ' echo "guest exit $?" >> /tmp/it.log ) & echo $! > /tmp/it.pid', timeout=30)
+    g.wait_log('Configuring|link|EAL: Probe PCI', 120, tag='it')
+    if before_host:
+        time.sleep(2)          # the guest's heartbeat is running
+        before_host()
     with open(host_log, 'w') as f:
         host = subprocess.Popen(argv, stdout=f, stderr=subprocess.STDOUT)
     try:
-        dev = g.shms[0]
-        g.g.check(f'cd /tmp; {iv_plain.GUEST_INTEGRITY} {g.eal(dev, f"id=1,{GUEST_SIZES}", "it")}'
-                  f' -- --role {guest_role} --count {count} --timeout 240 > /tmp/it.log 2>&1;'
-                  ' echo "guest exit $?" >> /tmp/it.log', timeout=300)
-        rc = host.wait(60)
+        rc = host.wait(300)
+        g.g.run('for i in $(seq 240); do kill -0 $(cat /tmp/it.pid) 2>/dev/null || break; '
+                'sleep 0.5; done', timeout=150)
     finally:
         if host.poll() is None:
             host.kill()
@@ -272,7 +306,7 @@ def garbage(s):
     expect(rejected >= 1, 'the bad header was rejected')
 
 
-SCENARIOS = {'guest-tx': guest_tx, 'guest-rx': guest_rx, 'kill': kill,
+SCENARIOS = {'guest-host': guest_host, 'guest-tx': guest_tx, 'guest-rx': guest_rx, 'kill': kill,
              'two-guests': two_guests, 'integrity': integrity, 'bad-inputs': bad_inputs,
              'garbage': garbage}
 
