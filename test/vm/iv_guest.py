@@ -64,9 +64,9 @@ class Scenario:
         self.hosts.append(h)
         return h
 
-    def guest(self, tag, shms=None):
+    def guest(self, tag, shms=None, driver='uio_pci_generic'):
         shms = shms or [vm2vm_guest.Shm(self.shm, SHM_SIZE)]
-        g = GuestPort(f'{self.name}-{tag}', self.wdir, self.img, shms)
+        g = GuestPort(f'{self.name}-{tag}', self.wdir, self.img, shms, driver=driver)
         self.guests.append(g)
         return g.boot()
 

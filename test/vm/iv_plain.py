@@ -72,11 +72,12 @@ class GuestPort:
     """A guest with ivshmem-plain devices, prepared for DPDK, that runs
     dpdk-testpmd (non-interactive, in the background) on one of them."""
 
-    def __init__(self, name, wdir, img, shms, nics=()):
+    def __init__(self, name, wdir, img, shms, nics=(), driver='uio_pci_generic'):
         self.g = vm2vm_guest.Guest(name, wdir, image=img, smp=2, mem_mb=512, shms=shms,
                                    nics=nics, log=log)
         self.shms = shms
         self.name = name
+        self.driver = driver        # uio_pci_generic or vfio-pci (no-IOMMU mode)
 
     def boot(self):
         self.g.start()
@@ -88,8 +89,8 @@ class GuestPort:
         return self
 
     def bind(self, addr):
-        drv = self.g.check(dpdk.bind_script(addr), timeout=60).strip()
-        if drv != 'uio_pci_generic':
+        drv = self.g.check(dpdk.bind_script(addr, self.driver), timeout=60).strip()
+        if drv != self.driver:
             raise RuntimeError(f'{addr} bound to {drv!r}')
 
     def find_pci(self, vendor, device):

@@ -147,12 +147,17 @@ def bind_script(pci_addr, driver='uio_pci_generic'):
     """Shell for a booted guest: bind @pci_addr to uio_pci_generic or vfio-pci.
 
     vfio-pci without an IOMMU needs no-IOMMU mode (unsafe: no DMA isolation;
-    ivshmem does no DMA). The kit's init has loaded the modules already.
+    ivshmem does no DMA), which the kit's Debian kernel lacks (no
+    CONFIG_VFIO_NOIOMMU): there, use uio_pci_generic. The kit's init has
+    loaded the modules already.
     """
     dev = f'/sys/bus/pci/devices/{pci_addr}'
     pre = ''
     if driver == 'vfio-pci':
-        pre = 'echo 1 > /sys/module/vfio/parameters/enable_unsafe_noiommu_mode; '
+        # Debian's 6.1 kernel is built without CONFIG_VFIO_NOIOMMU: say so
+        noiommu = '/sys/module/vfio/parameters/enable_unsafe_noiommu_mode'
+        pre = (f'[ -e {noiommu} ] || {{ echo "kernel without vfio no-IOMMU mode'
+               f' (CONFIG_VFIO_NOIOMMU)"; exit 1; }}; echo 1 > {noiommu}; ')
     return (pre +
             f'test -e {dev} || {{ echo "no PCI device {pci_addr}"; exit 1; }}; '
             f'if [ -e {dev}/driver ]; then echo {pci_addr} > {dev}/driver/unbind; fi; '
