@@ -70,14 +70,14 @@ t_cleanup() {
 	return 0
 }
 
-# ovs_init BUILD_DIR: prerequisites (or skip), tag, temporary directory, trap.
-ovs_init() {
+# t_init BUILD_DIR: prerequisites of the testpmd peers (or skip), tag,
+# temporary directory, clean-up trap.
+t_init() {
 	local build
 	build=$(cd "$1" && pwd)
 	IV2_SO=$build/drivers/librte_net_ivshmem2.so
 	VP_SO=$build/drivers/librte_net_vhost_pci.so
 	[ "$(id -u)" = 0 ] || t_skip "needs root"
-	[ -x "$OVS_VSWITCHD" ] || t_skip "no $OVS_VSWITCHD (apt-get install openvswitch-switch-dpdk)"
 	[ -x "$TESTPMD" ] || t_skip "no $TESTPMD"
 	[ -f "$IV2_SO" ] && [ -f "$VP_SO" ] || t_fail "PMDs not built in $build/drivers"
 	grep -qs ' /dev/hugepages hugetlbfs ' /proc/mounts || t_skip "no hugetlbfs on /dev/hugepages"
@@ -86,6 +86,12 @@ ovs_init() {
 	T_TAG=vmovs$$
 	T_TMP=$(mktemp -d /tmp/vm2vm-ovs.XXXXXX)
 	trap t_cleanup EXIT
+}
+
+# ovs_init BUILD_DIR: t_init, and OVS-DPDK is installed.
+ovs_init() {
+	[ -x "$OVS_VSWITCHD" ] || t_skip "no $OVS_VSWITCHD (apt-get install openvswitch-switch-dpdk)"
+	t_init "$1"
 }
 
 # ovs_start NAME PMD_CPU [NETNS]: a private OVS-DPDK with both our PMDs
