@@ -113,7 +113,7 @@ ovs_start() {
 	ovs_vsctl "$name" --no-wait set Open_vSwitch . other_config:dpdk-init=true \
 		other_config:dpdk-lcore-mask="$(printf '0x%x' $((1 << main)))" \
 		other_config:pmd-cpu-mask="$(printf '0x%x' $((1 << cpu)))" \
-		other_config:dpdk-socket-mem=256 \
+		other_config:dpdk-socket-mem=256 other_config:dpdk-socket-limit=256 \
 		"other_config:dpdk-extra=--no-pci --file-prefix=$T_TAG-$name -d $IV2_SO -d $VP_SO"
 	# OVS_RUNDIR: bridge management sockets go here, not to /var/run/openvswitch.
 	t_in "$name" env OVS_RUNDIR="$d" OVS_LOGDIR="$d" OVS_DBDIR="$d" \
@@ -146,6 +146,20 @@ ovs_pid() { cat "${OVS_DIR[$1]}/vswitchd.pid"; }
 # ovs_iface NAME IFACE COLUMN[:KEY]: one value of the Interface record, unquoted.
 ovs_iface() {
 	ovs_vsctl "$1" get Interface "$2" "$3" | tr -d '"'
+}
+
+# ovs_wait_stat NAME IFACE KEY MIN SECONDS: OVS refreshes the statistics
+# column every 5 s (stats-update-interval's minimum); prints the value.
+ovs_wait_stat() {
+	local end=$((SECONDS + $5)) v
+	while :; do
+		v=$(ovs_iface "$1" "$2" "statistics:$3" 2>/dev/null)
+		[ "${v:-0}" -ge "$4" ] && break
+		[ "$SECONDS" -lt "$end" ] || break
+		sleep 1
+	done
+	echo "${v:-0}"
+	[ "${v:-0}" -ge "$4" ]
 }
 
 # ovs_wait_link NAME IFACE up|down SECONDS
