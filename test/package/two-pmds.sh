@@ -7,21 +7,27 @@
 # other end of the ivshmem2 link and DPDK's net_virtio_user on the socket).
 # Frames must cross both PMDs both ways: with the .so files exporting their
 # internals, the second one loaded would run the first one's lib/pring.
-# usage: two-pmds.sh BUILD_DIR
+#   installed: no -d at all; the PMDs must come from DPDK's driver directory
+#   (the package test runs this after installing the package).
+# usage: two-pmds.sh BUILD_DIR [installed]
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/../ovs/ovs-lib.sh"
 t_init "$1"
+load_iv2=(-d "$IV2_SO") load_vp=(-d "$VP_SO")
+if [ "${2:-}" = installed ]; then
+	load_iv2=() load_vp=()
+fi
 min=2000
 shm=/dev/hugepages/$T_TAG-link
 sock=$T_TMP/vp.sock
 
 # "both": port 0 net_ivshmem2, port 1 net_vhost_pci, io forwarding 0 <-> 1.
-tp_start both '0@1,1@1' -d "$IV2_SO" -d "$VP_SO" \
+tp_start both '0@1,1@1' "${load_iv2[@]}" "${load_vp[@]}" \
 	--vdev "net_ivshmem2_0,shm=$shm,id=0,ring_size=256" --vdev "net_vhost_pci0,iface=$sock" \
 	-- --forward-mode=io
 # "peer": port 0 the ivshmem2 link's other end, port 1 net_virtio_user.
-tp_start peer '0@0,1@0' -d "$IV2_SO" --single-file-segments \
+tp_start peer '0@0,1@0' "${load_iv2[@]}" --single-file-segments \
 	--vdev "net_ivshmem2_0,shm=$shm,id=1,ring_size=256" \
 	--vdev "net_virtio_user0,path=$sock,packed_vq=1" -- --forward-mode=io
 grep -a -E 'Configuring Port 1' "${TP_LOG[both]}" > /dev/null || t_fail "both: second port missing"
