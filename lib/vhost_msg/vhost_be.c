@@ -100,10 +100,29 @@ vhost_be_vring_ready(const struct vhost_be *be, uint16_t q)
 }
 
 void
-vhost_be_save_base(struct vhost_be *be, uint16_t q, uint16_t base)
+vhost_be_save_base(struct vhost_be *be, uint16_t q, uint16_t avail)
 {
-	if (q < VHOST_BE_MAX_VRINGS)
-		be->vring[q].base = base;
+	if (q >= VHOST_BE_MAX_VRINGS)
+		return;
+	be->vring[q].base = avail;
+	if (vhost_be_packed(be))
+		be->vring[q].base |= (uint32_t)avail << 16;
+}
+
+/*
+ * A ring position the front-end gave, checked once the ring type and size
+ * are known. Packed (QEMU's encoding, vhost-user.rst "SET_VRING_BASE"): both
+ * halves are an index below the ring size plus a wrap counter; we resume at
+ * the avail half. Split: a free-running 16-bit avail index.
+ */
+static enum vhost_msg_err
+check_base(uint32_t base, uint32_t num, bool packed)
+{
+	if (!packed)
+		return base > 0xffff ? VHOST_ERR_RING_BASE : VHOST_MSG_OK;
+	if ((base & 0x7fff) >= num || ((base >> 16) & 0x7fff) >= num)
+		return VHOST_ERR_RING_BASE;
+	return VHOST_MSG_OK;
 }
 
 /* Per-request handlers. Each returns VHOST_MSG_OK or the violation. */
@@ -134,7 +153,10 @@ h_set_features(struct ctx *c)
 
 	if ((v & ~be->cfg.features) != 0 || !(v & BIT(VIRTIO_F_VERSION_1)))
 		return VHOST_ERR_FEATURES;
-	if (be->features_set && v != be->features && any_started(be))
+	/* QEMU sends SET_FEATURES once per queue pair: the same value changes nothing */
+	if (be->features_set && v == be->features)
+		return VHOST_MSG_OK;
+	if (be->features_set && any_started(be))
 		return VHOST_ERR_STATE;
 	be->features = v;
 	be->features_set = 1;
@@ -238,14 +260,13 @@ h_set_vring_base(struct ctx *c)
 
 	if (v == NULL)
 		return VHOST_ERR_QUEUE_INDEX;
-	if (s->num > 0xffff)
-		return VHOST_ERR_RING_BASE;
-	if (c->be->features_set && vhost_be_packed(c->be) && v->num != 0 &&
-	    (s->num & 0x7fff) >= v->num)
+	/* Checked now when the ring type is known, and again at kick in any case. */
+	if (c->be->features_set &&
+	    check_base(s->num, v->num ? v->num : 0x8000, vhost_be_packed(c->be)) != VHOST_MSG_OK)
 		return VHOST_ERR_RING_BASE;
 	if (v->started)
 		return VHOST_ERR_STATE;
-	v->base = (uint16_t)s->num;
+	v->base = s->num;
 	v->gen++;
 	return VHOST_MSG_OK;
 }
@@ -295,6 +316,8 @@ h_set_vring_kick(struct ctx *c)
 	if (!be->features_set || be->mem.nregions == 0)
 		return VHOST_ERR_STATE;
 	e = vhost_mem_check_vring(&be->mem, v, vhost_be_packed(be));
+	if (e == VHOST_MSG_OK)
+		e = check_base(v->base, v->num, vhost_be_packed(be));
 	if (e != VHOST_MSG_OK)
 		return e;
 	close_fd(be, &v->kick_fd);
@@ -337,7 +360,12 @@ h_set_vring_enable(struct ctx *c)
 
 	if (v == NULL)
 		return VHOST_ERR_QUEUE_INDEX;
-	if (!vhost_be_has(c->be, VHOST_USER_F_PROTOCOL_FEATURES))
+	/*
+	 * We always offer PROTOCOL_FEATURES, and QEMU enables rings on our
+	 * GET_FEATURES answer, before its SET_FEATURES. Only a front-end that
+	 * acked features without it may not use this request.
+	 */
+	if (c->be->features_set && !vhost_be_has(c->be, VHOST_USER_F_PROTOCOL_FEATURES))
 		return VHOST_ERR_PROTOCOL_FEATURES;
 	if (s->num > 1)
 		return VHOST_ERR_RING_FLAGS;

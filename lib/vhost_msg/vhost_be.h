@@ -46,7 +46,12 @@ struct vhost_be_vring {
 	int kick_fd;          /**< -1: none (the front-end does not kick, we poll anyway) */
 	int call_fd;          /**< -1: none; the datapath never notifies */
 	int err_fd;           /**< -1: none; kept only so it is closed */
-	uint16_t base;        /**< next avail index; packed: bit 15 = wrap counter */
+	/**
+	 * Ring position as SET/GET_VRING_BASE carry it. Split: the next avail
+	 * index (bits 0-15). Packed: bits 0-14 the next avail index, bit 15 its
+	 * wrap counter, bits 16-30 the used index, bit 31 its wrap counter.
+	 */
+	uint32_t base;
 	uint8_t addr_set;     /**< SET_VRING_ADDR seen */
 	uint8_t started;      /**< set by SET_VRING_KICK, cleared by GET_VRING_BASE */
 	uint8_t enabled;      /**< SET_VRING_ENABLE state */
@@ -135,8 +140,19 @@ static inline bool vhost_be_has(const struct vhost_be *be, unsigned int bit)
 /** True when vring @p q may run: started, enabled, memory mapped, addresses valid. */
 bool vhost_be_vring_ready(const struct vhost_be *be, uint16_t q);
 
-/** Record where the datapath stopped on vring @p q (reported by GET_VRING_BASE). */
-void vhost_be_save_base(struct vhost_be *be, uint16_t q, uint16_t base);
+/**
+ * Record where the datapath stopped on vring @p q (reported by GET_VRING_BASE):
+ * @p avail is the next avail index (packed: bit 15 its wrap counter). The
+ * datapath completes everything it took before it stops, so on a packed ring
+ * the used position equals it and is reported in the high half as well.
+ */
+void vhost_be_save_base(struct vhost_be *be, uint16_t q, uint16_t avail);
+
+/** The avail position a ring starts at (packed: bit 15 = wrap counter). */
+static inline uint16_t vhost_be_vring_avail_base(const struct vhost_be_vring *v)
+{
+	return (uint16_t)v->base;
+}
 
 /* Memory table helpers (vhost_mem.c). */
 

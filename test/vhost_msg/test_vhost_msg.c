@@ -96,7 +96,8 @@ START_TEST(happy_path)
 	/* GET_VRING_BASE stops the ring and reports where the datapath stopped */
 	vhost_be_save_base(&be, 0, 0x8005);
 	ck_assert_int_eq(send0(mk_state(&m, VHOST_USER_GET_VRING_BASE, 0, 0)), VHOST_MSG_OK);
-	ck_assert_uint_eq(reply.payload.state.num, 0x8005);
+	/* packed: the used position (high half) equals the avail one, everything was completed */
+	ck_assert_uint_eq(reply.payload.state.num, 0x80058005);
 	ck_assert(!vhost_be_vring_ready(&be, 0));
 	ck_assert_int_eq(be.vring[0].kick_fd, -1);
 	ck_assert_uint_eq(be.msgs, 13);
@@ -305,10 +306,90 @@ START_TEST(rule_ring_base)
 {
 	negotiate(TEST_FEATURES | pf);
 	ck_assert_int_eq(send0(mk_state(&m, VHOST_USER_SET_VRING_NUM, 0, 256)), VHOST_MSG_OK);
-	ck_assert_int_eq(send0(mk_state(&m, VHOST_USER_SET_VRING_BASE, 0, 0x10000)), VHOST_ERR_RING_BASE);
+	/* packed: avail index (bits 0-14) and used index (bits 16-30) below the ring size */
 	ck_assert_int_eq(send0(mk_state(&m, VHOST_USER_SET_VRING_BASE, 0, 0x8000 | 256)),
 			 VHOST_ERR_RING_BASE);
+	ck_assert_int_eq(send0(mk_state(&m, VHOST_USER_SET_VRING_BASE, 0, 0x8000 | (0x8100u << 16))),
+			 VHOST_ERR_RING_BASE);
 	ck_assert_int_eq(send0(mk_state(&m, VHOST_USER_SET_VRING_BASE, 0, 0x8000 | 255)), VHOST_MSG_OK);
+	ck_assert_int_eq(send0(mk_state(&m, VHOST_USER_SET_VRING_BASE, 0, 0x80ff80ffu)), VHOST_MSG_OK);
+	ck_assert_uint_eq(be.err[VHOST_ERR_RING_BASE], 2);
+}
+END_TEST
+
+START_TEST(rule_ring_base_split)
+{
+	negotiate(split_features | pf);
+	/* split: a 16-bit avail index, nothing above */
+	ck_assert_int_eq(send0(mk_state(&m, VHOST_USER_SET_VRING_BASE, 0, 0x10000)), VHOST_ERR_RING_BASE);
+	ck_assert_int_eq(send0(mk_state(&m, VHOST_USER_SET_VRING_BASE, 0, 0xffff)), VHOST_MSG_OK);
+}
+END_TEST
+
+/* A base sent before the ring type is known is checked when the ring starts. */
+START_TEST(rule_ring_base_at_kick)
+{
+	uint64_t base = UVA + 0x10000;
+
+	ck_assert_int_eq(send0(mk_state(&m, VHOST_USER_SET_VRING_BASE, 0, 0x10000)), VHOST_MSG_OK);
+	negotiate(split_features | pf);
+	ck_assert_int_eq(send0(mk_state(&m, VHOST_USER_SET_VRING_NUM, 0, 256)), VHOST_MSG_OK);
+	ck_assert_int_eq(send0(mk_addr(&m, 0, base, base + 0x1000, base + 0x2000)), VHOST_MSG_OK);
+	ck_assert_int_eq(send_fds(mk_u64(&m, VHOST_USER_SET_VRING_KICK, 0), 1), VHOST_ERR_RING_BASE);
+	ck_assert(!be.vring[0].started);
+}
+END_TEST
+
+/*
+ * QEMU 7.2's order (hw/virtio/vhost-user.c, hw/net/vhost_net.c): rings are
+ * enabled on the strength of our GET_FEATURES answer, before SET_FEATURES;
+ * SET_FEATURES and SET_PROTOCOL_FEATURES come once per queue pair; a packed
+ * ring's base carries both halves, 0x80008000 on a fresh ring.
+ */
+START_TEST(qemu_order)
+{
+	uint32_t q, gen0;
+
+	ck_assert_int_eq(send0(mk_hdr(&m, VHOST_USER_GET_FEATURES, 0)), VHOST_MSG_OK);
+	ck_assert_int_eq(send0(mk_hdr(&m, VHOST_USER_GET_PROTOCOL_FEATURES, 0)), VHOST_MSG_OK);
+	ck_assert_int_eq(send0(mk_u64(&m, VHOST_USER_SET_PROTOCOL_FEATURES, TEST_PROTO)), VHOST_MSG_OK);
+	ck_assert_int_eq(send0(mk_hdr(&m, VHOST_USER_GET_QUEUE_NUM, 0)), VHOST_MSG_OK);
+	ck_assert_int_eq(send0(mk_hdr(&m, VHOST_USER_SET_OWNER, 0)), VHOST_MSG_OK);
+	for (q = 0; q < 4; q++) {
+		ck_assert_int_eq(send_fds(mk_u64(&m, VHOST_USER_SET_VRING_CALL, q), 1), VHOST_MSG_OK);
+		ck_assert_int_eq(send_fds(mk_u64(&m, VHOST_USER_SET_VRING_ERR, q), 1), VHOST_MSG_OK);
+	}
+	for (q = 0; q < 4; q++)
+		ck_assert_int_eq(send0(mk_state(&m, VHOST_USER_SET_VRING_ENABLE, q, q < 2)), VHOST_MSG_OK);
+	ck_assert_int_eq(send0(mk_u64(&m, VHOST_USER_NET_SET_MTU, 9000)), VHOST_MSG_OK);
+	ck_assert_int_eq(send0(mk_u64(&m, VHOST_USER_SET_FEATURES, TEST_FEATURES | pf)), VHOST_MSG_OK);
+	ck_assert_int_eq(send_fds(mk_mem(&m, 1, &region0), 1), VHOST_MSG_OK);
+	for (q = 0; q < 2; q++) {
+		uint64_t base = UVA + 0x10000 * (q + 1);
+
+		ck_assert_int_eq(send0(mk_state(&m, VHOST_USER_SET_VRING_NUM, q, 256)), VHOST_MSG_OK);
+		ck_assert_int_eq(send0(mk_state(&m, VHOST_USER_SET_VRING_BASE, q, 0x80008000u)),
+				 VHOST_MSG_OK);
+		ck_assert_int_eq(send0(mk_addr(&m, q, base, base + 0x1000, base + 0x2000)), VHOST_MSG_OK);
+		ck_assert_int_eq(send_fds(mk_u64(&m, VHOST_USER_SET_VRING_KICK, q), 1), VHOST_MSG_OK);
+		ck_assert(vhost_be_vring_ready(&be, q));
+		ck_assert_uint_eq(vhost_be_vring_avail_base(&be.vring[q]), 0x8000);
+	}
+	/* the second queue pair's copy of the same features restarts nothing */
+	gen0 = be.vring[0].gen;
+	ck_assert_int_eq(send0(mk_u64(&m, VHOST_USER_SET_PROTOCOL_FEATURES, TEST_PROTO)), VHOST_MSG_OK);
+	ck_assert_int_eq(send0(mk_u64(&m, VHOST_USER_SET_FEATURES, TEST_FEATURES | pf)), VHOST_MSG_OK);
+	ck_assert_uint_eq(be.vring[0].gen, gen0);
+	ck_assert(vhost_be_vring_ready(&be, 0));
+	/* the guest asks for the second pair later */
+	ck_assert(!vhost_be_vring_ready(&be, 2));
+	ck_assert_int_eq(send0(mk_state(&m, VHOST_USER_SET_VRING_ENABLE, 2, 1)), VHOST_MSG_OK);
+	ck_assert(be.vring[2].enabled);
+	/* the driver stops: the reply restores both halves in QEMU */
+	vhost_be_save_base(&be, 1, 0x0012);
+	ck_assert_int_eq(send0(mk_state(&m, VHOST_USER_GET_VRING_BASE, 1, 0)), VHOST_MSG_OK);
+	ck_assert_uint_eq(reply.payload.state.num, 0x00120012);
+	ck_assert_uint_eq(be.err[VHOST_ERR_STATE] + be.err[VHOST_ERR_PROTOCOL_FEATURES], 0);
 }
 END_TEST
 
@@ -445,6 +526,9 @@ vhost_msg_suite(void)
 	tcase_add_test(tc, rule_ring_size);
 	tcase_add_test(tc, rule_ring_addr);
 	tcase_add_test(tc, rule_ring_base);
+	tcase_add_test(tc, rule_ring_base_split);
+	tcase_add_test(tc, rule_ring_base_at_kick);
+	tcase_add_test(tc, qemu_order);
 	tcase_add_test(tc, rule_ring_flags);
 	tcase_add_test(tc, rule_mtu);
 	tcase_add_test(tc, rule_state);

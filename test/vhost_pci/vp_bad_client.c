@@ -489,6 +489,9 @@ c_ring_base(int fd)
 static int
 c_ring_base_range(int fd)
 {
+	/* a split ring's base is a 16-bit index */
+	if (preamble(fd, F_OK_FEATURES) < 0)
+		return -1;
 	return send_state(fd, VHOST_USER_SET_VRING_BASE, 0, 0x10000);
 }
 

@@ -102,7 +102,8 @@ attach_split(struct vp_internals *in, struct vp_queue *q, const struct vhost_be_
 
 	if (desc == NULL || avail == NULL || used == NULL)
 		return -1;
-	vp_split_init(&q->r.split, desc, avail, used, (uint16_t)v->num, &in->gpa, v->base,
+	vp_split_init(&q->r.split, desc, avail, used, (uint16_t)v->num, &in->gpa,
+		      vhost_be_vring_avail_base(v),
 		      vhost_be_has(&in->be, VIRTIO_F_EVENT_IDX));
 	return 0;
 }
@@ -111,6 +112,7 @@ static int
 attach_packed(struct vp_internals *in, struct vp_queue *q, const struct vhost_be_vring *v)
 {
 #ifdef VP_HAVE_PRING
+	uint16_t base = vhost_be_vring_avail_base(v);
 	struct pring_layout l;
 
 	l.avail = vp_mem_uva(in, v->desc_addr, 16ULL * v->num);
@@ -120,7 +122,7 @@ attach_packed(struct vp_internals *in, struct vp_queue *q, const struct vhost_be
 	l.size = (uint16_t)v->num;
 	if (l.avail == NULL || l.drv_event == NULL || l.dev_event == NULL || v->num > UINT16_MAX)
 		return -1;
-	if (pring_dev_init(&q->r.packed, &l, &in->gpa, v->base & 0x7fff, (v->base >> 15) & 1,
+	if (pring_dev_init(&q->r.packed, &l, &in->gpa, base & 0x7fff, (base >> 15) & 1,
 			   vhost_be_has(&in->be, VIRTIO_F_EVENT_IDX)) < 0)
 		return -1;
 	/* We poll: the front-end need not kick. */

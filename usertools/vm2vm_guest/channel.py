@@ -1,0 +1,95 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 vm2vm authors
+"""Host side of the command channel on the guest's ttyS1.
+
+Host -> guest, one line per request:
+    RUN <id> <seconds> <base64 of a shell script>
+    POWEROFF <id>
+Guest -> host:
+    @@VM2VM-READY@@                       once, when the loop starts
+    @@VM2VM-BEGIN <id>@@ <base64 of stdout+stderr> @@VM2VM-END <id> <status>@@
+    @@VM2VM-BYE <id>@@                    before powering off
+Base64 both ways keeps any command and any output (binary, '@@', long
+lines) from being mistaken for a marker; the guest kills a command after
+<seconds> (status 137) so the channel stays in step.
+"""
+
+import base64
+import re
+import socket
+import time
+
+
+class ChannelError(Exception):
+    pass
+
+
+class Channel:
+    def __init__(self, path):
+        self.path = path
+        self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.listener.bind(path)
+        self.listener.listen(1)
+        self.conn = None
+        self.buf = b''
+        self.next_id = 1
+
+    def _accept(self, deadline, alive):
+        while self.conn is None:
+            self._check(deadline, alive)
+            self.listener.settimeout(0.2)
+            try:
+                self.conn, _ = self.listener.accept()
+            except socket.timeout:
+                continue
+
+    def _check(self, deadline, alive):
+        if not alive():
+            raise ChannelError('QEMU exited')
+        if time.monotonic() > deadline:
+            raise TimeoutError('guest did not answer in time')
+
+    def _read_until(self, pattern, deadline, alive):
+        """Read until pattern (bytes regex) matches; return the match and
+        drop everything up to its end from the buffer."""
+        self._accept(deadline, alive)
+        rx = re.compile(pattern, re.S)
+        while True:
+            m = rx.search(self.buf)
+            if m:
+                self.buf = self.buf[m.end():]
+                return m
+            self._check(deadline, alive)
+            self.conn.settimeout(0.2)
+            try:
+                data = self.conn.recv(65536)
+            except socket.timeout:
+                continue
+            if not data:
+                raise ChannelError('guest closed the command channel')
+            self.buf += data
+
+    def wait_ready(self, timeout, alive):
+        self._read_until(rb'@@VM2VM-READY@@', time.monotonic() + timeout, alive)
+
+    def run(self, cmd, timeout, alive):
+        """Run cmd (a shell script) in the guest; return (status, output)."""
+        n, self.next_id = self.next_id, self.next_id + 1
+        secs = max(1, int(timeout))
+        script = base64.b64encode(cmd.encode()).decode()
+        self.conn.sendall(f'RUN {n} {secs} {script}\n'.encode())
+        # The guest kills the command at secs; allow for a slow serial line.
+        m = self._read_until(rb'@@VM2VM-BEGIN %d@@(.*?)@@VM2VM-END %d (\d+)@@' % (n, n),
+                             time.monotonic() + secs + 30, alive)
+        out = base64.b64decode(b''.join(m.group(1).split()))
+        return int(m.group(2)), out.decode(errors='replace')
+
+    def poweroff(self, timeout, alive):
+        n, self.next_id = self.next_id, self.next_id + 1
+        self.conn.sendall(f'POWEROFF {n}\n'.encode())
+        self._read_until(rb'@@VM2VM-BYE %d@@' % n, time.monotonic() + timeout, alive)
+
+    def close(self):
+        for s in (self.conn, self.listener):
+            if s is not None:
+                s.close()

@@ -1,0 +1,144 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 vm2vm authors
+"""One QEMU guest: start, wait until its command loop is up, run commands,
+power off or kill. Always reaps its QEMU, even if the caller dies: QEMU gets
+SIGKILL through PR_SET_PDEATHSIG when this process exits."""
+
+import ctypes
+import itertools
+import os
+import signal
+import subprocess
+import time
+
+from . import accel as accel_mod
+from . import image as image_mod
+from . import qemu
+from .channel import Channel, ChannelError
+from .qemu import Nic
+
+_guest_numbers = itertools.count(1)
+PR_SET_PDEATHSIG = 1
+
+
+class GuestError(Exception):
+    pass
+
+
+def _die_with_parent():
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+class Guest:
+    """A guest with vhost-user NICs (see Nic). workdir holds console.log,
+    qemu.log and the channel socket; it must exist and its path must be short
+    (unix socket paths are limited to 107 bytes)."""
+
+    def __init__(self, name, workdir, nics=(), mem_mb=512, smp=None, image=None,
+                 accel=None, log=lambda msg: None):
+        self.name = name
+        self.workdir = workdir
+        self.nics = list(nics)
+        no = next(_guest_numbers) + (os.getpid() & 0xff) * 256
+        for i, nic in enumerate(self.nics):
+            nic.mac = nic.mac or qemu.default_mac(no, i)
+        self.mem_mb = mem_mb
+        # One vCPU per queue pair lets the guest spread its queues.
+        self.smp = smp or max([1] + [n.queues for n in self.nics])
+        self.image = image
+        self.accel = accel
+        self.log = log
+        self.console_log = os.path.join(workdir, f'{name}.console.log')
+        self.qemu_log = os.path.join(workdir, f'{name}.qemu.log')
+        self.sock = os.path.join(workdir, f'{name}.cmd.sock')
+        self.proc = None
+        self.chan = None
+        self.boot_seconds = None
+
+    def start(self):
+        self.image = self.image or image_mod.ensure(self.log)
+        self.accel = self.accel or accel_mod.choose(self.image, self.log)
+        if os.path.exists(self.sock):
+            os.unlink(self.sock)
+        self.chan = Channel(self.sock)
+        argv = qemu.command(self.image, self.accel, self.mem_mb, self.smp, self.console_log,
+                            self.sock, self.nics)
+        with open(self.qemu_log, 'w') as f:
+            f.write(' '.join(argv) + '\n')
+            f.flush()
+            self.t0 = time.monotonic()
+            self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=f,
+                                         stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
+        self.log(f'{self.name}: QEMU pid {self.proc.pid} ({self.accel})')
+        return self
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def _diagnose(self, what):
+        tail = ''
+        for path in (self.qemu_log, self.console_log):
+            try:
+                with open(path, errors='replace') as f:
+                    lines = f.read().splitlines()[-15:]
+                tail += f'\n--- {path} (tail)\n' + '\n'.join(lines)
+            except OSError:
+                pass
+        return GuestError(f'{self.name}: {what}{tail}')
+
+    def wait_ready(self, timeout=120):
+        try:
+            self.chan.wait_ready(timeout, self.alive)
+        except (TimeoutError, ChannelError) as e:
+            raise self._diagnose(f'not ready: {e}') from None
+        self.boot_seconds = time.monotonic() - self.t0
+        self.log(f'{self.name}: ready after {self.boot_seconds:.1f} s')
+        return self.boot_seconds
+
+    def run(self, cmd, timeout=60):
+        """Run cmd with sh in the guest: (exit status, stdout+stderr).
+        The guest kills cmd after timeout seconds (status 137)."""
+        try:
+            return self.chan.run(cmd, timeout, self.alive)
+        except (TimeoutError, ChannelError) as e:
+            raise self._diagnose(f'command {cmd!r}: {e}') from None
+
+    def check(self, cmd, timeout=60):
+        """run(), raising GuestError unless the status is 0; returns the output."""
+        rc, out = self.run(cmd, timeout)
+        if rc != 0:
+            raise GuestError(f'{self.name}: {cmd!r} exited {rc}:\n{out}')
+        return out
+
+    def stop(self, timeout=30):
+        """Clean power-off; SIGKILL if the guest does not go within timeout."""
+        if self.alive() and self.chan is not None and self.chan.conn is not None:
+            try:
+                self.chan.poweroff(timeout, self.alive)
+                self.proc.wait(timeout)
+            except (TimeoutError, ChannelError, OSError, subprocess.TimeoutExpired):
+                pass
+        self.kill()
+
+    def kill(self):
+        if self.proc is not None:
+            if self.proc.poll() is None:
+                self.proc.kill()
+            self.proc.wait()
+        if self.chan is not None:
+            self.chan.close()
+            self.chan = None
+        if os.path.exists(self.sock):
+            os.unlink(self.sock)
+
+    def __enter__(self):
+        if self.proc is None:
+            self.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+        return False
+
+
+__all__ = ['Guest', 'GuestError', 'Nic']
