@@ -17,6 +17,25 @@
 
 RTE_LOG_REGISTER(ivshmem2_logtype, "pmd.net.ivshmem2", NOTICE);
 
+/*
+ * The slots of a ring are fixed by devargs (ring_size=) and shared with the
+ * peer, so the count an application passes to queue set-up cannot change
+ * them. It is taken as a hint: any count up to the largest virtqueue is
+ * accepted (OVS-DPDK asks for 2048, testpmd for its --rxd) and a count other
+ * than the ring's is logged once per queue set-up.
+ */
+#define IV2_DESC_HINT_MAX 32768
+
+static void
+iv2_desc_hint(const struct rte_eth_dev *dev, const struct pmd_internals *p, const char *dir,
+	      uint16_t qid, uint16_t nb_desc)
+{
+	if (nb_desc != p->cfg.ring_size)
+		IV2_LOG(NOTICE, "port %u %sq %u: %u descriptors asked, using the link's %u slots "
+			"(devargs ring_size=)", dev->data->port_id, dir, qid, nb_desc,
+			p->cfg.ring_size);
+}
+
 static int
 iv2_dev_configure(struct rte_eth_dev *dev)
 {
@@ -45,10 +64,11 @@ iv2_dev_infos_get(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
 	info->min_rx_bufsize = 0;
 	info->rx_offload_capa = RTE_ETH_RX_OFFLOAD_SCATTER;
 	info->tx_offload_capa = RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
-	info->rx_desc_lim.nb_max = p->cfg.ring_size;
-	info->rx_desc_lim.nb_min = p->cfg.ring_size;
-	info->tx_desc_lim.nb_max = p->cfg.ring_size;
-	info->tx_desc_lim.nb_min = p->cfg.ring_size;
+	/* Any count is a hint (see iv2_desc_hint); the default is what is used. */
+	info->rx_desc_lim.nb_max = IV2_DESC_HINT_MAX;
+	info->rx_desc_lim.nb_min = 1;
+	info->rx_desc_lim.nb_align = 1;
+	info->tx_desc_lim = info->rx_desc_lim;
 	info->default_rxportconf.ring_size = p->cfg.ring_size;
 	info->default_txportconf.ring_size = p->cfg.ring_size;
 	info->speed_capa = RTE_ETH_LINK_SPEED_100G;
@@ -136,8 +156,8 @@ iv2_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc, unsi
 
 	struct rte_mbuf tmpl;
 
-	RTE_SET_USED(nb_desc);
 	RTE_SET_USED(conf);
+	iv2_desc_hint(dev, p, "rx", qid, nb_desc);
 	if (rte_pktmbuf_data_room_size(mp) <= RTE_PKTMBUF_HEADROOM) {
 		IV2_LOG(ERR, "port %u rxq %u: mbufs of pool %s have no data room",
 			dev->data->port_id, qid, mp->name);
@@ -183,8 +203,8 @@ iv2_tx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc, unsi
 	struct pmd_internals *p = dev->data->dev_private;
 	struct iv2_txq *q;
 
-	RTE_SET_USED(nb_desc);
 	RTE_SET_USED(conf);
+	iv2_desc_hint(dev, p, "tx", qid, nb_desc);
 	q = rte_zmalloc_socket("iv2_txq", sizeof(*q), RTE_CACHE_LINE_SIZE, (int)socket);
 	if (q == NULL)
 		return -ENOMEM;

@@ -25,6 +25,8 @@ RTE_LOG_REGISTER(vhost_pci_logtype, "pmd.net.vhost_pci", NOTICE);
 #define VP_FEATURES ((1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_F_IN_ORDER) | \
 		     (1ULL << VIRTIO_F_EVENT_IDX) | (1ULL << VIRTIO_NET_F_MRG_RXBUF) | \
 		     (1ULL << VIRTIO_NET_F_MQ) | (1ULL << VIRTIO_NET_F_MTU))
+/* The largest virtqueue (virtio 1.1, 2.7): above it a descriptor count is a mistake. */
+#define VP_DESC_HINT_MAX 32768
 #define VP_PROTOCOL_FEATURES ((1ULL << VHOST_USER_PROTOCOL_F_MQ) | \
 			      (1ULL << VHOST_USER_PROTOCOL_F_REPLY_ACK) | \
 			      (1ULL << VHOST_USER_PROTOCOL_F_NET_MTU))
@@ -167,7 +169,24 @@ vp_dev_info(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
 	info->min_rx_bufsize = 0;
 	info->rx_offload_capa = RTE_ETH_RX_OFFLOAD_SCATTER;
 	info->tx_offload_capa = RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	/* Any count up to the largest virtqueue is a hint: see vp_desc_hint. */
+	info->rx_desc_lim.nb_max = VP_DESC_HINT_MAX;
+	info->rx_desc_lim.nb_min = 1;
+	info->rx_desc_lim.nb_align = 1;
+	info->tx_desc_lim = info->rx_desc_lim;
 	return 0;
+}
+
+/*
+ * The front-end sizes the virtqueues (SET_VRING_NUM) and owns their buffers,
+ * so the count an application passes to queue set-up (OVS-DPDK: 2048)
+ * cannot apply; it is accepted and logged.
+ */
+static void
+vp_desc_hint(const struct rte_eth_dev *dev, const char *dir, uint16_t qid, uint16_t nb_desc)
+{
+	VP_LOG(INFO, "port %u %sq %u: %u descriptors asked; the front-end sets the ring size",
+	       dev->data->port_id, dir, qid, nb_desc);
 }
 
 static int
@@ -177,7 +196,7 @@ vp_rx_queue_setup(struct rte_eth_dev *dev, uint16_t id, uint16_t nb_desc, unsign
 	struct vp_internals *in = dev->data->dev_private;
 	struct vp_queue *q = &in->rxq[id];
 
-	RTE_SET_USED(nb_desc);
+	vp_desc_hint(dev, "rx", id, nb_desc);
 	RTE_SET_USED(socket);
 	RTE_SET_USED(conf);
 	rte_spinlock_lock(&q->lock);
@@ -193,7 +212,7 @@ vp_tx_queue_setup(struct rte_eth_dev *dev, uint16_t id, uint16_t nb_desc, unsign
 {
 	struct vp_internals *in = dev->data->dev_private;
 
-	RTE_SET_USED(nb_desc);
+	vp_desc_hint(dev, "tx", id, nb_desc);
 	RTE_SET_USED(socket);
 	RTE_SET_USED(conf);
 	dev->data->tx_queues[id] = &in->txq[id];
