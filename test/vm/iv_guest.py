@@ -14,7 +14,7 @@ usage: iv_guest.py SCENARIO
   guest-rx     host txonly -> guest rxonly
   kill         guest QEMU SIGKILLed mid-traffic: host link down within the
                heartbeat timeout, no mbuf kept; a new guest brings it up again
-  two-guests   guest A txonly -> guest B rxonly, no host process
+  two-guests   guest A txonly -> guest B rxonly on two queues, no host process
   integrity    examples/ivshmem2-integrity, guest sends, host checks
   bad-inputs   BAR too small, sizes that do not add up, a file laid out by
                another configuration: clear errors, links stay down, no crash
@@ -186,16 +186,22 @@ def two_guests(s):
     make_file(s.shm)
     a = s.guest('a')
     b = s.guest('b')
-    b.start_testpmd('rxonly', f'id=1,{GUEST_SIZES}')
-    a.start_testpmd('txonly', f'id=0,{GUEST_SIZES}')
+    # two queue pairs (16 MiB holds two), both served by the one forwarding lcore
+    queues = '--rxq=2 --txq=2'
+    b.start_testpmd('rxonly', f'id=1,queues=2,{GUEST_SIZES}', extra=queues)
+    a.start_testpmd('txonly', f'id=0,queues=2,{GUEST_SIZES}', extra=queues)
     b.wait_log('link state change event', LINK_TIMEOUT)
     a.wait_log('link state change event', 60)
     time.sleep(10)
     ta, _ = a.stop_testpmd()
-    tb, _ = b.stop_testpmd()
-    log(f'guest a TX-packets {ta["TX-packets"]}, guest b RX-packets {tb["RX-packets"]}')
+    tb, text = b.stop_testpmd()
+    per_q = GuestPort.stream_rx(text)
+    log(f'guest a TX-packets {ta["TX-packets"]}, guest b RX-packets {tb["RX-packets"]} '
+        f'(per queue {per_q})')
     expect(tb['RX-packets'] >= MIN_FRAMES, f'guest b received {tb["RX-packets"]} frames')
     expect(ta['TX-packets'] >= tb['RX-packets'], 'guest a sent at least as many')
+    expect(sorted(per_q) == [0, 1] and min(per_q.values()) > 0,
+           f'both queues carried frames ({per_q})')
 
 
 def integrity_run(s, g, count, host_role, before_host=None):

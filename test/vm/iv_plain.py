@@ -104,13 +104,14 @@ class GuestPort:
         return (f'-l 0,1 -m 64 --file-prefix {prefix} -a {dev.pci_addr},{devargs} '
                 '--log-level pmd.net.ivshmem2:info')
 
-    def start_testpmd(self, fwd, devargs, dev=None, tag='tp', eal=None):
-        """testpmd in the background; @eal replaces the ivshmem device and our -d plugin."""
+    def start_testpmd(self, fwd, devargs, dev=None, tag='tp', eal=None, extra=''):
+        """testpmd in the background; @eal replaces the ivshmem device and our -d plugin,
+        @extra is added to testpmd's own options."""
         dev = dev or (self.shms[0] if self.shms else None)
         eal = eal or f'{self.eal(dev, devargs, tag)} -d {GUEST_SO}'
         cmd = (f'cd /tmp; dpdk-testpmd {eal} '
                f'-- --forward-mode={fwd} --txpkts=64 --total-num-mbufs=4096 --stats-period 10 '
-               f'> /tmp/{tag}.log 2>&1 & echo $! > /tmp/{tag}.pid')
+               f'{extra} > /tmp/{tag}.log 2>&1 & echo $! > /tmp/{tag}.pid')
         self.g.check(cmd, timeout=30)
 
     def log_text(self, tag='tp'):
@@ -145,6 +146,13 @@ class GuestPort:
         if 'Bye' not in text or not totals:
             raise RuntimeError(f'{self.name}: testpmd did not exit cleanly:\n{text[-3000:]}')
         return totals, text
+
+    @staticmethod
+    def stream_rx(text):
+        """{RX queue: RX-packets} from testpmd's per-stream totals (several streams only)."""
+        return {int(q): int(n) for q, n in re.findall(
+            r'RX Port= *\d+/Queue= *(\d+) -> TX Port= *\d+/Queue= *\d+ -+\s*RX-packets: *(\d+)',
+            text)}
 
     def kill(self):
         self.g.kill()
