@@ -186,9 +186,10 @@ def two_guests(s):
     make_file(s.shm)
     a = s.guest('a')
     b = s.guest('b')
-    # two queue pairs (16 MiB holds two), both served by the one forwarding lcore
+    # two queue pairs (16 MiB holds two), both served by the one forwarding lcore;
+    # b receives zero-copy (mbufs pointing into a's section, through its BAR)
     queues = '--rxq=2 --txq=2'
-    b.start_testpmd('rxonly', f'id=1,queues=2,{GUEST_SIZES}', extra=queues)
+    b.start_testpmd('rxonly', f'id=1,queues=2,zero_copy=1,{GUEST_SIZES}', extra=queues)
     a.start_testpmd('txonly', f'id=0,queues=2,{GUEST_SIZES}', extra=queues)
     b.wait_log('link state change event', LINK_TIMEOUT)
     a.wait_log('link state change event', 60)
