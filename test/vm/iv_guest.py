@@ -94,8 +94,12 @@ def guest_tx(s, h=None, g=None):
     g.start_testpmd('txonly', f'id=1,{GUEST_SIZES}')
     h.wait_link(True, timeout=LINK_TIMEOUT)
     g.wait_log('link state change event', 60)
+    probe = g.wait_log('ivshmem-plain flavour', 30)
+    expect('BAR2 16777216 bytes (state 2097152, rw 2097152, out 6291456)' in probe,
+           'guest laid the host\'s sections out over BAR2: ' + probe.strip().split('): ')[-1])
     time.sleep(10)
-    totals, _ = g.stop_testpmd()
+    totals, text = g.stop_testpmd()
+    expect('read-only' not in text, 'the peer\'s section is read-only in the guest\'s mapping')
     h.wait_link(False, timeout=30)
     rx = h.port_stats()['RX-packets']
     log(f'guest TX-packets {totals["TX-packets"]}, host RX-packets {rx}')

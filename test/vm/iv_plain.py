@@ -51,7 +51,9 @@ class HostPort(VpTestpmd):
     def __init__(self, tag, wdir, shm, fwd, devargs=HOST_SIZES, peer_id=0):
         argv = [TESTPMD] + eal_args(tag) + [
             '-d', IV2_SO, '--vdev', f'net_ivshmem2_0,shm={shm},id={peer_id},{devargs}',
-            '--log-level', 'pmd.net.ivshmem2:info',
+            # 'type,level': the 'type:level' form did not reach a type that a -d
+            # plugin registers (seen with DPDK 22.11.11)
+            '--log-level', 'pmd.net.ivshmem2,7',
             '--', '-i', '--auto-start', f'--forward-mode={fwd}', '--txpkts=64',
             '--total-num-mbufs=16384', '--disable-link-check']
         DpdkProcess.__init__(self, tag, wdir, argv)
@@ -102,7 +104,7 @@ class GuestPort:
 
     def eal(self, dev, devargs, prefix='g'):
         return (f'-l 0,1 -m 64 --file-prefix {prefix} -a {dev.pci_addr},{devargs} '
-                '--log-level pmd.net.ivshmem2:info')
+                '--log-level pmd.net.ivshmem2,7')
 
     def start_testpmd(self, fwd, devargs, dev=None, tag='tp', eal=None, extra=''):
         """testpmd in the background; @eal replaces the ivshmem device and our -d plugin,
