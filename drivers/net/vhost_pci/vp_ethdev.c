@@ -134,6 +134,17 @@ vp_dev_stop(struct rte_eth_dev *dev)
 	return 0;
 }
 
+static void
+vp_calls_close(struct vp_internals *in)
+{
+	uint16_t i;
+
+	for (i = 0; i < VP_MAX_QUEUE_PAIRS; i++) {
+		vp_call_close(&in->rxq[i].call);
+		vp_call_close(&in->txq[i].call);
+	}
+}
+
 static int
 vp_dev_close(struct rte_eth_dev *dev)
 {
@@ -148,6 +159,7 @@ vp_dev_close(struct rte_eth_dev *dev)
 	else
 #endif
 		vp_ctl_stop(in);
+	vp_calls_close(in);
 	/* the MAC lives in dev_private, not in its own allocation */
 	dev->data->mac_addrs = NULL;
 	return 0;
@@ -428,6 +440,10 @@ vp_internals_init(struct vp_internals *in, const struct vp_args *a, uint16_t por
 		r->queue_id = t->queue_id = i;
 		r->port_id = t->port_id = port_id;
 		r->call_fd = t->call_fd = -1;
+		if (!fdless && i < a->queues) {
+			vp_call_open(&r->call);
+			vp_call_open(&t->call);
+		}
 	}
 	vhost_be_init(&in->be, &cfg, ops != NULL ? ops : &vp_be_ops, in);
 }
@@ -466,6 +482,7 @@ vp_probe(struct rte_vdev_device *vdev)
 	vp_internals_init(in, &a, dev->data->port_id, false, NULL);
 	vp_ethdev_setup(dev, in);
 	if (vp_ctl_start(in) < 0) {
+		vp_calls_close(in);
 		dev->data->mac_addrs = NULL;
 		rte_eth_dev_release_port(dev);
 		return -EIO;

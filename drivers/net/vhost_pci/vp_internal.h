@@ -20,6 +20,7 @@
 
 #include "pring.h"
 #include "vhost_be.h"
+#include "vp_call.h"
 #include "vp_split.h"
 
 struct rte_eth_dev;
@@ -59,6 +60,7 @@ struct vp_queue {
 	uint16_t queue_id;
 	uint16_t port_id;
 	int call_fd;           /**< -1: no eventfd (socket flavour) */
+	struct vp_call call;   /**< signals call_fd without blocking (vp_call.c) */
 	volatile uint16_t *doorbell; /**< PCI flavour: this vring's call doorbell in BAR 2, or NULL */
 	uint32_t gen;          /**< vhost_be vring gen we attached at */
 	uint32_t mem_gen;      /**< vhost_be mem gen we attached at */

@@ -109,6 +109,29 @@ vp_recv_msg(int fd, uint8_t *buf, size_t cap, int *fds, unsigned int *nfds, bool
 	return VHOST_MSG_HDR_SIZE + hdr.size;
 }
 
+/*
+ * Kick, call and err fds must be eventfds: we signal the call fd from the
+ * datapath (vp_call.c), and anything else (a pipe nobody reads, a socket, a
+ * file) could block or mislead us.
+ */
+static bool
+vp_fds_acceptable(const uint8_t *buf, size_t len, const int *fds, unsigned int nfds)
+{
+	struct vhost_msg_hdr hdr;
+	unsigned int i;
+
+	if (len < sizeof(hdr))
+		return true;
+	memcpy(&hdr, buf, sizeof(hdr));
+	if (hdr.request != VHOST_USER_SET_VRING_KICK && hdr.request != VHOST_USER_SET_VRING_CALL &&
+	    hdr.request != VHOST_USER_SET_VRING_ERR)
+		return true;
+	for (i = 0; i < nfds; i++)
+		if (!vp_fd_is_eventfd(fds[i]))
+			return false;
+	return true;
+}
+
 /* The front-end went away or broke a rule: drop every trace of it. */
 static void
 vp_disconnect(struct vp_internals *in, const char *why)
@@ -154,6 +177,12 @@ vp_handle_one(struct vp_internals *in)
 		vp_close_fds(fds, nfds);
 		in->be.err[VHOST_ERR_FDS]++;
 		vp_disconnect(in, "too many fds");
+		return;
+	}
+	if (!vp_fds_acceptable(buf, (size_t)n, fds, nfds)) {
+		vp_close_fds(fds, nfds);
+		in->be.err[VHOST_ERR_FDS]++;
+		vp_disconnect(in, "kick/call/err fd is not an eventfd");
 		return;
 	}
 	pthread_mutex_lock(&in->ctl_lock);

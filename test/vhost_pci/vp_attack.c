@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 vm2vm authors
+ */
+
+/*
+ * Hostile front-end attacks that take more than one bad message: each sets
+ * up a session that looks valid and then abuses what the back-end was
+ * given (fds, memory, rings, the socket). The attack only delivers; the
+ * script (vp-attack.sh) then runs a well-formed session on the same port
+ * and checks the counters.
+ *
+ * usage: vp_attack SOCKET PID ATTACK
+ * Prints "PASS attack" / "FAIL attack: why"; exit status 0 when delivered.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "vp_client.h"
+
+#define USED1_IDX ((const uint16_t *)(mem + 0x22000 + 2)) /* vring 1's used ring: flags, idx */
+
+/* Wait until the back-end has used @p n buffers on vring 1, at most 5 s. */
+static bool
+used1_reaches(uint16_t n)
+{
+	int i;
+
+	for (i = 0; i < 50; i++) {
+		if (__atomic_load_n(USED1_IDX, __ATOMIC_ACQUIRE) == n)
+			return true;
+		usleep(100 * 1000);
+	}
+	return false;
+}
+
+/* This process's eventfd counter, from /proc/self/fdinfo (reading the fd would reset it). */
+static unsigned long long
+eventfd_count(int efd)
+{
+	char path[64], line[128];
+	unsigned long long v = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", efd);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "eventfd-count: %llx", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+/*
+ * Finding 1: a call eventfd one short of full, made blocking again after the
+ * back-end might have set O_NONBLOCK on the shared description. The
+ * back-end's used-buffer notification must neither block nor be lost (the
+ * counter saturates), and the port must keep serving the next front-end.
+ */
+static int
+a_call_full(int fd)
+{
+	uint64_t fill = 0xfffffffffffffffeULL;
+	int efd = eventfd(0, EFD_NONBLOCK), i;
+
+	if (efd < 0 || write(efd, &fill, sizeof(fill)) != sizeof(fill) ||
+	    fcntl(efd, F_SETFL, 0) < 0)
+		return -1;
+	if (rings_up(fd) < 0 || send_u64(fd, VHOST_USER_SET_VRING_CALL, 1, &efd, 1) < 0)
+		return -1;
+	usleep(300 * 1000);
+	memset(mem + 0x40000, 0, 12 + 64);
+	offer_tx(GPA + 0x40000, 12 + 64);
+	if (!used1_reaches(1)) {
+		printf("FAIL call_full: the back-end did not take the packet\n");
+		return -1;
+	}
+	/* keep clearing O_NONBLOCK while the back-end signals */
+	for (i = 0; i < 20 && eventfd_count(efd) != UINT64_MAX; i++) {
+		fcntl(efd, F_SETFL, 0);
+		usleep(100 * 1000);
+	}
+	if (eventfd_count(efd) != UINT64_MAX) {
+		printf("FAIL call_full: no notification arrived (count %llx)\n", eventfd_count(efd));
+		return -1;
+	}
+	close(efd);
+	return 0;
+}
+
+/* Finding 1: anything but an eventfd as call fd (a pipe nobody reads) is refused. */
+static int
+a_call_pipe(int fd)
+{
+	int p[2];
+
+	if (pipe(p) < 0 || rings_up(fd) < 0)
+		return -1;
+	if (send_u64(fd, VHOST_USER_SET_VRING_CALL, 1, &p[1], 1) < 0)
+		return -1;
+	if (!closed_within(fd, 5000)) {
+		printf("FAIL call_pipe: a pipe was accepted as call fd\n");
+		return -1;
+	}
+	return 0;
+}
+
+struct attack {
+	const char *name;
+	int (*run)(int fd);
+};
+
+static const struct attack attacks[] = {
+	{ "call_full", a_call_full },
+	{ "call_pipe", a_call_pipe },
+};
+
+int
+main(int argc, char **argv)
+{
+	const struct attack *a = NULL;
+	size_t i;
+	pid_t pid;
+	int fd, rc;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	signal(SIGPIPE, SIG_IGN);
+	if (argc != 4) {
+		fprintf(stderr, "usage: %s SOCKET PID ATTACK\n", argv[0]);
+		return 2;
+	}
+	sock_path = argv[1];
+	pid = (pid_t)atoi(argv[2]);
+	for (i = 0; i < sizeof(attacks) / sizeof(attacks[0]); i++)
+		if (strcmp(attacks[i].name, argv[3]) == 0)
+			a = &attacks[i];
+	if (a == NULL) {
+		fprintf(stderr, "no attack %s\n", argv[3]);
+		return 2;
+	}
+	fd = conn_open();
+	if (fd < 0) {
+		printf("FAIL %s: cannot connect to %s\n", a->name, sock_path);
+		return 1;
+	}
+	rc = a->run(fd);
+	close(fd);
+	if (rc < 0) {
+		printf("FAIL %s: not delivered\n", a->name);
+		return 1;
+	}
+	if (kill(pid, 0) != 0) {
+		printf("FAIL %s: back-end process %d is gone\n", a->name, (int)pid);
+		return 1;
+	}
+	printf("PASS %s\n", a->name);
+	return 0;
+}
