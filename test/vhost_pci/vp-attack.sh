@@ -5,8 +5,8 @@
 # One hostile-front-end attack (vp_attack ATTACK) against net_vhost_pci in
 # dpdk-testpmd; afterwards testpmd must be alive, a well-formed front-end
 # must pass a packet on the same port without restarting anything, and the
-# port's xstats must show what the attack did (XSTAT>=MIN pairs).
-# usage: vp-attack.sh ATTACK_BIN BAD_CLIENT_BIN ATTACK [XSTAT>=MIN...]
+# port's xstats must show what the attack did (XSTAT>=MIN, XSTAT<=MAX).
+# usage: vp-attack.sh ATTACK_BIN BAD_CLIENT_BIN ATTACK [XSTAT>=MIN|XSTAT<=MAX...]
 set -u
 attack=$1 client=$2 case=$3
 shift 3
@@ -36,10 +36,13 @@ wait "$pid"
 VP_PIDS=()
 grep -q "Segmentation\|Aborted\|Bus error" "$VP_TMP/ours.log" && { rc=1; echo "FAIL: testpmd crashed"; }
 for want in "$@"; do
-	name=${want%>=*} min=${want#*>=}
+	case $want in
+	*'>='*) name=${want%>=*} op=-ge lim=${want#*>=} ;;
+	*) name=${want%<=*} op=-le lim=${want#*<=} ;;
+	esac
 	n=$(awk -v k="$name:" '$1 == k {print $2}' "$VP_TMP/ours.log")
-	echo "$name: ${n:-missing} (want >= $min)"
-	[ "${n:-0}" -ge "$min" ] || { rc=1; echo "FAIL: $name"; }
+	echo "$name: ${n:-missing} (want $want)"
+	[ -n "$n" ] && [ "$n" "$op" "$lim" ] || { rc=1; echo "FAIL: $name"; }
 done
 [ "${VP_LOG_MAX:-}" ] && {
 	lines=$(wc -l < "$VP_TMP/ours.log")

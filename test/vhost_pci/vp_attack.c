@@ -115,6 +115,50 @@ a_call_pipe(int fd)
 	return 0;
 }
 
+/*
+ * Offer chain @p n on vring 1 (avail entry n, head descriptor 16 * n): @p ndesc
+ * descriptors of @p len bytes each, all at guest-physical @p gpa.
+ */
+static void
+offer_chain(uint16_t n, uint16_t ndesc, uint64_t gpa, uint32_t len)
+{
+	uint8_t *desc = mem + 0x20000, *avail = mem + 0x21000;
+	uint16_t head = (uint16_t)(16 * n), idx = (uint16_t)(n + 1), i;
+
+	for (i = 0; i < ndesc; i++) {
+		uint8_t *d = desc + 16 * (head + i);
+		uint16_t flags = i + 1 < ndesc ? 1 /* NEXT */ : 0, next = (uint16_t)(head + i + 1);
+
+		memcpy(d, &gpa, 8);
+		memcpy(d + 8, &len, 4);
+		memcpy(d + 12, &flags, 2);
+		memcpy(d + 14, &next, 2);
+	}
+	memcpy(avail + 4 + 2 * n, &head, 2);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	memcpy(avail + 2, &idx, 2);
+}
+
+/*
+ * Finding 4: a 128 MiB frame (64 descriptors over the whole 2 MiB of guest
+ * memory each) and one a byte longer than MTU 1500 allows. Both must be
+ * dropped before any copy (rx_q0_drop_oversize), not copied until the pool
+ * runs dry.
+ */
+static int
+a_rx_oversize(int fd)
+{
+	if (rings_up(fd) < 0)
+		return -1;
+	usleep(300 * 1000);
+	memset(mem + 0x40000, 0, 12);
+	offer_chain(0, 64, GPA, MEM_SIZE);
+	if (!used1_reaches(1))
+		return -1;
+	offer_chain(1, 1, GPA + 0x40000, 12 + 1518 + 1);
+	return used1_reaches(2) ? 0 : -1;
+}
+
 struct attack {
 	const char *name;
 	int (*run)(int fd);
@@ -123,6 +167,7 @@ struct attack {
 static const struct attack attacks[] = {
 	{ "call_full", a_call_full },
 	{ "call_pipe", a_call_pipe },
+	{ "rx_oversize", a_rx_oversize },
 };
 
 int

@@ -106,11 +106,23 @@ vp_set_started(struct rte_eth_dev *dev, int started)
 	pthread_mutex_unlock(&in->ctl_lock);
 }
 
+/* The longest frame rx takes on every queue (a 32-bit store the datapath reads per frame). */
+static void
+vp_set_max_frame(struct vp_internals *in, uint16_t mtu)
+{
+	uint16_t i;
+
+	for (i = 0; i < VP_MAX_QUEUE_PAIRS; i++)
+		__atomic_store_n(&in->rxq[i].max_frame, (uint32_t)mtu + VP_FRAME_OVERHEAD,
+				 __ATOMIC_RELAXED);
+}
+
 static int
 vp_dev_start(struct rte_eth_dev *dev)
 {
 	uint16_t i;
 
+	vp_set_max_frame(dev->data->dev_private, dev->data->mtu);
 	vp_set_started(dev, 1);
 	for (i = 0; i < dev->data->nb_rx_queues; i++)
 		dev->data->rx_queue_state[i] = RTE_ETH_QUEUE_STATE_STARTED;
@@ -171,7 +183,7 @@ vp_dev_info(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
 	struct vp_internals *in = dev->data->dev_private;
 
 	info->max_mac_addrs = 1;
-	info->max_rx_pktlen = VP_MAX_MTU + RTE_ETHER_HDR_LEN + RTE_ETHER_CRC_LEN;
+	info->max_rx_pktlen = VP_MAX_MTU + VP_FRAME_OVERHEAD;
 	info->max_mtu = VP_MAX_MTU;
 	info->min_mtu = RTE_ETHER_MIN_MTU;
 	info->max_rx_queues = in->max_queue_pairs;
@@ -215,8 +227,10 @@ vp_tx_queue_setup(struct rte_eth_dev *dev, uint16_t id, uint16_t nb_desc, unsign
 static int
 vp_mtu_set(struct rte_eth_dev *dev, uint16_t mtu)
 {
-	RTE_SET_USED(dev);
-	return mtu <= VP_MAX_MTU ? 0 : -EINVAL;
+	if (mtu > VP_MAX_MTU)
+		return -EINVAL;
+	vp_set_max_frame(dev->data->dev_private, mtu);
+	return 0;
 }
 
 static int
@@ -240,7 +254,7 @@ vp_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st)
 		st->ipackets += r->pkts;
 		st->ibytes += r->bytes;
 		st->rx_nombuf += r->drop[VP_DROP_NOMBUF];
-		st->ierrors += r->drop[VP_DROP_SHORT];
+		st->ierrors += r->drop[VP_DROP_SHORT] + r->drop[VP_DROP_OVERSIZE];
 		st->opackets += t->pkts;
 		st->obytes += t->bytes;
 		st->oerrors += t->drop[VP_DROP_TOO_BIG];
@@ -279,6 +293,7 @@ static const char *const vp_drop_names[VP_DROP__MAX] = {
 	[VP_DROP_SHORT] = "drop_short_chain",
 	[VP_DROP_TOO_BIG] = "drop_too_big",
 	[VP_DROP_NO_BUFFER] = "ring_full",
+	[VP_DROP_OVERSIZE] = "drop_oversize",
 };
 
 static const char *const vp_ring_err_names[PRING_ERR__MAX] = {
@@ -440,6 +455,7 @@ vp_internals_init(struct vp_internals *in, const struct vp_args *a, uint16_t por
 		r->queue_id = t->queue_id = i;
 		r->port_id = t->port_id = port_id;
 		r->call_fd = t->call_fd = -1;
+		r->max_frame = RTE_ETHER_MTU + VP_FRAME_OVERHEAD;
 		if (!fdless && i < a->queues) {
 			vp_call_open(&r->call);
 			vp_call_open(&t->call);

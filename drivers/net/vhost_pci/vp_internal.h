@@ -38,6 +38,8 @@ extern int vhost_pci_logtype;
 #define VP_STASH_SEGS 512      /* their segments */
 #define VP_MAX_CHAIN 64        /* longest chain we accept */
 #define VP_MAX_MTU 9000
+/* Frame bytes beyond the MTU we accept: Ethernet header and one VLAN tag (ethdev's 18) */
+#define VP_FRAME_OVERHEAD (RTE_ETHER_HDR_LEN + RTE_ETHER_CRC_LEN)
 
 /** Why packets were dropped; indexes vp_queue.drop[]. */
 enum vp_drop {
@@ -45,6 +47,7 @@ enum vp_drop {
 	VP_DROP_SHORT,       /**< rx: chain shorter than the virtio-net header */
 	VP_DROP_TOO_BIG,     /**< tx: packet larger than the front-end's buffers */
 	VP_DROP_NO_BUFFER,   /**< tx: front-end posted no buffers (ring full) */
+	VP_DROP_OVERSIZE,    /**< rx: frame longer than the port's MTU allows */
 	VP_DROP__MAX
 };
 
@@ -65,6 +68,7 @@ struct vp_queue {
 	uint32_t gen;          /**< vhost_be vring gen we attached at */
 	uint32_t mem_gen;      /**< vhost_be mem gen we attached at */
 	struct rte_mempool *mb_pool; /**< rx only */
+	uint32_t max_frame;    /**< rx only: longest frame taken (MTU + VP_FRAME_OVERHEAD) */
 	union {
 		struct vp_split split;
 		struct pring_dev packed;

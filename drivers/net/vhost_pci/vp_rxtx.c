@@ -64,6 +64,11 @@ chain_to_mbuf(struct vp_queue *q, const struct pring_chain *c, const struct prin
 		q->drop[VP_DROP_SHORT]++;
 		return -1;
 	}
+	/* Bounded before any copy: the front-end's chain may claim gigabytes. */
+	if (unlikely(c->rlen - VP_HDR_LEN > q->max_frame)) {
+		q->drop[VP_DROP_OVERSIZE]++;
+		return -1;
+	}
 	room = rte_pktmbuf_tailroom(cur);
 	for (i = 0; i < c->ndesc; i++) {
 		const struct pring_seg *s = &segs[c->seg0 + i];
@@ -89,6 +94,11 @@ chain_to_mbuf(struct vp_queue *q, const struct pring_chain *c, const struct prin
 				cur = nm;
 				m->nb_segs++;
 				room = rte_pktmbuf_tailroom(cur);
+				/* A pool without data room, or more segments than nb_segs holds. */
+				if (unlikely(room == 0 || m->nb_segs == RTE_MBUF_MAX_NB_SEGS)) {
+					q->drop[VP_DROP_OVERSIZE]++;
+					return -1;
+				}
 			}
 			k = RTE_MIN(len, room);
 			rte_memcpy(rte_pktmbuf_mtod_offset(cur, uint8_t *, cur->data_len), src, k);
