@@ -72,9 +72,11 @@ vp_recv_msg(int fd, uint8_t *buf, size_t cap, int *fds, unsigned int *nfds, bool
 	mh.msg_controllen = sizeof(ctl);
 	r = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC | MSG_WAITALL);
 	if (r != (ssize_t)hdr.size) {
-		unsigned int k = r > 0 ? vp_take_fds(&mh, fds + *nfds) : 0;
+		/* Fds that came with the rest of a short message: into a fresh array, closed. */
+		int extra[VHOST_MSG_MAX_FDS];
+		unsigned int k = r > 0 ? vp_take_fds(&mh, extra) : 0;
 
-		vp_close_fds(fds + *nfds, k);
+		vp_close_fds(extra, k);
 		return -2;
 	}
 	if (mh.msg_controllen > 0 && CMSG_FIRSTHDR(&mh) != NULL) {
