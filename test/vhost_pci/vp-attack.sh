@@ -33,7 +33,9 @@ echo "quit" >&3
 exec 3>&-
 # bounded: a wedged testpmd is killed by vp_start's timeout
 wait "$pid"
+st=$?
 VP_PIDS=()
+[ "$st" = 0 ] || { rc=1; echo "FAIL: testpmd did not quit cleanly (status $st)"; }
 grep -q "Segmentation\|Aborted\|Bus error" "$VP_TMP/ours.log" && { rc=1; echo "FAIL: testpmd crashed"; }
 for want in "$@"; do
 	case $want in

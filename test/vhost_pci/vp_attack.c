@@ -159,6 +159,35 @@ a_rx_oversize(int fd)
 	return used1_reaches(2) ? 0 : -1;
 }
 
+/*
+ * Finding 7: requests that need a reply, and never a read. The back-end must
+ * drop us within a few seconds rather than wait in send() (where it could
+ * not serve the port, nor be closed).
+ */
+static int
+a_no_read(int fd)
+{
+	struct vhost_msg m;
+	size_t n = msg_init(&m, VHOST_USER_GET_FEATURES, 0);
+	struct pollfd p = { .fd = fd, .events = 0 };
+	int again = 0, i;
+
+	for (i = 0; i < 1000000 && again < 100; i++) {
+		if (send(fd, &m, n, MSG_NOSIGNAL | MSG_DONTWAIT) == (ssize_t)n) {
+			again = 0;
+			continue;
+		}
+		if (errno != EAGAIN)
+			return 0; /* the back-end closed: what we want */
+		again++;
+		usleep(10 * 1000);
+	}
+	if (poll(&p, 1, 5000) == 1 && (p.revents & (POLLHUP | POLLERR)))
+		return 0;
+	printf("FAIL no_read: the back-end kept a front-end that does not read\n");
+	return -1;
+}
+
 struct attack {
 	const char *name;
 	int (*run)(int fd);
@@ -168,6 +197,7 @@ static const struct attack attacks[] = {
 	{ "call_full", a_call_full },
 	{ "call_pipe", a_call_pipe },
 	{ "rx_oversize", a_rx_oversize },
+	{ "no_read", a_no_read },
 };
 
 int

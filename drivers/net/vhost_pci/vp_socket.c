@@ -11,6 +11,7 @@
  */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -110,8 +111,17 @@ vp_handle_one(struct vp_internals *in)
 		vp_sync_all(in);
 	vp_unlock_all(in);
 	pthread_mutex_unlock(&in->ctl_lock);
-	if (act & VHOST_BE_ACT_REPLY)
-		(void)send(in->conn_fd, &reply, rlen, MSG_NOSIGNAL);
+	/*
+	 * Never wait for the front-end to read: a reply that does not fit in the
+	 * socket's buffer now means it stopped reading, and waiting would wedge
+	 * this thread (and pthread_join at close).
+	 */
+	if ((act & VHOST_BE_ACT_REPLY) &&
+	    send(in->conn_fd, &reply, rlen, MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)rlen &&
+	    e == VHOST_MSG_OK) {
+		vp_disconnect(in, "front-end does not read its replies");
+		return;
+	}
 	memcpy(&hdr, buf, sizeof(hdr));
 	if (e != VHOST_MSG_OK) {
 		VP_LOG(ERR, "port %u: refused %s (%u): %s", in->port_id, vhost_msg_name(hdr.request),
@@ -154,10 +164,11 @@ vp_try_connect(struct vp_internals *in)
 
 	if (vp_unix_addr(in, &sa) < 0)
 		return;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	/* Non-blocking: a server that never accepts (full backlog) must not wedge us. */
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || fcntl(fd, F_SETFL, 0) < 0) {
 		close(fd);
 		poll(NULL, 0, VP_RECONNECT_MS);
 		return;
