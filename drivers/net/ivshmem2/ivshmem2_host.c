@@ -45,6 +45,14 @@ struct iv2_host {
 	char path[256];
 };
 
+/*
+ * How long set-up and close wait for the set-up lock. Honest peers hold it
+ * for a few syscalls; any process that can open the file can hold it for
+ * ever, so we never wait unbounded (F_OFD_SETLKW).
+ */
+#define IV2_SETUP_LOCK_WAIT_MS 3000
+#define IV2_SETUP_LOCK_POLL_MS 10
+
 static int
 iv2_host_lock(int fd, short type, off_t byte, bool wait)
 {
@@ -54,8 +62,18 @@ iv2_host_lock(int fd, short type, off_t byte, bool wait)
 		.l_start = byte,
 		.l_len = 1,
 	};
+	unsigned int waited = 0;
 
-	return fcntl(fd, wait ? F_OFD_SETLKW : F_OFD_SETLK, &fl) < 0 ? -errno : 0;
+	for (;;) {
+		if (fcntl(fd, F_OFD_SETLK, &fl) == 0)
+			return 0;
+		if ((errno != EAGAIN && errno != EACCES) || !wait)
+			return -errno;
+		if (waited >= IV2_SETUP_LOCK_WAIT_MS)
+			return -ETIMEDOUT;
+		usleep(IV2_SETUP_LOCK_POLL_MS * 1000);
+		waited += IV2_SETUP_LOCK_POLL_MS;
+	}
 }
 
 /* Is anyone (not us) holding byte @p byte? */
@@ -100,6 +118,13 @@ iv2_host_open_locked(const char *path)
 			return ret;
 		}
 		ret = iv2_host_lock(fd, F_WRLCK, IV2_LOCK_SETUP, true);
+		if (ret == -ETIMEDOUT) {
+			IV2_LOG(ERR, "cannot lock %s: its set-up lock (byte %d) is held by another"
+				" process for more than %d ms", path, IV2_LOCK_SETUP,
+				IV2_SETUP_LOCK_WAIT_MS);
+			close(fd);
+			return ret;
+		}
 		if (ret < 0) {
 			IV2_LOG(ERR, "cannot lock %s: %s", path, strerror(-ret));
 			close(fd);
@@ -137,15 +162,19 @@ static void
 iv2_host_close(struct iv2_dev *d)
 {
 	struct iv2_host *h = d->priv;
+	int ret;
 
 	if (h == NULL)
 		return;
 	iv2_host_state_write(d, IV2_STATE_RESET);
 	munmap(h->map, h->map_len);
 	/* The last peer out removes the file, so no hugepage stays behind. */
-	if (iv2_host_lock(h->fd, F_WRLCK, IV2_LOCK_SETUP, true) == 0 &&
-	    !iv2_host_lock_held(h->fd, IV2_LOCK_PEER(d->peer_id)))
+	ret = iv2_host_lock(h->fd, F_WRLCK, IV2_LOCK_SETUP, true);
+	if (ret == 0 && !iv2_host_lock_held(h->fd, IV2_LOCK_PEER(d->peer_id)))
 		unlink(h->path);
+	else if (ret < 0)
+		IV2_LOG(WARNING, "%s: set-up lock not available (%s); the link file is left"
+			" in place", h->path, strerror(-ret));
 	close(h->fd);
 	rte_free(h);
 	memset(d, 0, sizeof(*d));
