@@ -188,6 +188,30 @@ a_no_read(int fd)
 	return -1;
 }
 
+/*
+ * Finding 2: a session that passed a packet, then the guest RAM memfd
+ * truncated to 0 while the back-end polls its rings. The back-end must
+ * survive the SIGBUS and drop us (we must not touch our own mapping again).
+ */
+static int
+a_truncate(int fd)
+{
+	if (rings_up(fd) < 0)
+		return -1;
+	usleep(300 * 1000);
+	memset(mem + 0x40000, 0, 12 + 64);
+	offer_tx(GPA + 0x40000, 12 + 64);
+	if (!used1_reaches(1))
+		return -1;
+	if (ftruncate(mem_fd, 0) < 0)
+		return -1;
+	if (!closed_within(fd, 5000)) {
+		printf("FAIL truncate: the back-end kept the connection\n");
+		return -1;
+	}
+	return 0;
+}
+
 struct attack {
 	const char *name;
 	int (*run)(int fd);
@@ -198,6 +222,7 @@ static const struct attack attacks[] = {
 	{ "call_pipe", a_call_pipe },
 	{ "rx_oversize", a_rx_oversize },
 	{ "no_read", a_no_read },
+	{ "truncate", a_truncate },
 };
 
 int

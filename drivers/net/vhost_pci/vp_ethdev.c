@@ -307,8 +307,11 @@ static const char *const vp_ring_err_names[PRING_ERR__MAX] = {
 
 /* Per queue: packets, bytes, calls, drops by reason, ring violations by reason. */
 #define VP_XSTATS_PER_Q (3 + VP_DROP__MAX + PRING_ERR__MAX)
-/* Per port: connects, disconnects, ring-violation disconnects, messages, violations by reason. */
-#define VP_XSTATS_PORT (4 + VHOST_ERR__MAX - 1)
+/*
+ * Per port: connects, disconnects, ring-violation and memory-fault disconnects,
+ * messages, violations by reason.
+ */
+#define VP_XSTATS_PORT (5 + VHOST_ERR__MAX - 1)
 
 static int
 vp_xstats_count(const struct vp_internals *in)
@@ -348,6 +351,7 @@ vp_xstats_get_names(struct rte_eth_dev *dev, struct rte_eth_xstat_name *names, u
 	snprintf(names[k++].name, RTE_ETH_XSTATS_NAME_SIZE, "frontend_connects");
 	snprintf(names[k++].name, RTE_ETH_XSTATS_NAME_SIZE, "frontend_disconnects");
 	snprintf(names[k++].name, RTE_ETH_XSTATS_NAME_SIZE, "ring_violation_disconnects");
+	snprintf(names[k++].name, RTE_ETH_XSTATS_NAME_SIZE, "frontend_memory_faults");
 	snprintf(names[k++].name, RTE_ETH_XSTATS_NAME_SIZE, "vhost_messages");
 	for (i = 1; i < VHOST_ERR__MAX; i++)
 		snprintf(names[k++].name, RTE_ETH_XSTATS_NAME_SIZE, "vhost_violation_%s",
@@ -390,6 +394,7 @@ vp_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *x, unsigned int n)
 	x[k++].value = in->connects;
 	x[k++].value = in->disconnects;
 	x[k++].value = in->ring_violations;
+	x[k++].value = in->mem_faults;
 	x[k++].value = in->be.msgs;
 	for (i = 1; i < VHOST_ERR__MAX; i++)
 		x[k++].value = in->be.err[i];

@@ -108,8 +108,11 @@ struct vp_internals {
 	struct {
 		uint8_t *base;
 		size_t len;
+		int guard;          /**< peer_mem_guard handle, -1 if none */
 	} map[VHOST_MEMORY_MAX_NREGIONS];
 	uint32_t nr_map;
+	volatile uint32_t mem_fault; /**< set by the SIGBUS guard: the front-end truncated its memory */
+	uint64_t mem_faults;        /**< connections closed because of it */
 	volatile int started;       /**< dev_start called */
 	volatile int link_up;
 	uint64_t connects;

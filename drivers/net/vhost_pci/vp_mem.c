@@ -12,6 +12,7 @@
 
 #include <rte_common.h>
 
+#include "peer_mem_guard.h"
 #include "vp_internal.h"
 #include "vp_vvu.h"
 
@@ -20,8 +21,10 @@ vp_mem_unmap(struct vp_internals *in)
 {
 	uint32_t i;
 
-	for (i = 0; i < in->nr_map; i++)
+	for (i = 0; i < in->nr_map; i++) {
+		peer_mem_guard_del(in->map[i].guard);
 		munmap(in->map[i].base, in->map[i].len);
+	}
 	memset(in->map, 0, sizeof(in->map));
 	in->nr_map = 0;
 	memset(&in->gpa, 0, sizeof(in->gpa));
@@ -79,6 +82,11 @@ vp_mem_map(void *ctx, const struct vhost_mem_table *mem, const int *fds)
 	for (i = 0; i < mem->nregions; i++) {
 		in->map[i].base = base[i];
 		in->map[i].len = len[i];
+		/* The front-end may truncate the file under us: survive the SIGBUS. */
+		in->map[i].guard = peer_mem_guard_add(base[i], len[i], &in->mem_fault);
+		if (in->map[i].guard < 0)
+			VP_LOG(WARNING, "port %u: region %u not guarded against truncation",
+			       in->port_id, i);
 		in->gpa.region[i].addr = mem->regions[i].guest_phys_addr;
 		in->gpa.region[i].len = mem->regions[i].memory_size;
 		in->gpa.region[i].local = base[i] + mem->regions[i].mmap_offset;

@@ -214,6 +214,11 @@ vp_ctl_main(void *arg)
 			vp_try_connect(in);
 		else
 			vp_poll_once(in);
+		if (in->conn_fd >= 0 && __atomic_exchange_n(&in->mem_fault, 0, __ATOMIC_ACQ_REL)) {
+			in->mem_faults++;
+			VP_LOG(ERR, "port %u: front-end truncated its memory under us", in->port_id);
+			vp_disconnect(in, "memory truncated");
+		}
 		if (in->conn_fd >= 0 && vp_any_broken(in)) {
 			in->ring_violations++;
 			VP_LOG(ERR, "port %u: front-end broke a ring rule", in->port_id);
