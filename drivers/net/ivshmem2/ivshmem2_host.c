@@ -30,6 +30,7 @@
 #include <rte_malloc.h>
 
 #include "ivshmem2.h"
+#include "peer_mem_guard.h"
 
 #ifndef HUGETLBFS_MAGIC
 #define HUGETLBFS_MAGIC 0x958458f6
@@ -42,6 +43,7 @@ struct iv2_host {
 	int fd;
 	void *map;
 	size_t map_len;
+	int guard;          /**< peer_mem_guard handle: the peer may truncate the file */
 	char path[256];
 };
 
@@ -167,6 +169,7 @@ iv2_host_close(struct iv2_dev *d)
 	if (h == NULL)
 		return;
 	iv2_host_state_write(d, IV2_STATE_RESET);
+	peer_mem_guard_del(h->guard);
 	munmap(h->map, h->map_len);
 	/* The last peer out removes the file, so no hugepage stays behind. */
 	ret = iv2_host_lock(h->fd, F_WRLCK, IV2_LOCK_SETUP, true);
@@ -180,11 +183,53 @@ iv2_host_close(struct iv2_dev *d)
 	memset(d, 0, sizeof(*d));
 }
 
+/* As on the device: the peer's output section is read-only for us. */
+static void
+iv2_host_protect_peer(struct iv2_dev *d)
+{
+	if (mprotect((void *)(uintptr_t)d->out_peer, d->out_size, PROT_READ) < 0)
+		IV2_LOG(WARNING, "cannot make the peer's section read-only: %s", strerror(errno));
+}
+
+/*
+ * The peer truncated the file and the guard put zero pages in its place:
+ * once the file has its size back (we restore it when the peer emptied it,
+ * as a new peer would), map it again over the same addresses, so every
+ * pointer into it stays valid.
+ */
+static int
+iv2_host_remap(struct iv2_dev *d)
+{
+	struct iv2_host *h = d->priv;
+	struct stat st;
+	int ret = 0;
+
+	if (iv2_host_lock(h->fd, F_WRLCK, IV2_LOCK_SETUP, false) < 0)
+		return -EAGAIN;
+	if (fstat(h->fd, &st) < 0)
+		ret = -errno;
+	else if (st.st_size == 0 && ftruncate(h->fd, (off_t)h->map_len) < 0)
+		ret = -errno;
+	else if (st.st_size != 0 && (uint64_t)st.st_size != h->map_len)
+		ret = -EINVAL;
+	if (ret == 0) {
+		__atomic_store_n(&d->mem_fault, 0, __ATOMIC_RELEASE);
+		if (mmap(h->map, h->map_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, h->fd,
+			 0) == MAP_FAILED)
+			ret = -errno;
+		else
+			iv2_host_protect_peer(d);
+	}
+	iv2_host_lock(h->fd, F_UNLCK, IV2_LOCK_SETUP, false);
+	return ret;
+}
+
 static const struct iv2_dev_ops iv2_host_ops = {
 	.state_write = iv2_host_state_write,
 	.peer_attached = iv2_host_peer_attached,
 	.doorbell = NULL, /* host peers poll: there is nobody to interrupt */
 	.close = iv2_host_close,
+	.remap = iv2_host_remap,
 };
 
 /* Size a new file, or check that an existing one has exactly our layout. */
@@ -264,9 +309,11 @@ iv2_host_open(struct iv2_dev *d, const struct iv2_host_params *p)
 	d->state_table = (const volatile uint32_t *)h->map;
 	d->out_own = (uint8_t *)h->map + d->state_size + d->rw_size + d->id * d->out_size;
 	d->out_peer = (uint8_t *)h->map + d->state_size + d->rw_size + d->peer_id * d->out_size;
-	/* As on the device: the peer's output section is read-only for us. */
-	if (mprotect((void *)(uintptr_t)d->out_peer, d->out_size, PROT_READ) < 0)
-		IV2_LOG(WARNING, "cannot make the peer's section read-only: %s", strerror(errno));
+	iv2_host_protect_peer(d);
+	/* The peer can truncate the file at any time: survive the SIGBUS. */
+	h->guard = peer_mem_guard_add(h->map, h->map_len, &d->mem_fault);
+	if (h->guard < 0)
+		IV2_LOG(WARNING, "%s: not guarded against truncation by the peer", p->path);
 	iv2_host_state_write(d, IV2_STATE_RESET);
 	iv2_host_lock(fd, F_UNLCK, IV2_LOCK_SETUP, false);
 	return 0;
