@@ -5,7 +5,8 @@
 # One hostile-front-end attack (vp_attack ATTACK) against net_vhost_pci in
 # dpdk-testpmd; afterwards testpmd must be alive, a well-formed front-end
 # must pass a packet on the same port without restarting anything, and the
-# port's xstats must show what the attack did (XSTAT>=MIN, XSTAT<=MAX).
+# port's xstats must show what the attack did (XSTAT>=MIN, XSTAT<=MAX; the
+# name 'log' stands for the number of lines testpmd logged).
 # usage: vp-attack.sh ATTACK_BIN BAD_CLIENT_BIN ATTACK [XSTAT>=MIN|XSTAT<=MAX...]
 set -u
 attack=$1 client=$2 case=$3
@@ -42,14 +43,13 @@ for want in "$@"; do
 	*'>='*) name=${want%>=*} op=-ge lim=${want#*>=} ;;
 	*) name=${want%<=*} op=-le lim=${want#*<=} ;;
 	esac
-	n=$(awk -v k="$name:" '$1 == k {print $2}' "$VP_TMP/ours.log")
+	if [ "$name" = log ]; then # lines in testpmd's log, ours included
+		n=$(wc -l < "$VP_TMP/ours.log")
+	else
+		n=$(awk -v k="$name:" '$1 == k {print $2}' "$VP_TMP/ours.log")
+	fi
 	echo "$name: ${n:-missing} (want $want)"
 	[ -n "$n" ] && [ "$n" "$op" "$lim" ] || { rc=1; echo "FAIL: $name"; }
 done
-[ "${VP_LOG_MAX:-}" ] && {
-	lines=$(wc -l < "$VP_TMP/ours.log")
-	echo "testpmd log: $lines lines (want <= $VP_LOG_MAX)"
-	[ "$lines" -le "$VP_LOG_MAX" ] || { rc=1; echo "FAIL: log flooded"; }
-}
 [ $rc = 0 ] && echo PASS
 exit $rc

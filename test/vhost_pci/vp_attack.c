@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "vp_client.h"
@@ -212,6 +213,34 @@ a_truncate(int fd)
 	return 0;
 }
 
+/*
+ * Finding 8: malformed sessions in a loop for 5 s (connect, a message with
+ * bad flags, wait for the close). The back-end must count every one and
+ * log a bounded number of lines.
+ */
+static int
+a_log_flood(int fd)
+{
+	struct vhost_msg m;
+	size_t n = msg_init(&m, VHOST_USER_GET_FEATURES, 0);
+	unsigned int sessions = 0;
+	time_t end = time(NULL) + 5;
+
+	m.hdr.flags = 0;
+	close(fd);
+	while (time(NULL) < end) {
+		int c = conn_open();
+
+		if (c < 0)
+			return -1;
+		if (send_raw(c, &m, n, NULL, 0) == 0 && closed_within(c, 1000))
+			sessions++;
+		close(c);
+	}
+	printf("log_flood: %u malformed sessions\n", sessions);
+	return sessions >= 100 ? 0 : -1;
+}
+
 struct attack {
 	const char *name;
 	int (*run)(int fd);
@@ -223,6 +252,7 @@ static const struct attack attacks[] = {
 	{ "rx_oversize", a_rx_oversize },
 	{ "no_read", a_no_read },
 	{ "truncate", a_truncate },
+	{ "log_flood", a_log_flood },
 };
 
 int

@@ -61,7 +61,7 @@ vp_link_update_notify(struct vp_internals *in)
 		return;
 	in->link_up = up;
 	dev->data->dev_link.link_status = up ? RTE_ETH_LINK_UP : RTE_ETH_LINK_DOWN;
-	VP_LOG(NOTICE, "port %u: link %s", in->port_id, up ? "up" : "down");
+	VP_PEER_LOG(in, NOTICE, "port %u: link %s", in->port_id, up ? "up" : "down");
 	rte_eth_dev_callback_process(dev, RTE_ETH_EVENT_INTR_LSC, NULL);
 }
 

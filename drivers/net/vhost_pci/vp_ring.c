@@ -145,7 +145,7 @@ start_ring(struct vp_internals *in, struct vp_queue *q)
 	q->in_order = vhost_be_has(&in->be, VIRTIO_F_IN_ORDER);
 	rc = q->packed ? attach_packed(in, q, v) : attach_split(in, q, v);
 	if (rc < 0) {
-		VP_LOG(ERR, "port %u: cannot attach vring %u", in->port_id, q->vring);
+		VP_PEER_LOG(in, ERR, "port %u: cannot attach vring %u", in->port_id, q->vring);
 		return;
 	}
 	q->gen = v->gen;

@@ -56,7 +56,7 @@ vp_disconnect(struct vp_internals *in, const char *why)
 {
 	if (in->conn_fd < 0)
 		return;
-	VP_LOG(NOTICE, "port %u: front-end disconnected (%s)", in->port_id, why);
+	VP_PEER_LOG(in, NOTICE, "port %u: front-end disconnected (%s)", in->port_id, why);
 	vp_lock_all(in);
 	vp_detach_all(in);
 	vhost_be_reset(&in->be);
@@ -124,7 +124,7 @@ vp_handle_one(struct vp_internals *in)
 	}
 	memcpy(&hdr, buf, sizeof(hdr));
 	if (e != VHOST_MSG_OK) {
-		VP_LOG(ERR, "port %u: refused %s (%u): %s", in->port_id, vhost_msg_name(hdr.request),
+		VP_PEER_LOG(in, ERR, "port %u: refused %s (%u): %s", in->port_id, vhost_msg_name(hdr.request),
 		       hdr.request, vhost_msg_err_name(e));
 		vp_disconnect(in, "protocol violation");
 		return;
@@ -142,7 +142,7 @@ vp_connected(struct vp_internals *in, int fd)
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	in->conn_fd = fd;
 	in->connects++;
-	VP_LOG(NOTICE, "port %u: front-end connected on %s", in->port_id, in->iface);
+	VP_PEER_LOG(in, NOTICE, "port %u: front-end connected on %s", in->port_id, in->iface);
 }
 
 static int
@@ -196,7 +196,7 @@ vp_poll_once(struct vp_internals *in)
 			return;
 		if (in->conn_fd >= 0) {
 			/* one front-end per port; a second one is turned away */
-			VP_LOG(WARNING, "port %u: second front-end refused", in->port_id);
+			VP_PEER_LOG(in, WARNING, "port %u: second front-end refused", in->port_id);
 			close(fd);
 			return;
 		}
@@ -216,12 +216,12 @@ vp_ctl_main(void *arg)
 			vp_poll_once(in);
 		if (in->conn_fd >= 0 && __atomic_exchange_n(&in->mem_fault, 0, __ATOMIC_ACQ_REL)) {
 			in->mem_faults++;
-			VP_LOG(ERR, "port %u: front-end truncated its memory under us", in->port_id);
+			VP_PEER_LOG(in, ERR, "port %u: front-end truncated its memory under us", in->port_id);
 			vp_disconnect(in, "memory truncated");
 		}
 		if (in->conn_fd >= 0 && vp_any_broken(in)) {
 			in->ring_violations++;
-			VP_LOG(ERR, "port %u: front-end broke a ring rule", in->port_id);
+			VP_PEER_LOG(in, ERR, "port %u: front-end broke a ring rule", in->port_id);
 			vp_disconnect(in, "ring violation");
 		}
 	}
