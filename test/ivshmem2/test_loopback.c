@@ -378,6 +378,32 @@ START_TEST(zero_copy_small_mbufs)
 }
 END_TEST
 
+/*
+ * A TX ring the peer broke (bad used entries) takes nothing: frames handed
+ * to it are dropped and counted, never counted as sent; then the control
+ * path resets the link and it comes back.
+ */
+START_TEST(broken_tx_ring_counts_drops)
+{
+	struct iv2_txq *q = rte_eth_devices[a1].data->tx_queues[0];
+	struct rte_eth_stats before, after;
+	struct rte_mbuf *tx[8];
+	uint64_t down0 = xstat(a1, "tx_drop_peer_down");
+	uint16_t i;
+
+	ck_assert(link_is(a1, true, 5000));
+	ck_assert_int_eq(rte_eth_stats_get(a1, &before), 0);
+	q->ring.broken = 1; /* what pring_drv_reap does when the peer lies */
+	for (i = 0; i < 8; i++)
+		tx[i] = frame(100, 2048, i);
+	ck_assert_uint_eq(rte_eth_tx_burst(a1, 0, tx, 8), 8);
+	ck_assert_int_eq(rte_eth_stats_get(a1, &after), 0);
+	ck_assert_uint_eq(after.opackets, before.opackets);
+	ck_assert_uint_eq(xstat(a1, "tx_drop_peer_down"), down0 + 8);
+	ck_assert(link_is(a1, true, 5000));
+}
+END_TEST
+
 START_TEST(stats_and_xstats)
 {
 	struct rte_eth_xstat_name *names;
@@ -423,6 +449,7 @@ loopback_suite(void)
 	tcase_add_test(tc, peer_stop_start);
 	tcase_add_test(tc, zero_copy_defers_completion);
 	tcase_add_test(tc, zero_copy_small_mbufs);
+	tcase_add_test(tc, broken_tx_ring_counts_drops);
 	tcase_add_test(tc, stats_and_xstats);
 	suite_add_tcase(s, tc);
 	return s;
