@@ -18,8 +18,9 @@ sock="$VP_TMP/vp.sock"
 fifo="$VP_TMP/cmd"
 mkfifo "$fifo"
 exec 3<> "$fifo" # held open read-write so opening it below does not block
-VP_STDIN=$fifo vp_ours ours 60 "iface=$sock" -- -i --forward-mode=rxonly --total-num-mbufs=4096 \
-	${VP_TESTPMD_EXTRA:-}
+mode=rxonly
+case $case in mem_swap_tx) mode=txonly ;; esac # attacks on our tx need us sending
+VP_STDIN=$fifo vp_ours ours 60 "iface=$sock" -- -i --forward-mode=$mode --total-num-mbufs=4096
 vp_wait_file "$sock" 15 || vp_fail "our socket never appeared"
 pid=$VP_PID_ours
 echo "start" >&3
@@ -27,6 +28,10 @@ sleep 0.5
 
 rc=0
 "$attack" "$sock" "$pid" "$case" || rc=1
+if [ $mode != rxonly ]; then # the good front-end needs us receiving
+	printf 'stop\nset fwd rxonly\nstart\n' >&3
+	sleep 1
+fi
 "$client" "$sock" "$pid" good || { rc=1; echo "FAIL: a valid front-end was refused after $case"; }
 echo "show port xstats 0" >&3
 sleep 1

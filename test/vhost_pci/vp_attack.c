@@ -241,6 +241,46 @@ a_log_flood(int fd)
 	return sessions >= 100 ? 0 : -1;
 }
 
+/*
+ * Finding 3: the back-end holds (stashed) buffers of our rx ring (vring 0)
+ * when the memory table is sent again, as QEMU does on memory hot-plug.
+ * Buffers of 32 bytes are too small for testpmd's 64-byte frames without
+ * MRG_RXBUF, so the back-end keeps peeking them. It must give them back
+ * before it unmaps the old mapping, survive, and keep serving the rings.
+ */
+static int
+a_mem_swap_tx(int fd)
+{
+	struct vhost_mem_region r = { GPA, MEM_SIZE, UVA, 0 };
+	uint8_t *desc, *avail;
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	uint16_t i, flags = 2 /* WRITE */, idx = 128;
+	uint32_t len = 32;
+
+	if (rings_up(fd) < 0)
+		return -1;
+	desc = mem + 0x10000;
+	avail = mem + 0x11000;
+	for (i = 0; i < 128; i++) {
+		uint64_t gpa = GPA + 0x50000 + 64ULL * i;
+
+		memcpy(desc + 16 * i, &gpa, 8);
+		memcpy(desc + 16 * i + 8, &len, 4);
+		memcpy(desc + 16 * i + 12, &flags, 2);
+		memcpy(avail + 4 + 2 * i, &i, 2);
+	}
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	memcpy(avail + 2, &idx, 2);
+	usleep(500 * 1000);
+	if (send_mem(fd, 1, &r, &mem_fd, 1) < 0)
+		return -1;
+	if (poll(&p, 1, 1000) != 0) {
+		printf("FAIL mem_swap_tx: the back-end closed (or wrote to) the session\n");
+		return -1;
+	}
+	return 0;
+}
+
 struct attack {
 	const char *name;
 	int (*run)(int fd);
@@ -253,6 +293,7 @@ static const struct attack attacks[] = {
 	{ "no_read", a_no_read },
 	{ "truncate", a_truncate },
 	{ "log_flood", a_log_flood },
+	{ "mem_swap_tx", a_mem_swap_tx },
 };
 
 int

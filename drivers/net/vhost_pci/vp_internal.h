@@ -139,6 +139,7 @@ void vp_detach_all(struct vp_internals *in);
 void vp_queue_sync(struct vp_internals *in, struct vp_queue *q, bool want);
 void vp_queue_detach(struct vp_queue *q);
 void vp_sync_all(struct vp_internals *in);
+void vp_stop_all(struct vp_internals *in);
 void vp_lock_all(struct vp_internals *in);
 void vp_unlock_all(struct vp_internals *in);
 bool vp_any_broken(struct vp_internals *in);

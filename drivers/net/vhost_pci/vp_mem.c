@@ -78,7 +78,11 @@ vp_mem_map(void *ctx, const struct vhost_mem_table *mem, const int *fds)
 			return -1;
 		}
 	}
-	/* The caller quiesced every queue: swap the old mapping for the new one. */
+	/*
+	 * The caller quiesced every queue. Rings still point into the old
+	 * mapping: stop them (returning stashed buffers there) before it goes.
+	 */
+	vp_stop_all(in);
 	vp_mem_unmap(in);
 	for (i = 0; i < mem->nregions; i++) {
 		in->map[i].base = base[i];

@@ -188,6 +188,25 @@ vp_sync_all(struct vp_internals *in)
 	}
 }
 
+/*
+ * The memory table is about to be replaced: stop every running ring while
+ * its memory is still mapped (stashed tx buffers are handed back into the
+ * old ring, bases saved); the rings resume on the new table.
+ * Caller holds every queue lock.
+ */
+void
+vp_stop_all(struct vp_internals *in)
+{
+	uint16_t i;
+
+	for (i = 0; i < in->max_queue_pairs; i++) {
+		if (in->rxq[i].running)
+			stop_ring(in, &in->rxq[i]);
+		if (in->txq[i].running)
+			stop_ring(in, &in->txq[i]);
+	}
+}
+
 bool
 vp_any_broken(struct vp_internals *in)
 {
