@@ -126,6 +126,7 @@ extern struct sw_state sw;
 
 /* sw_ports.c */
 int sw_ports_select(char *err, size_t errlen);
+int sw_ports_check_mode(enum sw_fwd_mode m, char *err, size_t errlen);
 int sw_ports_setup(void);
 void sw_ports_close(void);
 void sw_link_update(uint16_t port, bool force);

@@ -143,6 +143,7 @@ cmd_set_fwd_cb(void *res, struct cmdline *cl, void *data)
 {
 	struct sw_cmd *r = res;
 	enum sw_fwd_mode m;
+	char err[256];
 
 	(void)cl; (void)data;
 	if (sw_is_running()) {
@@ -151,6 +152,10 @@ cmd_set_fwd_cb(void *res, struct cmdline *cl, void *data)
 	}
 	if (sw_fwd_mode_parse(r->w2, &m) != 0) {
 		printf("unknown mode '%s'\n", r->w2);
+		return;
+	}
+	if (sw_ports_check_mode(m, err, sizeof(err)) != 0) {
+		printf("refused: %s\n", err);
 		return;
 	}
 	sw.mode = m;

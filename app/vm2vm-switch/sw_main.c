@@ -136,6 +136,7 @@ sw_setup(void)
 	char err[512] = "";
 
 	if (sw_ports_select(err, sizeof(err)) != 0 ||
+	    sw_ports_check_mode(sw.mode, err, sizeof(err)) != 0 ||
 	    sw_lcores_plan(sw.cfg.map, sw.cfg.nb_map, err, sizeof(err)) != 0) {
 		fprintf(stderr, SW_NAME ": error: %s\n", err);
 		return 2;

@@ -7,7 +7,11 @@
 #include <errno.h>
 #include <string.h>
 
+#include <rte_bus.h>
+#include <rte_dev.h>
+#include <rte_devargs.h>
 #include <rte_ethdev.h>
+#include <rte_kvargs.h>
 #include <rte_mbuf.h>
 
 #include "sw.h"
@@ -50,6 +54,51 @@ sw_ports_select(char *err, size_t errlen)
 		sw.port_ids[sw.nb_ports++] = pid;
 		sw.port[pid].used = true;
 		rte_eth_dev_get_name_by_port(pid, sw.port[pid].name);
+	}
+	return 0;
+}
+
+/*
+ * Does port @p pid hand the application mbufs that point into the peer's
+ * read-only memory? net_ivshmem2 does with zero_copy=1 (on the device the
+ * peer's section is read-only), and a forwarding mode that writes into
+ * frames would fault or corrupt the peer's buffers.
+ */
+static bool
+sw_port_rx_read_only(uint16_t pid)
+{
+	struct rte_eth_dev_info info;
+	const struct rte_devargs *da;
+	struct rte_kvargs *kv;
+	const char *v;
+	bool ro = false;
+
+	if (rte_eth_dev_info_get(pid, &info) != 0 || info.device == NULL ||
+	    info.driver_name == NULL || strcmp(info.driver_name, "net_ivshmem2") != 0)
+		return false;
+	da = rte_dev_devargs(info.device);
+	if (da == NULL || da->args == NULL)
+		return false;
+	kv = rte_kvargs_parse(da->args, NULL);
+	if (kv == NULL)
+		return false;
+	v = rte_kvargs_get(kv, "zero_copy");
+	ro = v != NULL && strcmp(v, "0") != 0;
+	rte_kvargs_free(kv);
+	return ro;
+}
+
+/* Can mode @p m run on the ports in use? mac mode rewrites every frame in place. */
+int
+sw_ports_check_mode(enum sw_fwd_mode m, char *err, size_t errlen)
+{
+	for (uint16_t i = 0; m == SW_FWD_MAC && i < sw.nb_ports; i++) {
+		if (sw_port_rx_read_only(sw.port_ids[i])) {
+			snprintf(err, errlen, "port %u (%s) receives into the peer's read-only memory"
+				 " (zero_copy=1): mac mode would write into it; use io or l2learn,"
+				 " or zero_copy=0", sw.port_ids[i], sw.port[sw.port_ids[i]].name);
+			return -1;
+		}
 	}
 	return 0;
 }

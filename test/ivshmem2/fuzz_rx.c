@@ -10,8 +10,16 @@
  * read in full, so an out-of-bounds reference shows up under ASan; after
  * each input the queue is reset and bound again, as the life cycle does.
  *
- * Input: byte 0 bit 0 = zero-copy, bits 1..2 = bursts between rewrites;
- * the rest is peer ring content, RING_BYTES per chunk.
+ * Zero-copy completions are deferred until the application frees its
+ * mbufs: the harness holds some back across bursts, frees half of them
+ * before the last burst (completion must stop at the oldest still held) and
+ * the rest only after the queue was unbound (the retired-block path).
+ * The mbufs have less data room than the small-frame copy threshold, so a
+ * copy that ignores the room is caught (every segment must fit its buffer).
+ *
+ * Input: byte 0 bit 0 = zero-copy, bits 1..2 = bursts between rewrites,
+ * bits 3..5 = mbufs held back (8 per step); the rest is peer ring content,
+ * RING_BYTES per chunk (one lap of descriptors; the seeds have several).
  */
 
 #include <stdint.h>
@@ -28,6 +36,9 @@
 #define RING 64u
 #define BUF 512u
 #define RING_BYTES (16u * RING)
+/* Below IV2_ZC_COPY_MAX (256): small zero-copy frames must not be copied into it. */
+#define MBUF_ROOM 128u
+#define HOLD_MAX 56u
 
 static struct pmd_internals *iv2p;
 static struct rte_eth_dev_data fz_data;
@@ -37,6 +48,21 @@ static uint8_t *fz_own, *fz_peer;
 static uint64_t fz_sect;
 /* Kept here too: LeakSanitizer does not scan DPDK memory for roots. */
 static struct pring_chain *fz_chains;
+
+/* The mbuf templates queue set-up computes (ivshmem2_ethdev.c): without them mbufs leak. */
+static void
+fz_rearm(struct iv2_rxq *q)
+{
+	struct rte_mbuf tmpl;
+
+	memset(&tmpl, 0, sizeof(tmpl));
+	tmpl.data_off = RTE_PKTMBUF_HEADROOM;
+	tmpl.nb_segs = 1;
+	rte_mbuf_refcnt_set(&tmpl, 1);
+	memcpy(&q->rearm, &tmpl.data_off, sizeof(q->rearm));
+	tmpl.data_off = 0;
+	memcpy(&q->rearm_zc, &tmpl.data_off, sizeof(q->rearm_zc));
+}
 
 static int
 fz_setup(void)
@@ -56,7 +82,8 @@ fz_setup(void)
 	vm2vm_runtime_dir_note(&rd);
 	vm2vm_runtime_dir_remove(&rd);
 	rte_log_set_global_level(RTE_LOG_CRIT);
-	mp = rte_pktmbuf_pool_create("fz", 4095, 0, 0, 256 + RTE_PKTMBUF_HEADROOM, SOCKET_ID_ANY);
+	mp = rte_pktmbuf_pool_create("fz", 4095, 0, 0, MBUF_ROOM + RTE_PKTMBUF_HEADROOM,
+				     SOCKET_ID_ANY);
 	iv2p = rte_zmalloc("fz", sizeof(*iv2p), 64);
 	fz_q = rte_zmalloc("fzq", sizeof(*fz_q), 64);
 	if (mp == NULL || iv2p == NULL || fz_q == NULL)
@@ -76,7 +103,8 @@ fz_setup(void)
 	iv2p->dev.out_size = fz_sect;
 	/* Small mbufs so that chains and large frames take the multi-segment paths. */
 	fz_q->mp = mp;
-	fz_q->mbuf_room = 256;
+	fz_q->mbuf_room = MBUF_ROOM;
+	fz_rearm(fz_q);
 	fz_data.dev_private = iv2p;
 	fz_dev.data = &fz_data;
 	/* Recognisable packet bytes in the peer's buffers. */
@@ -94,7 +122,13 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-/* Read every byte of every segment: out-of-bounds pointers fault under ASan. */
+static struct rte_mbuf *fz_held[HOLD_MAX];
+static unsigned int fz_nheld, fz_hold;
+
+/*
+ * Read every byte of every segment: out-of-bounds pointers fault under ASan.
+ * Keep up to fz_hold of the mbufs (the application holding on to them).
+ */
 static uint32_t
 fz_consume(struct rte_mbuf **pkts, uint16_t n)
 {
@@ -109,6 +143,9 @@ fz_consume(struct rte_mbuf **pkts, uint16_t n)
 			const uint8_t *p = rte_pktmbuf_mtod(s, const uint8_t *);
 			uint16_t k;
 
+			/* DPDK memory is not ASan's: check that the bytes lie in the buffer. */
+			if ((uint32_t)s->data_off + s->data_len > s->buf_len)
+				abort();
 			for (k = 0; k < s->data_len; k++)
 				sum += p[k];
 			total += s->data_len;
@@ -116,8 +153,21 @@ fz_consume(struct rte_mbuf **pkts, uint16_t n)
 		if (total != pkts[i]->pkt_len || total > IV2_MAX_FRAME)
 			abort();
 	}
-	rte_pktmbuf_free_bulk(pkts, n);
+	for (i = 0; i < n; i++) {
+		if (fz_nheld < fz_hold)
+			fz_held[fz_nheld++] = pkts[i];
+		else
+			rte_pktmbuf_free(pkts[i]);
+	}
 	return sum;
+}
+
+/* Let go of the held mbufs from index @p from on. */
+static void
+fz_release(unsigned int from)
+{
+	while (fz_nheld > from)
+		rte_pktmbuf_free(fz_held[--fz_nheld]);
 }
 
 int
@@ -133,6 +183,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	iv2p->cfg.zero_copy = data[0] & 1;
 	bursts = 1 + ((data[0] >> 1) & 3);
+	fz_hold = 8u * ((data[0] >> 3) & 7);
 	memset(ring, 0, iv2_q_buf_off(RING));
 	iv2_rxq_bind(iv2p, fz_q);
 	iv2_select_burst(&fz_dev);
@@ -147,11 +198,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			(void)fz_consume(pkts, n);
 		}
 	} while (off < size);
-	/* Once more so zero-copy completions of freed mbufs are written. */
+	/* Free the newer half of what is held, then once more so completions are written. */
+	fz_hold = 0;
+	fz_release(fz_nheld / 2);
 	n = fz_dev.rx_pkt_burst(fz_q, pkts, IV2_BURST);
 	(void)fz_consume(pkts, n);
 	fz_q->enabled = 0;
 	iv2_rxq_unbind(fz_q);
+	/* The rest are freed after the reset: their slots belong to a retired block. */
+	fz_release(0);
 	if (iv2p->cfg.zero_copy)
 		iv2_rxq_zc_fini(fz_q);
 	return 0;

@@ -15,7 +15,10 @@
  * second) and handshakes again. It prints what it did; the calling script
  * checks that the PMD survived, counted errors and received the good frames.
  *
- * usage: ivshmem2-hostile-peer SHM_FILE GOOD_FRAMES_PER_PHASE
+ * With "truncate" it instead handshakes, sends good frames, truncates the
+ * link file to 0 bytes and exits: the PMD must survive the SIGBUS.
+ *
+ * usage: ivshmem2-hostile-peer SHM_FILE GOOD_FRAMES_PER_PHASE [truncate]
  */
 
 #include <errno.h>
@@ -39,6 +42,7 @@
 #define PEER 0
 
 struct hp {
+	int fd;
 	uint8_t *map;
 	volatile uint32_t *state;
 	uint8_t *own;
@@ -313,6 +317,7 @@ attach(struct hp *h, const char *path)
 	h->state = (volatile uint32_t *)h->map;
 	h->own = h->map + st + ID * h->out_size;
 	h->peer = h->map + st + PEER * h->out_size;
+	h->fd = fd;
 	return 0; /* fd stays open: it holds our lock */
 }
 
@@ -323,8 +328,8 @@ main(int argc, char **argv)
 	uint64_t n, got1, got2;
 	int k;
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: %s SHM_FILE GOOD_FRAMES\n", argv[0]);
+	if (argc != 3 && !(argc == 4 && strcmp(argv[3], "truncate") == 0)) {
+		fprintf(stderr, "usage: %s SHM_FILE GOOD_FRAMES [truncate]\n", argv[0]);
 		return 2;
 	}
 	n = strtoull(argv[2], NULL, 0);
@@ -337,6 +342,13 @@ main(int argc, char **argv)
 	}
 	got1 = send_good(&h, n);
 	printf("phase 1: %" PRIu64 " good frames sent\n", got1);
+	if (argc == 4) {
+		/* The PMD's next touch of the file is past its end. */
+		if (ftruncate(h.fd, 0) < 0)
+			return 1;
+		printf("truncated %s to 0 bytes\n", argv[1]);
+		return got1 == n ? 0 : 1;
+	}
 
 	random_bytes(&h, q_base(h.own), iv2_q_buf_off(RING), 500);
 	settle(&h, "random ring bytes");

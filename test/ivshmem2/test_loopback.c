@@ -336,6 +336,74 @@ START_TEST(zero_copy_defers_completion)
 }
 END_TEST
 
+/* Every segment's bytes lie inside its own buffer. */
+static bool
+segs_in_room(const struct rte_mbuf *m)
+{
+	for (; m != NULL; m = m->next)
+		if ((uint32_t)m->data_off + m->data_len > m->buf_len)
+			return false;
+	return true;
+}
+
+/*
+ * A pool with less data room than the small-frame copy threshold (256 B):
+ * zero-copy RX must not copy a 200-byte frame into a 128-byte room (it
+ * overflowed into the next mbuf with the peer's bytes).
+ */
+START_TEST(zero_copy_small_mbufs)
+{
+	struct rte_mempool *small;
+	struct rte_mbuf *tx, *rx;
+
+	small = rte_pktmbuf_pool_create("lb_small", 511, 0, 0, 128 + RTE_PKTMBUF_HEADROOM, 0);
+	ck_assert_ptr_nonnull(small);
+	ck_assert_int_eq(rte_eth_dev_stop(b0), 0);
+	ck_assert_int_eq(rte_eth_rx_queue_setup(b0, 0, RING, 0, NULL, small), 0);
+	ck_assert_int_eq(rte_eth_dev_start(b0), 0);
+	ck_assert(link_is(b0, true, 5000));
+	tx = frame(200, 2048, 9);
+	ck_assert_uint_eq(rte_eth_tx_burst(b1, 0, &tx, 1), 1);
+	ck_assert_uint_eq(rx_wait(b0, &rx, 1, 2000), 1);
+	ck_assert(segs_in_room(rx));
+	ck_assert(frame_ok(rx, 200, 9));
+	rte_pktmbuf_free(rx);
+	/* completions of the freed frame, then back to the big pool */
+	rte_eth_rx_burst(b0, 0, &rx, 1);
+	ck_assert_int_eq(rte_eth_dev_stop(b0), 0);
+	ck_assert_int_eq(rte_eth_rx_queue_setup(b0, 0, RING, 0, NULL, mp), 0);
+	ck_assert_int_eq(rte_eth_dev_start(b0), 0);
+	ck_assert(link_is(b0, true, 5000));
+	rte_mempool_free(small);
+}
+END_TEST
+
+/*
+ * A TX ring the peer broke (bad used entries) takes nothing: frames handed
+ * to it are dropped and counted, never counted as sent; then the control
+ * path resets the link and it comes back.
+ */
+START_TEST(broken_tx_ring_counts_drops)
+{
+	struct iv2_txq *q = rte_eth_devices[a1].data->tx_queues[0];
+	struct rte_eth_stats before, after;
+	struct rte_mbuf *tx[8];
+	uint64_t down0 = xstat(a1, "tx_drop_peer_down");
+	uint16_t i;
+
+	ck_assert(link_is(a1, true, 5000));
+	ck_assert_int_eq(rte_eth_stats_get(a1, &before), 0);
+	q->ring.broken = 1; /* what pring_drv_reap does when the peer lies */
+	for (i = 0; i < 8; i++)
+		tx[i] = frame(100, 2048, i);
+	ck_assert_uint_eq(rte_eth_tx_burst(a1, 0, tx, 8), 8);
+	ck_assert_int_eq(rte_eth_stats_get(a1, &after), 0);
+	ck_assert_uint_eq(after.opackets, before.opackets);
+	ck_assert_uint_eq(xstat(a1, "tx_drop_peer_down"), down0 + 8);
+	ck_assert(link_is(a1, true, 5000));
+}
+END_TEST
+
 START_TEST(stats_and_xstats)
 {
 	struct rte_eth_xstat_name *names;
@@ -380,6 +448,8 @@ loopback_suite(void)
 	tcase_add_test(tc, tx_reap_is_bounded);
 	tcase_add_test(tc, peer_stop_start);
 	tcase_add_test(tc, zero_copy_defers_completion);
+	tcase_add_test(tc, zero_copy_small_mbufs);
+	tcase_add_test(tc, broken_tx_ring_counts_drops);
 	tcase_add_test(tc, stats_and_xstats);
 	suite_add_tcase(s, tc);
 	return s;

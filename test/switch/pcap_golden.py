@@ -325,6 +325,25 @@ def signals(binary):
         expect_tags(r, 0, [2])
 
 
+def mac_zero_copy(binary):
+    """mac mode rewrites frames in place: refused with a zero-copy ivshmem2
+    port, whose received frames lie in the peer's read-only section; the
+    same port is accepted in io mode."""
+    import os
+    so = os.path.join(os.path.dirname(binary), '..', '..', 'drivers', 'librte_net_ivshmem2.so')
+    shm = f'/dev/shm/sw-maczc-{os.getpid()}'
+    eal = ['-d', os.path.realpath(so), '--vdev', f'net_ivshmem2_9,shm={shm},id=0,zero_copy=1']
+    try:
+        r = Run(binary, 'maczc', [[], []], ['--forward-mode', 'mac'], eal).run()
+        check(r.rc == 2 and 'zero_copy=1' in r.err,
+              f'mac mode on a zero-copy port: exit status {r.rc}, expected 2 and a reason')
+        r = Run(binary, 'iozc', [[], []], ['--forward-mode', 'io'], eal).run()
+        check(r.rc == 0, f'io mode on a zero-copy port: exit status {r.rc}')
+    finally:
+        if os.path.exists(shm):
+            os.unlink(shm)
+
+
 def bad_args(binary):
     """Bad switch arguments: a message, exit 2, and no port probed (no tx file)."""
     import os
@@ -344,7 +363,7 @@ def bad_args(binary):
 SCENARIOS = {f.__name__: f for f in (learn_flood_move, jumbo, flood_control, io_mode,
                                      mac_mode, aging_and_link_down, aging, link_down_flush,
                                      port_limit, one_pair_bursts, cmdline, signals,
-                                     bad_args)}
+                                     bad_args, mac_zero_copy)}
 
 if __name__ == '__main__':
     SCENARIOS[sys.argv[2]](sys.argv[1])

@@ -5,7 +5,9 @@
 /*
  * libFuzzer harness: the input is a sequence of messages, each prefixed by
  * one byte whose low nibble is the number of fds to attach (0..15, more than
- * a message may carry) and one byte of length. Fds are modelled as integers;
+ * a message may carry) and one byte of length; with bit 4 of the first byte
+ * set, a second length byte follows (high byte), so messages of more than
+ * 255 bytes (8-region memory tables: 276) are reached. Fds are modelled as integers;
  * the harness checks that the state machine closes each exactly once and that
  * a ready vring always fits the memory table.
  */
@@ -42,11 +44,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	test_be_init(&be, &ff, 8);
 	while (size >= 2) {
 		unsigned int nfds = data[0] & 0xf, i;
-		size_t len = data[1];
+		size_t len = data[1], hdr = 2;
 		int fds[16];
 
-		data += 2;
-		size -= 2;
+		if (data[0] & 0x10) {
+			if (size < 3)
+				break;
+			len |= (size_t)data[2] << 8;
+			hdr = 3;
+		}
+		data += hdr;
+		size -= hdr;
 		if (len > size)
 			len = size;
 		if (len > sizeof(buf))

@@ -148,6 +148,8 @@ struct pmd_internals {
 	uint64_t peer_resets;        /**< times the peer went away or restarted */
 	uint64_t peer_incompatible;  /**< peer section failed validation */
 	uint64_t ring_errors;        /**< pring end marked broken */
+	uint64_t mem_faults;         /**< the peer truncated the shared memory */
+	bool mem_fault_seen;         /**< ... and it is not mapped again yet */
 };
 
 /* ivshmem2_ethdev.c */

@@ -39,6 +39,13 @@ struct iv2_dev_ops {
 	void (*doorbell)(struct iv2_dev *d, uint16_t vector);
 	/** Unmap and release everything; @p d is zeroed afterwards. */
 	void (*close)(struct iv2_dev *d);
+	/**
+	 * After a fault in the shared memory (mem_fault; the peer truncated the
+	 * file): map it again at the same address once it has its size back.
+	 * @return 0, or negative to try again later. NULL: the flavour's memory
+	 * cannot be truncated.
+	 */
+	int (*remap)(struct iv2_dev *d);
 };
 
 /** An attached ivshmem 2.0 device, as the local process maps it. */
@@ -56,6 +63,7 @@ struct iv2_dev {
 	uint8_t *out_own;                /**< our output section (read/write) */
 	const uint8_t *out_peer;         /**< the peer's output section (read-only for us) */
 	void *priv;                      /**< flavour state */
+	volatile uint32_t mem_fault;     /**< set by the SIGBUS guard (peer_mem_guard.h) */
 };
 
 /** Read the peer's state-table entry once. */

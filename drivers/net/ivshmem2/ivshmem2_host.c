@@ -34,6 +34,7 @@
 #include <rte_malloc.h>
 
 #include "ivshmem2.h"
+#include "peer_mem_guard.h"
 
 #ifndef HUGETLBFS_MAGIC
 #define HUGETLBFS_MAGIC 0x958458f6
@@ -46,11 +47,20 @@ struct iv2_host {
 	int fd;
 	void *map;
 	size_t map_len;
+	int guard;          /**< peer_mem_guard handle: the peer may truncate the file */
 	char path[256];
 	bool peer_locked;     /**< the current peer holds its lock (a host process) */
 	bool peer_lost;       /**< that lock went away: the peer is gone ... */
 	uint64_t lost_hb;     /**< ... until its heartbeat moves again (a new peer) */
 };
+
+/*
+ * How long set-up and close wait for the set-up lock. Honest peers hold it
+ * for a few syscalls; any process that can open the file can hold it for
+ * ever, so we never wait unbounded (F_OFD_SETLKW).
+ */
+#define IV2_SETUP_LOCK_WAIT_MS 3000
+#define IV2_SETUP_LOCK_POLL_MS 10
 
 static int
 iv2_host_lock(int fd, short type, off_t byte, bool wait)
@@ -61,8 +71,18 @@ iv2_host_lock(int fd, short type, off_t byte, bool wait)
 		.l_start = byte,
 		.l_len = 1,
 	};
+	unsigned int waited = 0;
 
-	return fcntl(fd, wait ? F_OFD_SETLKW : F_OFD_SETLK, &fl) < 0 ? -errno : 0;
+	for (;;) {
+		if (fcntl(fd, F_OFD_SETLK, &fl) == 0)
+			return 0;
+		if ((errno != EAGAIN && errno != EACCES) || !wait)
+			return -errno;
+		if (waited >= IV2_SETUP_LOCK_WAIT_MS)
+			return -ETIMEDOUT;
+		usleep(IV2_SETUP_LOCK_POLL_MS * 1000);
+		waited += IV2_SETUP_LOCK_POLL_MS;
+	}
 }
 
 /* Is anyone (not us) holding byte @p byte? */
@@ -107,6 +127,13 @@ iv2_host_open_locked(const char *path)
 			return ret;
 		}
 		ret = iv2_host_lock(fd, F_WRLCK, IV2_LOCK_SETUP, true);
+		if (ret == -ETIMEDOUT) {
+			IV2_LOG(ERR, "cannot lock %s: its set-up lock (byte %d) is held by another"
+				" process for more than %d ms", path, IV2_LOCK_SETUP,
+				IV2_SETUP_LOCK_WAIT_MS);
+			close(fd);
+			return ret;
+		}
 		if (ret < 0) {
 			IV2_LOG(ERR, "cannot lock %s: %s", path, strerror(-ret));
 			close(fd);
@@ -188,6 +215,7 @@ static void
 iv2_host_close(struct iv2_dev *d)
 {
 	struct iv2_host *h = d->priv;
+	int ret;
 
 	if (h == NULL)
 		return;
@@ -195,16 +223,62 @@ iv2_host_close(struct iv2_dev *d)
 	/*
 	 * The last peer out removes the file, so no hugepage stays behind; but
 	 * not under a live guest (no lock, heartbeat moving): its QEMU keeps the
-	 * file mapped, and a new host process must find the same file.
+	 * file mapped, and a new host process must find the same file. The
+	 * heartbeat is read while the mapping is still guarded.
 	 */
-	if (iv2_host_lock(h->fd, F_WRLCK, IV2_LOCK_SETUP, true) == 0 &&
-	    !iv2_host_lock_held(h->fd, IV2_LOCK_PEER(d->peer_id)) &&
+	ret = iv2_host_lock(h->fd, F_WRLCK, IV2_LOCK_SETUP, true);
+	if (ret == 0 && !iv2_host_lock_held(h->fd, IV2_LOCK_PEER(d->peer_id)) &&
 	    !iv2_host_peer_beating(d))
 		unlink(h->path);
+	else if (ret < 0)
+		IV2_LOG(WARNING, "%s: set-up lock not available (%s); the link file is left"
+			" in place", h->path, strerror(-ret));
+	peer_mem_guard_del(h->guard);
 	munmap(h->map, h->map_len);
 	close(h->fd);
 	rte_free(h);
 	memset(d, 0, sizeof(*d));
+}
+
+/* As on the device: the peer's output section is read-only for us. */
+static void
+iv2_host_protect_peer(struct iv2_dev *d)
+{
+	if (mprotect((void *)(uintptr_t)d->out_peer, d->out_size, PROT_READ) < 0)
+		IV2_LOG(WARNING, "cannot make the peer's section read-only: %s", strerror(errno));
+}
+
+/*
+ * The peer truncated the file and the guard put zero pages in its place:
+ * once the file has its size back (we restore it when the peer emptied it,
+ * as a new peer would), map it again over the same addresses, so every
+ * pointer into it stays valid.
+ */
+static int
+iv2_host_remap(struct iv2_dev *d)
+{
+	struct iv2_host *h = d->priv;
+	struct stat st;
+	int ret = 0;
+
+	if (iv2_host_lock(h->fd, F_WRLCK, IV2_LOCK_SETUP, false) < 0)
+		return -EAGAIN;
+	if (fstat(h->fd, &st) < 0)
+		ret = -errno;
+	else if (st.st_size == 0 && ftruncate(h->fd, (off_t)h->map_len) < 0)
+		ret = -errno;
+	else if (st.st_size != 0 && (uint64_t)st.st_size != h->map_len)
+		ret = -EINVAL;
+	if (ret == 0) {
+		__atomic_store_n(&d->mem_fault, 0, __ATOMIC_RELEASE);
+		if (mmap(h->map, h->map_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, h->fd,
+			 0) == MAP_FAILED)
+			ret = -errno;
+		else
+			iv2_host_protect_peer(d);
+	}
+	iv2_host_lock(h->fd, F_UNLCK, IV2_LOCK_SETUP, false);
+	return ret;
 }
 
 static const struct iv2_dev_ops iv2_host_ops = {
@@ -212,6 +286,7 @@ static const struct iv2_dev_ops iv2_host_ops = {
 	.peer_attached = iv2_host_peer_attached,
 	.doorbell = NULL, /* host peers poll: there is nobody to interrupt */
 	.close = iv2_host_close,
+	.remap = iv2_host_remap,
 };
 
 /* Size a new file, or check that an existing one has exactly our layout. */
@@ -291,9 +366,11 @@ iv2_host_open(struct iv2_dev *d, const struct iv2_host_params *p)
 	d->state_table = (const volatile uint32_t *)h->map;
 	d->out_own = (uint8_t *)h->map + d->state_size + d->rw_size + d->id * d->out_size;
 	d->out_peer = (uint8_t *)h->map + d->state_size + d->rw_size + d->peer_id * d->out_size;
-	/* As on the device: the peer's output section is read-only for us. */
-	if (mprotect((void *)(uintptr_t)d->out_peer, d->out_size, PROT_READ) < 0)
-		IV2_LOG(WARNING, "cannot make the peer's section read-only: %s", strerror(errno));
+	iv2_host_protect_peer(d);
+	/* The peer can truncate the file at any time: survive the SIGBUS. */
+	h->guard = peer_mem_guard_add(h->map, h->map_len, &d->mem_fault);
+	if (h->guard < 0)
+		IV2_LOG(WARNING, "%s: not guarded against truncation by the peer", p->path);
 	iv2_host_state_write(d, IV2_STATE_RESET);
 	iv2_host_lock(fd, F_UNLCK, IV2_LOCK_SETUP, false);
 	return 0;

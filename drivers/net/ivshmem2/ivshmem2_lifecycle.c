@@ -246,6 +246,29 @@ iv2_reset(struct pmd_internals *p)
 	iv2_set_local_state(p, IV2_STATE_RESET);
 }
 
+/*
+ * The shared memory faulted (the peer truncated it) and reads as zeros now:
+ * drop the link, count it once, and map the memory again when the flavour
+ * can. @return true when the memory is back.
+ */
+static bool
+iv2_mem_restored(struct pmd_internals *p)
+{
+	if (!p->mem_fault_seen) {
+		p->mem_fault_seen = true;
+		p->mem_faults++;
+		IV2_LOG(ERR, "port %u: the peer truncated the shared memory; link down",
+			p->eth_dev->data->port_id);
+		iv2_reset(p);
+	}
+	if (p->dev.ops->remap == NULL || p->dev.ops->remap(&p->dev) < 0)
+		return false;
+	p->mem_fault_seen = false;
+	p->dev.ops->state_write(&p->dev, IV2_STATE_RESET);
+	IV2_LOG(NOTICE, "port %u: shared memory mapped again", p->eth_dev->data->port_id);
+	return true;
+}
+
 static bool
 iv2_rings_broken(struct pmd_internals *p)
 {
@@ -269,6 +292,8 @@ iv2_lifecycle_poll(struct pmd_internals *p)
 	uint16_t q;
 
 	__atomic_store_n(&own->heartbeat, ++p->hb, __ATOMIC_RELAXED);
+	if (unlikely(__atomic_load_n(&p->dev.mem_fault, __ATOMIC_ACQUIRE)) && !iv2_mem_restored(p))
+		return;
 	for (q = 0; q < IV2_MAX_QUEUES; q++)
 		if (p->rxq[q] != NULL && p->rxq[q]->zc_retired != NULL)
 			iv2_rxq_zc_reap(p->rxq[q]);

@@ -188,8 +188,8 @@ iv2_rx_zc_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 			continue;
 		}
 		m = q->zc_mbufs[mb];
-		if (c->ndesc == 1 && c->rlen <= IV2_ZC_COPY_MAX) {
-			/* Small frame: a copy costs less than an external buffer. */
+		if (c->ndesc == 1 && c->rlen <= IV2_ZC_COPY_MAX && c->rlen <= q->mbuf_room) {
+			/* Small frame: a copy costs less than an external buffer (if it fits). */
 			memcpy(&m->data_off, &q->rearm, sizeof(q->rearm));
 			m->ol_flags = 0;
 			m->packet_type = 0;

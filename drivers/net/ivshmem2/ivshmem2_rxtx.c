@@ -120,6 +120,16 @@ eth_iv2_tx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	 */
 	if (pring_drv_free_count(&q->ring) < q->reap_below)
 		iv2_tx_reap(q, (uint16_t)(2 * nb_pkts));
+	/*
+	 * A ring the peer broke posts nothing: its frames are dropped, as on a
+	 * link that is going down (the control path resets it), not sent.
+	 */
+	if (unlikely(q->ring.broken)) {
+		iv2_burst_leave(&q->in_burst);
+		q->drops[IV2_DROP_PEER_DOWN] += nb_pkts;
+		rte_pktmbuf_free_bulk(pkts, nb_pkts);
+		return nb_pkts;
+	}
 	nfree = pring_drv_free_count(&q->ring);
 	slot = q->ring.avail_idx;
 

@@ -33,6 +33,7 @@ enum iv2_xstat_misc {
 	IV2_XS_RING_RESETS,
 	IV2_XS_STATE_IRQS,
 	IV2_XS_DOORBELLS,
+	IV2_XS_SHM_FAULTS,
 	IV2_XS__MAX
 };
 
@@ -46,6 +47,7 @@ static const char *const iv2_misc_names[IV2_XS__MAX] = {
 	[IV2_XS_RING_RESETS] = "ring_resets",
 	[IV2_XS_STATE_IRQS] = "state_interrupts",
 	[IV2_XS_DOORBELLS] = "tx_doorbells",
+	[IV2_XS_SHM_FAULTS] = "shm_faults",
 };
 
 #define IV2_NB_XSTATS (2 * IV2_DROP__MAX + 2 * PRING_ERR__MAX + IV2_XS__MAX)
@@ -166,6 +168,7 @@ iv2_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs, unsigned int s
 	v[i + IV2_XS_PEER_RESETS] = p->peer_resets;
 	v[i + IV2_XS_PEER_INCOMPATIBLE] = p->peer_incompatible;
 	v[i + IV2_XS_RING_ERRORS] = p->ring_errors;
+	v[i + IV2_XS_SHM_FAULTS] = p->mem_faults;
 	v[i + IV2_XS_STATE_IRQS] = __atomic_load_n(&p->state_irqs, __ATOMIC_RELAXED);
 	for (i = 0; i < IV2_NB_XSTATS; i++) {
 		xs[i].id = i;

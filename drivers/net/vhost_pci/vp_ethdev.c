@@ -63,7 +63,7 @@ vp_link_update_notify(struct vp_internals *in)
 		return;
 	in->link_up = up;
 	dev->data->dev_link.link_status = up ? RTE_ETH_LINK_UP : RTE_ETH_LINK_DOWN;
-	VP_LOG(NOTICE, "port %u: link %s", in->port_id, up ? "up" : "down");
+	VP_PEER_LOG(in, NOTICE, "port %u: link %s", in->port_id, up ? "up" : "down");
 	rte_eth_dev_callback_process(dev, RTE_ETH_EVENT_INTR_LSC, NULL);
 }
 
@@ -108,11 +108,23 @@ vp_set_started(struct rte_eth_dev *dev, int started)
 	pthread_mutex_unlock(&in->ctl_lock);
 }
 
+/* The longest frame rx takes on every queue (a 32-bit store the datapath reads per frame). */
+static void
+vp_set_max_frame(struct vp_internals *in, uint16_t mtu)
+{
+	uint16_t i;
+
+	for (i = 0; i < VP_MAX_QUEUE_PAIRS; i++)
+		__atomic_store_n(&in->rxq[i].max_frame, (uint32_t)mtu + VP_FRAME_OVERHEAD,
+				 __ATOMIC_RELAXED);
+}
+
 static int
 vp_dev_start(struct rte_eth_dev *dev)
 {
 	uint16_t i;
 
+	vp_set_max_frame(dev->data->dev_private, dev->data->mtu);
 	vp_set_started(dev, 1);
 	for (i = 0; i < dev->data->nb_rx_queues; i++)
 		dev->data->rx_queue_state[i] = RTE_ETH_QUEUE_STATE_STARTED;
@@ -136,6 +148,17 @@ vp_dev_stop(struct rte_eth_dev *dev)
 	return 0;
 }
 
+static void
+vp_calls_close(struct vp_internals *in)
+{
+	uint16_t i;
+
+	for (i = 0; i < VP_MAX_QUEUE_PAIRS; i++) {
+		vp_call_close(&in->rxq[i].call);
+		vp_call_close(&in->txq[i].call);
+	}
+}
+
 static int
 vp_dev_close(struct rte_eth_dev *dev)
 {
@@ -150,6 +173,7 @@ vp_dev_close(struct rte_eth_dev *dev)
 	else
 #endif
 		vp_ctl_stop(in);
+	vp_calls_close(in);
 	/* the MAC lives in dev_private, not in its own allocation */
 	dev->data->mac_addrs = NULL;
 	return 0;
@@ -161,7 +185,7 @@ vp_dev_info(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
 	struct vp_internals *in = dev->data->dev_private;
 
 	info->max_mac_addrs = 1;
-	info->max_rx_pktlen = VP_MAX_MTU + RTE_ETHER_HDR_LEN + RTE_ETHER_CRC_LEN;
+	info->max_rx_pktlen = VP_MAX_MTU + VP_FRAME_OVERHEAD;
 	info->max_mtu = VP_MAX_MTU;
 	info->min_mtu = RTE_ETHER_MIN_MTU;
 	info->max_rx_queues = in->max_queue_pairs;
@@ -222,8 +246,10 @@ vp_tx_queue_setup(struct rte_eth_dev *dev, uint16_t id, uint16_t nb_desc, unsign
 static int
 vp_mtu_set(struct rte_eth_dev *dev, uint16_t mtu)
 {
-	RTE_SET_USED(dev);
-	return mtu <= VP_MAX_MTU ? 0 : -EINVAL;
+	if (mtu > VP_MAX_MTU)
+		return -EINVAL;
+	vp_set_max_frame(dev->data->dev_private, mtu);
+	return 0;
 }
 
 static int
@@ -247,7 +273,7 @@ vp_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st)
 		st->ipackets += r->pkts;
 		st->ibytes += r->bytes;
 		st->rx_nombuf += r->drop[VP_DROP_NOMBUF];
-		st->ierrors += r->drop[VP_DROP_SHORT];
+		st->ierrors += r->drop[VP_DROP_SHORT] + r->drop[VP_DROP_OVERSIZE];
 		st->opackets += t->pkts;
 		st->obytes += t->bytes;
 		st->oerrors += t->drop[VP_DROP_TOO_BIG];
@@ -286,6 +312,7 @@ static const char *const vp_drop_names[VP_DROP__MAX] = {
 	[VP_DROP_SHORT] = "drop_short_chain",
 	[VP_DROP_TOO_BIG] = "drop_too_big",
 	[VP_DROP_NO_BUFFER] = "ring_full",
+	[VP_DROP_OVERSIZE] = "drop_oversize",
 };
 
 static const char *const vp_ring_err_names[PRING_ERR__MAX] = {
@@ -299,8 +326,11 @@ static const char *const vp_ring_err_names[PRING_ERR__MAX] = {
 
 /* Per queue: packets, bytes, calls, drops by reason, ring violations by reason. */
 #define VP_XSTATS_PER_Q (3 + VP_DROP__MAX + PRING_ERR__MAX)
-/* Per port: connects, disconnects, ring-violation disconnects, messages, violations by reason. */
-#define VP_XSTATS_PORT (4 + VHOST_ERR__MAX - 1)
+/*
+ * Per port: connects, disconnects, ring-violation and memory-fault disconnects,
+ * messages, violations by reason.
+ */
+#define VP_XSTATS_PORT (5 + VHOST_ERR__MAX - 1)
 
 static int
 vp_xstats_count(const struct vp_internals *in)
@@ -340,6 +370,7 @@ vp_xstats_get_names(struct rte_eth_dev *dev, struct rte_eth_xstat_name *names, u
 	snprintf(names[k++].name, RTE_ETH_XSTATS_NAME_SIZE, "frontend_connects");
 	snprintf(names[k++].name, RTE_ETH_XSTATS_NAME_SIZE, "frontend_disconnects");
 	snprintf(names[k++].name, RTE_ETH_XSTATS_NAME_SIZE, "ring_violation_disconnects");
+	snprintf(names[k++].name, RTE_ETH_XSTATS_NAME_SIZE, "frontend_memory_faults");
 	snprintf(names[k++].name, RTE_ETH_XSTATS_NAME_SIZE, "vhost_messages");
 	for (i = 1; i < VHOST_ERR__MAX; i++)
 		snprintf(names[k++].name, RTE_ETH_XSTATS_NAME_SIZE, "vhost_violation_%s",
@@ -382,6 +413,7 @@ vp_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *x, unsigned int n)
 	x[k++].value = in->connects;
 	x[k++].value = in->disconnects;
 	x[k++].value = in->ring_violations;
+	x[k++].value = in->mem_faults;
 	x[k++].value = in->be.msgs;
 	for (i = 1; i < VHOST_ERR__MAX; i++)
 		x[k++].value = in->be.err[i];
@@ -447,6 +479,11 @@ vp_internals_init(struct vp_internals *in, const struct vp_args *a, uint16_t por
 		r->queue_id = t->queue_id = i;
 		r->port_id = t->port_id = port_id;
 		r->call_fd = t->call_fd = -1;
+		r->max_frame = RTE_ETHER_MTU + VP_FRAME_OVERHEAD;
+		if (!fdless && i < a->queues) {
+			vp_call_open(&r->call);
+			vp_call_open(&t->call);
+		}
 	}
 	vhost_be_init(&in->be, &cfg, ops != NULL ? ops : &vp_be_ops, in);
 }
@@ -485,6 +522,7 @@ vp_probe(struct rte_vdev_device *vdev)
 	vp_internals_init(in, &a, dev->data->port_id, false, NULL);
 	vp_ethdev_setup(dev, in);
 	if (vp_ctl_start(in) < 0) {
+		vp_calls_close(in);
 		dev->data->mac_addrs = NULL;
 		rte_eth_dev_release_port(dev);
 		return -EIO;

@@ -20,6 +20,8 @@
 
 #include "pring.h"
 #include "vhost_be.h"
+#include "vp_call.h"
+#include "vp_peer_log.h"
 #include "vp_split.h"
 
 struct rte_eth_dev;
@@ -37,6 +39,8 @@ extern int vhost_pci_logtype;
 #define VP_STASH_SEGS 512      /* their segments */
 #define VP_MAX_CHAIN 64        /* longest chain we accept */
 #define VP_MAX_MTU 9000
+/* Frame bytes beyond the MTU we accept: Ethernet header and one VLAN tag (ethdev's 18) */
+#define VP_FRAME_OVERHEAD (RTE_ETHER_HDR_LEN + RTE_ETHER_CRC_LEN)
 
 /** Why packets were dropped; indexes vp_queue.drop[]. */
 enum vp_drop {
@@ -44,6 +48,7 @@ enum vp_drop {
 	VP_DROP_SHORT,       /**< rx: chain shorter than the virtio-net header */
 	VP_DROP_TOO_BIG,     /**< tx: packet larger than the front-end's buffers */
 	VP_DROP_NO_BUFFER,   /**< tx: front-end posted no buffers (ring full) */
+	VP_DROP_OVERSIZE,    /**< rx: frame longer than the port's MTU allows */
 	VP_DROP__MAX
 };
 
@@ -59,10 +64,12 @@ struct vp_queue {
 	uint16_t queue_id;
 	uint16_t port_id;
 	int call_fd;           /**< -1: no eventfd (socket flavour) */
+	struct vp_call call;   /**< signals call_fd without blocking (vp_call.c) */
 	volatile uint16_t *doorbell; /**< PCI flavour: this vring's call doorbell in BAR 2, or NULL */
 	uint32_t gen;          /**< vhost_be vring gen we attached at */
 	uint32_t mem_gen;      /**< vhost_be mem gen we attached at */
 	struct rte_mempool *mb_pool; /**< rx only */
+	uint32_t max_frame;    /**< rx only: longest frame taken (MTU + VP_FRAME_OVERHEAD) */
 	union {
 		struct vp_split split;
 		struct pring_dev packed;
@@ -102,13 +109,17 @@ struct vp_internals {
 	struct {
 		uint8_t *base;
 		size_t len;
+		int guard;          /**< peer_mem_guard handle, -1 if none */
 	} map[VHOST_MEMORY_MAX_NREGIONS];
 	uint32_t nr_map;
+	volatile uint32_t mem_fault; /**< set by the SIGBUS guard: the front-end truncated its memory */
+	uint64_t mem_faults;        /**< connections closed because of it */
 	volatile int started;       /**< dev_start called */
 	volatile int link_up;
 	uint64_t connects;
 	uint64_t disconnects;
 	uint64_t ring_violations;   /**< connections closed because a ring broke */
+	struct vp_peer_log peer_log; /**< rate limit of the log lines the front-end causes */
 	/* PCI (virtio-vhost-user) flavour; NULL for the socket flavour */
 	struct vvu *vvu;            /**< the transport: messages, memory in BAR 2, doorbells */
 	void *pci;                  /**< vp_vvu_pci.c's device state */
@@ -128,6 +139,7 @@ void vp_detach_all(struct vp_internals *in);
 void vp_queue_sync(struct vp_internals *in, struct vp_queue *q, bool want);
 void vp_queue_detach(struct vp_queue *q);
 void vp_sync_all(struct vp_internals *in);
+void vp_stop_all(struct vp_internals *in);
 void vp_lock_all(struct vp_internals *in);
 void vp_unlock_all(struct vp_internals *in);
 bool vp_any_broken(struct vp_internals *in);

@@ -12,6 +12,7 @@
 
 #include <rte_common.h>
 
+#include "peer_mem_guard.h"
 #include "vp_internal.h"
 #include "vp_vvu.h"
 
@@ -20,8 +21,10 @@ vp_mem_unmap(struct vp_internals *in)
 {
 	uint32_t i;
 
-	for (i = 0; i < in->nr_map; i++)
+	for (i = 0; i < in->nr_map; i++) {
+		peer_mem_guard_del(in->map[i].guard);
 		munmap(in->map[i].base, in->map[i].len);
+	}
 	memset(in->map, 0, sizeof(in->map));
 	in->nr_map = 0;
 	memset(&in->gpa, 0, sizeof(in->gpa));
@@ -33,7 +36,8 @@ vp_mem_unmap(struct vp_internals *in)
  * lies about sizes would otherwise crash us.
  */
 static int
-map_region(const struct vhost_mem_region *r, int fd, uint8_t **base, size_t *len)
+map_region(struct vp_internals *in, const struct vhost_mem_region *r, int fd, uint8_t **base,
+	   size_t *len)
 {
 	struct stat st;
 	uint64_t need = r->mmap_offset + r->memory_size;
@@ -41,7 +45,7 @@ map_region(const struct vhost_mem_region *r, int fd, uint8_t **base, size_t *len
 	void *p;
 
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size < need) {
-		VP_LOG(ERR, "region fd too small or not a file (need %" PRIu64 " bytes)", need);
+		VP_PEER_LOG(in, ERR, "region fd too small or not a file (need %" PRIu64 " bytes)", need);
 		return -1;
 	}
 	/* hugetlbfs mappings must be a whole number of huge pages */
@@ -51,7 +55,7 @@ map_region(const struct vhost_mem_region *r, int fd, uint8_t **base, size_t *len
 		return -1;
 	p = mmap(NULL, (size_t)need, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (p == MAP_FAILED) {
-		VP_LOG(ERR, "mmap of %" PRIu64 " bytes failed: %s", need, strerror(errno));
+		VP_PEER_LOG(in, ERR, "mmap of %" PRIu64 " bytes failed: %s", need, strerror(errno));
 		return -1;
 	}
 	*base = p;
@@ -68,17 +72,26 @@ vp_mem_map(void *ctx, const struct vhost_mem_table *mem, const int *fds)
 	uint32_t i, j;
 
 	for (i = 0; i < mem->nregions; i++) {
-		if (map_region(&mem->regions[i], fds[i], &base[i], &len[i]) < 0) {
+		if (map_region(in, &mem->regions[i], fds[i], &base[i], &len[i]) < 0) {
 			for (j = 0; j < i; j++)
 				munmap(base[j], len[j]);
 			return -1;
 		}
 	}
-	/* The caller quiesced every queue: swap the old mapping for the new one. */
+	/*
+	 * The caller quiesced every queue. Rings still point into the old
+	 * mapping: stop them (returning stashed buffers there) before it goes.
+	 */
+	vp_stop_all(in);
 	vp_mem_unmap(in);
 	for (i = 0; i < mem->nregions; i++) {
 		in->map[i].base = base[i];
 		in->map[i].len = len[i];
+		/* The front-end may truncate the file under us: survive the SIGBUS. */
+		in->map[i].guard = peer_mem_guard_add(base[i], len[i], &in->mem_fault);
+		if (in->map[i].guard < 0)
+			VP_PEER_LOG(in, WARNING, "port %u: region %u not guarded against truncation",
+			       in->port_id, i);
 		in->gpa.region[i].addr = mem->regions[i].guest_phys_addr;
 		in->gpa.region[i].len = mem->regions[i].memory_size;
 		in->gpa.region[i].local = base[i] + mem->regions[i].mmap_offset;

@@ -147,7 +147,7 @@ start_ring(struct vp_internals *in, struct vp_queue *q)
 	q->in_order = vhost_be_has(&in->be, VIRTIO_F_IN_ORDER);
 	rc = q->packed ? attach_packed(in, q, v) : attach_split(in, q, v);
 	if (rc < 0) {
-		VP_LOG(ERR, "port %u: cannot attach vring %u", in->port_id, q->vring);
+		VP_PEER_LOG(in, ERR, "port %u: cannot attach vring %u", in->port_id, q->vring);
 		return;
 	}
 	q->gen = v->gen;
@@ -187,6 +187,25 @@ vp_sync_all(struct vp_internals *in)
 	for (i = 0; i < in->max_queue_pairs; i++) {
 		vp_queue_sync(in, &in->rxq[i], in->started && in->rxq[i].mb_pool != NULL);
 		vp_queue_sync(in, &in->txq[i], in->started);
+	}
+}
+
+/*
+ * The memory table is about to be replaced: stop every running ring while
+ * its memory is still mapped (stashed tx buffers are handed back into the
+ * old ring, bases saved); the rings resume on the new table.
+ * Caller holds every queue lock.
+ */
+void
+vp_stop_all(struct vp_internals *in)
+{
+	uint16_t i;
+
+	for (i = 0; i < in->max_queue_pairs; i++) {
+		if (in->rxq[i].running)
+			stop_ring(in, &in->rxq[i]);
+		if (in->txq[i].running)
+			stop_ring(in, &in->txq[i]);
 	}
 }
 

@@ -10,8 +10,6 @@
  * it under us, so nothing of it is handed to the application.
  */
 
-#include <unistd.h>
-
 #include <rte_branch_prediction.h>
 #include <rte_io.h>
 #include <rte_memcpy.h>
@@ -33,19 +31,20 @@ struct vp_net_hdr {
 };
 _Static_assert(sizeof(struct vp_net_hdr) == VP_HDR_LEN, "virtio-net header is 12 bytes");
 
-/* Used-buffer notification, only when the front-end gave a call fd and asks for it. */
+/*
+ * Used-buffer notification, only when the front-end gave a call fd and asks
+ * for it. The call fd is the front-end's: vp_call_signal() never blocks on it.
+ */
 static inline void
 vp_notify(struct vp_queue *q)
 {
-	static const uint64_t one = 1;
-
 	if ((q->call_fd >= 0 || q->doorbell != NULL) && vp_ring_need_call(q)) {
 		if (q->doorbell != NULL) {
 			/* the used entries must be visible before the device signals the front-end */
 			rte_io_wmb();
 			*q->doorbell = q->vring;
 			q->calls++;
-		} else if (write(q->call_fd, &one, sizeof(one)) == sizeof(one)) {
+		} else if (vp_call_signal(&q->call, q->call_fd)) {
 			q->calls++;
 		}
 	}
@@ -63,6 +62,11 @@ chain_to_mbuf(struct vp_queue *q, const struct pring_chain *c, const struct prin
 
 	if (unlikely(c->rlen < VP_HDR_LEN)) {
 		q->drop[VP_DROP_SHORT]++;
+		return -1;
+	}
+	/* Bounded before any copy: the front-end's chain may claim gigabytes. */
+	if (unlikely(c->rlen - VP_HDR_LEN > q->max_frame)) {
+		q->drop[VP_DROP_OVERSIZE]++;
 		return -1;
 	}
 	room = rte_pktmbuf_tailroom(cur);
@@ -90,6 +94,11 @@ chain_to_mbuf(struct vp_queue *q, const struct pring_chain *c, const struct prin
 				cur = nm;
 				m->nb_segs++;
 				room = rte_pktmbuf_tailroom(cur);
+				/* A pool without data room, or more segments than nb_segs holds. */
+				if (unlikely(room == 0 || m->nb_segs == RTE_MBUF_MAX_NB_SEGS)) {
+					q->drop[VP_DROP_OVERSIZE]++;
+					return -1;
+				}
 			}
 			k = RTE_MIN(len, room);
 			rte_memcpy(rte_pktmbuf_mtod_offset(cur, uint8_t *, cur->data_len), src, k);

@@ -11,6 +11,7 @@
  */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -20,93 +21,33 @@
 #include <rte_lcore.h>
 
 #include "vp_internal.h"
+#include "vp_sock_msg.h"
 
 #define VP_POLL_MS 100
 #define VP_RECV_TIMEOUT_S 1
 #define VP_RECONNECT_MS 500
 
-static void
-vp_close_fds(const int *fds, unsigned int n)
+/*
+ * Kick, call and err fds must be eventfds: we signal the call fd from the
+ * datapath (vp_call.c), and anything else (a pipe nobody reads, a socket, a
+ * file) could block or mislead us.
+ */
+static bool
+vp_fds_acceptable(const uint8_t *buf, size_t len, const int *fds, unsigned int nfds)
 {
+	struct vhost_msg_hdr hdr;
 	unsigned int i;
 
-	for (i = 0; i < n; i++)
-		if (fds[i] >= 0)
-			close(fds[i]);
-}
-
-/* Collect SCM_RIGHTS fds from @p mh into @p fds (at most VHOST_MSG_MAX_FDS). */
-static unsigned int
-vp_take_fds(struct msghdr *mh, int *fds)
-{
-	struct cmsghdr *c;
-	unsigned int n = 0, k, i;
-
-	for (c = CMSG_FIRSTHDR(mh); c != NULL; c = CMSG_NXTHDR(mh, c)) {
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-			continue;
-		k = (unsigned int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
-		for (i = 0; i < k; i++) {
-			int fd;
-
-			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-			if (n < VHOST_MSG_MAX_FDS)
-				fds[n++] = fd;
-			else
-				close(fd);
-		}
-	}
-	return n;
-}
-
-/*
- * Receive one message into @p buf. @return bytes (header + the payload the
- * header announces, or just the header when that is too large to be valid),
- * 0 on orderly close, -1 on error, -2 when the peer sent part of a message
- * and stopped (or closed). Fds arrive with the header only; any that
- * come later, or more than we have room for, make the fd count wrong.
- */
-static ssize_t
-vp_recv_msg(int fd, uint8_t *buf, size_t cap, int *fds, unsigned int *nfds, bool *fd_overflow)
-{
-	char ctl[CMSG_SPACE(VHOST_MSG_MAX_FDS * sizeof(int))];
-	struct iovec iov = { buf, VHOST_MSG_HDR_SIZE };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl,
-			     .msg_controllen = sizeof(ctl) };
-	struct vhost_msg_hdr hdr;
-	ssize_t r;
-
-	*fd_overflow = false;
-	r = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC | MSG_WAITALL);
-	if (r <= 0)
-		return r;
-	*nfds = vp_take_fds(&mh, fds);
-	if (mh.msg_flags & MSG_CTRUNC)
-		*fd_overflow = true;
-	if (r < (ssize_t)VHOST_MSG_HDR_SIZE)
-		return -2;
+	if (len < sizeof(hdr))
+		return true;
 	memcpy(&hdr, buf, sizeof(hdr));
-	if (hdr.size == 0 || hdr.size > cap - VHOST_MSG_HDR_SIZE)
-		return VHOST_MSG_HDR_SIZE;
-	iov.iov_base = buf + VHOST_MSG_HDR_SIZE;
-	iov.iov_len = hdr.size;
-	mh.msg_control = ctl;
-	mh.msg_controllen = sizeof(ctl);
-	r = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC | MSG_WAITALL);
-	if (r != (ssize_t)hdr.size) {
-		unsigned int k = r > 0 ? vp_take_fds(&mh, fds + *nfds) : 0;
-
-		vp_close_fds(fds + *nfds, k);
-		return -2;
-	}
-	if (mh.msg_controllen > 0 && CMSG_FIRSTHDR(&mh) != NULL) {
-		int extra[VHOST_MSG_MAX_FDS];
-		unsigned int k = vp_take_fds(&mh, extra);
-
-		vp_close_fds(extra, k);
-		*fd_overflow = true;
-	}
-	return VHOST_MSG_HDR_SIZE + hdr.size;
+	if (hdr.request != VHOST_USER_SET_VRING_KICK && hdr.request != VHOST_USER_SET_VRING_CALL &&
+	    hdr.request != VHOST_USER_SET_VRING_ERR)
+		return true;
+	for (i = 0; i < nfds; i++)
+		if (!vp_fd_is_eventfd(fds[i]))
+			return false;
+	return true;
 }
 
 /* The front-end went away or broke a rule: drop every trace of it. */
@@ -115,7 +56,7 @@ vp_disconnect(struct vp_internals *in, const char *why)
 {
 	if (in->conn_fd < 0)
 		return;
-	VP_LOG(NOTICE, "port %u: front-end disconnected (%s)", in->port_id, why);
+	VP_PEER_LOG(in, NOTICE, "port %u: front-end disconnected (%s)", in->port_id, why);
 	vp_lock_all(in);
 	vp_detach_all(in);
 	vhost_be_reset(&in->be);
@@ -156,6 +97,12 @@ vp_handle_one(struct vp_internals *in)
 		vp_disconnect(in, "too many fds");
 		return;
 	}
+	if (!vp_fds_acceptable(buf, (size_t)n, fds, nfds)) {
+		vp_close_fds(fds, nfds);
+		in->be.err[VHOST_ERR_FDS]++;
+		vp_disconnect(in, "kick/call/err fd is not an eventfd");
+		return;
+	}
 	pthread_mutex_lock(&in->ctl_lock);
 	vp_lock_all(in);
 	vp_pre_handle(in, buf, (size_t)n);
@@ -164,11 +111,20 @@ vp_handle_one(struct vp_internals *in)
 		vp_sync_all(in);
 	vp_unlock_all(in);
 	pthread_mutex_unlock(&in->ctl_lock);
-	if (act & VHOST_BE_ACT_REPLY)
-		(void)send(in->conn_fd, &reply, rlen, MSG_NOSIGNAL);
+	/*
+	 * Never wait for the front-end to read: a reply that does not fit in the
+	 * socket's buffer now means it stopped reading, and waiting would wedge
+	 * this thread (and pthread_join at close).
+	 */
+	if ((act & VHOST_BE_ACT_REPLY) &&
+	    send(in->conn_fd, &reply, rlen, MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)rlen &&
+	    e == VHOST_MSG_OK) {
+		vp_disconnect(in, "front-end does not read its replies");
+		return;
+	}
 	memcpy(&hdr, buf, sizeof(hdr));
 	if (e != VHOST_MSG_OK) {
-		VP_LOG(ERR, "port %u: refused %s (%u): %s", in->port_id, vhost_msg_name(hdr.request),
+		VP_PEER_LOG(in, ERR, "port %u: refused %s (%u): %s", in->port_id, vhost_msg_name(hdr.request),
 		       hdr.request, vhost_msg_err_name(e));
 		vp_disconnect(in, "protocol violation");
 		return;
@@ -186,7 +142,7 @@ vp_connected(struct vp_internals *in, int fd)
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	in->conn_fd = fd;
 	in->connects++;
-	VP_LOG(NOTICE, "port %u: front-end connected on %s", in->port_id, in->iface);
+	VP_PEER_LOG(in, NOTICE, "port %u: front-end connected on %s", in->port_id, in->iface);
 }
 
 static int
@@ -208,10 +164,11 @@ vp_try_connect(struct vp_internals *in)
 
 	if (vp_unix_addr(in, &sa) < 0)
 		return;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	/* Non-blocking: a server that never accepts (full backlog) must not wedge us. */
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || fcntl(fd, F_SETFL, 0) < 0) {
 		close(fd);
 		poll(NULL, 0, VP_RECONNECT_MS);
 		return;
@@ -239,7 +196,7 @@ vp_poll_once(struct vp_internals *in)
 			return;
 		if (in->conn_fd >= 0) {
 			/* one front-end per port; a second one is turned away */
-			VP_LOG(WARNING, "port %u: second front-end refused", in->port_id);
+			VP_PEER_LOG(in, WARNING, "port %u: second front-end refused", in->port_id);
 			close(fd);
 			return;
 		}
@@ -257,9 +214,14 @@ vp_ctl_main(void *arg)
 			vp_try_connect(in);
 		else
 			vp_poll_once(in);
+		if (in->conn_fd >= 0 && __atomic_exchange_n(&in->mem_fault, 0, __ATOMIC_ACQ_REL)) {
+			in->mem_faults++;
+			VP_PEER_LOG(in, ERR, "port %u: front-end truncated its memory under us", in->port_id);
+			vp_disconnect(in, "memory truncated");
+		}
 		if (in->conn_fd >= 0 && vp_any_broken(in)) {
 			in->ring_violations++;
-			VP_LOG(ERR, "port %u: front-end broke a ring rule", in->port_id);
+			VP_PEER_LOG(in, ERR, "port %u: front-end broke a ring rule", in->port_id);
 			vp_disconnect(in, "ring violation");
 		}
 	}

@@ -14,6 +14,21 @@ load_u16(const uint16_t *p)
 	return __atomic_load_n(p, __ATOMIC_RELAXED);
 }
 
+/*
+ * One read of each field of the front-end's descriptor into @p d. A plain
+ * struct copy from shared memory would let the compiler drop the local and
+ * read a field again later, after the front-end changed it (relaxed atomic
+ * loads cannot be repeated or merged with later ones).
+ */
+static inline void
+load_desc(const struct vp_vring_desc *src, struct vp_vring_desc *d)
+{
+	d->addr = __atomic_load_n(&src->addr, __ATOMIC_RELAXED);
+	d->len = __atomic_load_n(&src->len, __ATOMIC_RELAXED);
+	d->flags = __atomic_load_n(&src->flags, __ATOMIC_RELAXED);
+	d->next = __atomic_load_n(&src->next, __ATOMIC_RELAXED);
+}
+
 void
 vp_split_init(struct vp_split *s, void *desc, void *avail, void *used, uint16_t size,
 	      const struct pring_xlate *x, uint16_t base, bool event_idx)
@@ -70,7 +85,7 @@ walk_chain(struct vp_split *s, uint16_t head, struct pring_seg *segs, uint32_t r
 		}
 		if (n >= room)
 			return 0;
-		memcpy(&d, &s->desc[idx], sizeof(d)); /* one read of the peer's descriptor */
+		load_desc(&s->desc[idx], &d);
 		flags = d.flags;
 		if (flags & VP_VRING_DESC_F_INDIRECT ||
 		    (!(flags & VP_VRING_DESC_F_WRITE) && seen_write)) {
