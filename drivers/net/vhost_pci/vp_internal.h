@@ -119,7 +119,7 @@ struct vp_internals {
 	uint64_t connects;
 	uint64_t disconnects;
 	uint64_t ring_violations;   /**< connections closed because a ring broke */
-	struct vp_peer_log peer_log; /**< rate limit of the log lines the front-end causes */
+	struct peer_log peer_log; /**< rate limit of the log lines the front-end causes */
 	/* PCI (virtio-vhost-user) flavour; NULL for the socket flavour */
 	struct vvu *vvu;            /**< the transport: messages, memory in BAR 2, doorbells */
 	void *pci;                  /**< vp_vvu_pci.c's device state */
