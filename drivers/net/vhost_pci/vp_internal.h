@@ -113,7 +113,7 @@ struct vp_internals {
 	} map[VHOST_MEMORY_MAX_NREGIONS];
 	uint32_t nr_map;
 	volatile uint32_t mem_fault; /**< set by the SIGBUS guard: the front-end truncated its memory */
-	uint64_t mem_faults;        /**< connections closed because of it */
+	uint64_t mem_faults;        /**< sessions whose memory the front-end truncated */
 	volatile int started;       /**< dev_start called */
 	volatile int link_up;
 	uint64_t connects;

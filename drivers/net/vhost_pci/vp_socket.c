@@ -61,6 +61,14 @@ vp_disconnect(struct vp_internals *in, const char *why)
 	vp_detach_all(in);
 	vhost_be_reset(&in->be);
 	vp_mem_unmap(in);
+	/*
+	 * A fault in this session's memory may have been flagged after the
+	 * control loop last looked (the lcore read the guard's zeros, saw a
+	 * broken ring and we closed for that first): it belongs to this
+	 * session, which is gone, and must not close the next front-end.
+	 */
+	if (__atomic_exchange_n(&in->mem_fault, 0, __ATOMIC_ACQ_REL))
+		in->mem_faults++;
 	vp_unlock_all(in);
 	close(in->conn_fd);
 	in->conn_fd = -1;
