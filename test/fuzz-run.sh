@@ -6,6 +6,9 @@
 # sanitizer report makes libFuzzer exit 1 (its default, 77, would read as SKIP
 # to meson), which fails the test.
 set -euo pipefail
+# A sanitizer report must stop the run (UBSan only prints by default).
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:detect_odr_violation=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 bin=$1; shift
 corpus="$(dirname "$bin")/corpus-$(basename "$bin")"
 mkdir -p "$corpus"
