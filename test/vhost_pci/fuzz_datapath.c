@@ -36,6 +36,7 @@
  * `fuzz_vp_datapath -seed_dir=DIR` writes the seed corpus (make_seeds()).
  */
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -281,10 +282,11 @@ new_eventfd(void)
 static bool
 start_vring(uint16_t q, uint32_t base)
 {
-	int fd = new_eventfd();
+	int fd;
 
 	if (!ctl_state(VHOST_USER_SET_VRING_BASE, q, base, NULL))
 		return false;
+	fd = new_eventfd();
 	return ctl_u64(VHOST_USER_SET_VRING_KICK, q | (fd < 0 ? VHOST_USER_VRING_NOFD_MASK : 0), fd);
 }
 
@@ -663,6 +665,23 @@ set_max_frame(uint32_t max_frame)
 
 /* ------------------------------------------------------------ checks */
 
+/* Open fds of this process: back to the same count after every input (fd ownership). */
+static int
+open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	if (d == NULL)
+		return -1;
+	while (readdir(d) != NULL)
+		n++;
+	closedir(d);
+	return n;
+}
+
+static int fds_baseline = -1;
+
 static void
 check_all(void)
 {
@@ -838,6 +857,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	fz_disconnect();
 	check_all();
+	/* the front-end is gone: every fd it gave (memory, kick, call) is closed */
+	if (fds_baseline < 0)
+		fds_baseline = open_fds();
+	FZ_CHECK(open_fds() == fds_baseline);
 	return 0;
 }
 
