@@ -881,7 +881,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 /* ------------------------------------------------------------ seeds */
 
 struct seed {
-	uint8_t b[1024];
+	uint8_t b[4096];
 	size_t n;
 };
 
@@ -974,6 +974,73 @@ seed_session(struct seed *s, unsigned int flags, bool two_regions)
 	put16(s, 1000);
 }
 
+/* The header of a one-region session with vrings 0 and 1 at 0 and 0x1000 (rings up to 128). */
+static void
+seed_header(struct seed *s, unsigned int flags, unsigned int nb)
+{
+	unsigned int q;
+
+	s->n = 0;
+	put8(s, flags);
+	put8(s, nb);
+	put16(s, 1432);                         /* MTU 1500 */
+	put8(s, 0x5a);
+	put8(s, 0);                             /* one region */
+	put8(s, 0);
+	put8(s, 2);                             /* mmap_offset 16 */
+	put16(s, 2047);                         /* 16 KB */
+	for (q = 0; q < MAX_VRINGS; q++) {
+		put8(s, 0);
+		put16(s, 0x1000 * (q & 1));
+	}
+}
+
+/* More chains than the 24-mbuf pool holds mbufs: the rx burst cannot allocate. */
+static void
+seed_pool_exhausted(struct seed *s)
+{
+	unsigned int i;
+
+	seed_header(s, 0x40, 4);                /* split, 32 entries, the tiny pool */
+	for (i = 0; i < 28; i++)
+		seed_post(s, 1, 1, 0x2000 + 0x80 * i, 12 + 60);
+	put8(s, OP_RX);
+	put8(s, 62);
+	seed_post(s, 1, 1, 0x2000, 12 + 60);
+	put8(s, OP_RX);
+	put8(s, 62);
+}
+
+/*
+ * Mergeable: 70 buffers of 64 bytes, then 9000-byte frames a full stash
+ * cannot hold; then tx on a stopped port, and started again.
+ */
+static void
+seed_stash_full(struct seed *s)
+{
+	unsigned int i;
+
+	seed_header(s, 0x02, 6);                /* split, mrg, 128 entries */
+	for (i = 0; i < 70; i++)
+		seed_post(s, 0, 1, 0x2000 + 64 * i, 64);
+	put8(s, OP_TX);
+	put8(s, 2);                             /* 2 frames */
+	put8(s, 0);
+	put16(s, 9000);
+	put8(s, 0);
+	put16(s, 200);
+	put8(s, OP_DEV_TOGGLE);
+	put8(s, OP_TX);
+	put8(s, 0);
+	put8(s, 0);
+	put16(s, 60);
+	put8(s, OP_DEV_TOGGLE);
+	put8(s, OP_TX);
+	put8(s, 0);
+	put8(s, 0);
+	put16(s, 60);
+}
+
 static int
 write_seed(const char *dir, const char *name, const struct seed *s)
 {
@@ -1008,7 +1075,11 @@ make_seeds(const char *dir)
 		if (write_seed(dir, v[i].name, &s) < 0)
 			return -1;
 	}
-	return 0;
+	seed_pool_exhausted(&s);
+	if (write_seed(dir, "split-pool-exhausted", &s) < 0)
+		return -1;
+	seed_stash_full(&s);
+	return write_seed(dir, "split-mrg-stash-full-stopped", &s);
 }
 
 /* ------------------------------------------------------------ set-up */

@@ -157,16 +157,21 @@ msg_hdr(struct vhost_msg *m, uint32_t req, uint32_t size)
 	return VHOST_MSG_HDR_SIZE + size;
 }
 
-/* Region @p i of a table the input shapes: inside the BAR's shared memory, or not quite. */
+/*
+ * Region @p i of a table the input shapes: inside the BAR's shared memory, or
+ * not quite. Built aside: the payload's regions are not 8-byte aligned.
+ */
 static void
-region_of(struct cur *c, struct vhost_mem_region *r, uint32_t i)
+region_of(struct cur *c, struct vhost_msg *m, uint32_t i)
 {
+	struct vhost_mem_region r;
 	uint8_t f = u8(c);
 
-	r->guest_phys_addr = GPA + 0x100000ULL * i + 8ULL * u8(c);
-	r->memory_size = (f & 0x80) ? u32(c) : 4096ULL * (1 + (f & 7));
-	r->userspace_addr = UVA + 0x100000ULL * i + 8ULL * u8(c);
-	r->mmap_offset = (f & 0x40) ? u32(c) : 64ULL * ((f >> 3) & 7);
+	r.guest_phys_addr = GPA + 0x100000ULL * i + 8ULL * u8(c);
+	r.memory_size = (f & 0x80) ? u32(c) : 4096ULL * (1 + (f & 7));
+	r.userspace_addr = UVA + 0x100000ULL * i + 8ULL * u8(c);
+	r.mmap_offset = (f & 0x40) ? u32(c) : 64ULL * ((f >> 3) & 7);
+	memcpy(&m->payload.mem.regions[i], &r, sizeof(r));
 }
 
 /* A message of a known request with fields from the input, or anything at all. */
@@ -182,7 +187,7 @@ build_msg(struct cur *c, struct vhost_msg *m)
 		len = msg_hdr(m, req, 8 + 32 * (uint32_t)(1 + u8(c) % VHOST_MEMORY_MAX_NREGIONS));
 		m->payload.mem.nregions = (m->hdr.size - 8) / 32;
 		for (i = 0; i < m->payload.mem.nregions; i++)
-			region_of(c, &m->payload.mem.regions[i], i);
+			region_of(c, m, i);
 		break;
 	case VHOST_USER_SET_VRING_ADDR:
 		len = msg_hdr(m, req, sizeof(struct vhost_vring_addr));
@@ -257,7 +262,7 @@ fe_connect(struct cur *c)
 	fe_send(&m, len);
 	len = msg_hdr(&m, VHOST_USER_SET_MEM_TABLE, 8 + 32);
 	m.payload.mem.nregions = 1;
-	m.payload.mem.regions[0] = reg;
+	memcpy(&m.payload.mem.regions[0], &reg, sizeof(reg));
 	fe_send(&m, len);
 	settle();
 	for (q = 0; q < 2; q++) {
