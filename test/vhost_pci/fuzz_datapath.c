@@ -33,7 +33,12 @@
  *
  * Input: a header (config, memory table, ring placement), then operations
  * until the input ends; see decode_config() and the OP_* list.
- * `fuzz_vp_datapath -seed_dir=DIR` writes the seed corpus (make_seeds()).
+ * `fuzz_vp_datapath -seed_dir=DIR` writes the seed corpus (make_seeds());
+ * datapath-seeds/regress-* are findings, kept as regression inputs:
+ *  - regress-split-ring-misaligned: two regions adjacent in user space, the
+ *    first of an odd size, a split ring in the second: its areas were used
+ *    misaligned in our mapping (UBSan; atomics on them fault on some CPUs).
+ *    Fixed in vp_ring.c attach_split().
  */
 
 #include <dirent.h>
