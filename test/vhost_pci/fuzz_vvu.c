@@ -529,7 +529,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 /* ------------------------------------------------------------ seeds */
 
 struct seed {
-	uint8_t b[512];
+	uint8_t b[1024];
 	size_t n;
 };
 
@@ -599,10 +599,36 @@ seed_session(struct seed *s, unsigned int conn, bool violation)
 	put8(s, conn);
 }
 
+/* A device that never takes the replies off txq: the 33rd reply finds no room. */
+static void
+seed_replies_stuck(struct seed *s)
+{
+	unsigned int i;
+
+	s->n = 0;
+	put8(s, 3);
+	put8(s, OP_CONNECT);
+	put8(s, 0);
+	for (i = 0; i < 40; i++) {
+		put8(s, OP_MSG);
+		put8(s, 0x20);      /* GET_FEATURES, header size 0: a reply each */
+		put16(s, 0);
+		put16(s, 0);
+		put16(s, 0);
+		put8(s, 0);
+		put8(s, OP_POLL);
+		put8(s, 0);
+	}
+}
+
 static int
 make_seeds(const char *dir)
 {
 	struct seed s;
+
+	seed_replies_stuck(&s);
+	if (write_seed(dir, "replies-stuck", &s) < 0)
+		return -1;
 
 	seed_session(&s, 0, false);
 	if (write_seed(dir, "session-doorbells", &s) < 0)
