@@ -42,13 +42,11 @@
  */
 
 #include <dirent.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <rte_eal.h>
@@ -109,7 +107,6 @@ struct config {
 	uint32_t max_frame;
 	uint8_t fill;
 	struct table t;
-	struct { uint8_t region; uint16_t off; } ring[MAX_VRINGS];
 };
 
 static struct vp_internals *in;
