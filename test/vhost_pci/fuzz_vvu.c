@@ -69,6 +69,7 @@ struct model {
 	struct pring_dev rx, tx;     /* device ends of rxq (to us) and txq (replies) */
 	struct pring_xlate all;      /* device view of the transport's memory (identity) */
 	uint16_t fe_avail[2];        /* front-end split avail index of vrings 0 and 1 */
+	uint64_t ring_off[2];        /* their areas: desc, avail +0x400, used +0x800 */
 };
 
 static struct rte_driver model_drv = { .name = "net_vhost_pci_vvu_fuzz" };
@@ -227,10 +228,11 @@ fe_mem(uint64_t off)
 	return md.bar2 + md.shm_off + off;
 }
 
+/* Where vring @p q's areas are, from the start of the front-end's region (set at connect). */
 static uint64_t
 ring_off(uint16_t q)
 {
-	return 0x1000ULL * (1 + 2 * q);
+	return md.ring_off[q];
 }
 
 static void settle(void);
@@ -253,6 +255,11 @@ fe_connect(struct cur *c)
 
 	if (md.shm_off + FE_LEN > BAR2_LEN)
 		return; /* doorbells leave no room for it */
+	/* the usual layout, or a region of any size and rings anywhere in it (past the BAR even) */
+	if (b & 4)
+		reg.memory_size = u32(c);
+	for (q = 0; q < 2; q++)
+		md.ring_off[q] = (b & 8) ? 16ULL * u16(c) : 0x1000ULL * (1 + 2 * q);
 	memset(fe_mem(0), 0, FE_LEN);
 	md.fe_avail[0] = md.fe_avail[1] = 0;
 	md.master_up = VVU_STATUS_MASTER_UP;
@@ -300,8 +307,8 @@ fe_offer(uint16_t q, uint64_t off, uint32_t len, bool writable)
 	uint64_t addr = GPA + off;
 	uint16_t flags = writable ? 2 : 0;
 
-	if (md.shm_off + FE_LEN > BAR2_LEN)
-		return;
+	if (md.shm_off + ring_off(q) + 0x800 > BAR2_LEN)
+		return; /* the front-end put its ring where it has no memory */
 	memcpy(desc + 16 * head, &addr, 8);
 	memcpy(desc + 16 * head + 8, &len, 4);
 	memcpy(desc + 16 * head + 12, &flags, 2);
@@ -408,6 +415,8 @@ model_reset(struct cur *c)
 	md.status = 0;
 	md.master_up = 0;
 	md.junk = 0;
+	md.ring_off[0] = 0x1000;
+	md.ring_off[1] = 0x3000;
 	memset(md.bar2, 0xff, RTE_MIN((uint64_t)BAR2_LEN, md.shm_off));
 	if (md.shm_off < BAR2_LEN)
 		memset(md.bar2 + md.shm_off, 0, BAR2_LEN - md.shm_off);
