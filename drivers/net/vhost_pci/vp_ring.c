@@ -102,6 +102,15 @@ attach_split(struct vp_internals *in, struct vp_queue *q, const struct vhost_be_
 
 	if (desc == NULL || avail == NULL || used == NULL)
 		return -1;
+	/*
+	 * The state machine checked the alignment of the user addresses, but a
+	 * region whose user address and mmap_offset are aligned differently
+	 * shifts them here. The rings are accessed with atomics, which need
+	 * natural alignment (some CPUs fault otherwise): refuse, as pring does
+	 * for packed rings.
+	 */
+	if (((uintptr_t)desc & 15) || ((uintptr_t)avail & 1) || ((uintptr_t)used & 3))
+		return -1;
 	vp_split_init(&q->r.split, desc, avail, used, (uint16_t)v->num, &in->gpa,
 		      vhost_be_vring_avail_base(v),
 		      vhost_be_has(&in->be, VIRTIO_F_EVENT_IDX));
