@@ -107,13 +107,18 @@ static inline uint16_t drv_alloc_id(struct pring_drv *d)
 	return id;
 }
 
-uint16_t pring_drv_post(struct pring_drv *d, const uint64_t *addr, const uint32_t *len,
-			void *const *cookie, uint16_t n, bool write)
+/*
+ * pring_drv_post's body, inlined with constant mode arguments so the common
+ * case (in order, read-only, no cookies: a copying transmitter) runs a loop
+ * without the per-buffer tests of the others.
+ */
+static __attribute__((always_inline)) inline uint16_t
+drv_post(struct pring_drv *d, const uint64_t *addr, const uint32_t *len, void *const *cookie,
+	 uint16_t n, bool write, bool in_order)
 {
 	struct pring_desc *ring = d->l.avail;
 	struct pring_drv_slot *slot = d->slot;
 	const uint16_t size = d->l.size;
-	const bool in_order = d->in_order;
 	const uint16_t head = d->avail_idx;
 	uint16_t idx = head;
 	uint16_t next_id = d->next_id, free_head = d->free_head;
@@ -176,6 +181,14 @@ uint16_t pring_drv_post(struct pring_drv *d, const uint64_t *addr, const uint32_
 	d->stats.bufs += n;
 	d->stats.descs += n;
 	return n;
+}
+
+uint16_t pring_drv_post(struct pring_drv *d, const uint64_t *addr, const uint32_t *len,
+			void *const *cookie, uint16_t n, bool write)
+{
+	if (d->in_order && !write && cookie == NULL)
+		return drv_post(d, addr, len, NULL, n, false, true);
+	return drv_post(d, addr, len, cookie, n, write, d->in_order);
 }
 
 /* A chain we are about to post: non-empty segments, readable before writable. */
@@ -337,7 +350,8 @@ static uint16_t reap_out_of_order(struct pring_drv *d, void **cookie, uint32_t *
 			return drv_fail(d, PRING_ERR_NOT_OUTSTANDING, got);
 		if (!drv_used_len(flags, ulen, s->wlen, &wr))
 			return drv_fail(d, PRING_ERR_LEN, got);
-		cookie[got] = s->cookie;
+		if (cookie != NULL)
+			cookie[got] = s->cookie;
 		if (len != NULL)
 			len[got] = wr;
 		got++;
@@ -385,11 +399,17 @@ static uint16_t reap_in_order(struct pring_drv *d, void **cookie, uint32_t *len,
 		 * batch has been returned.
 		 */
 		k = (uint16_t)(n - got < d->io_done ? n - got : d->io_done);
-		for (uint16_t j = 0; j < k; j++) {
-			cookie[got + j] = slot[oldest].cookie;
-			ndesc += slot[oldest].ndesc;
-			oldest = (uint16_t)(oldest + 1 == size ? 0 : oldest + 1);
-		}
+		if (cookie != NULL)
+			for (uint16_t j = 0; j < k; j++) {
+				cookie[got + j] = slot[oldest].cookie;
+				ndesc += slot[oldest].ndesc;
+				oldest = (uint16_t)(oldest + 1 == size ? 0 : oldest + 1);
+			}
+		else
+			for (uint16_t j = 0; j < k; j++) {
+				ndesc += slot[oldest].ndesc;
+				oldest = (uint16_t)(oldest + 1 == size ? 0 : oldest + 1);
+			}
 		if (len != NULL) {
 			for (uint16_t j = 0; j < k; j++)
 				len[got + j] = 0;
