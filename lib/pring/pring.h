@@ -176,6 +176,7 @@ struct pring_drv {
 	uint8_t event_idx;        /**< EVENT_IDX negotiated */
 	uint8_t split;            /**< split layout: used entries carry the lap number */
 	uint16_t nr_out;          /**< buffers posted and not yet returned by reap */
+	uint16_t multi_out;       /**< of those, chains of more than one descriptor */
 	uint16_t io_done;         /**< in-order mode: oldest buffers known used, not yet returned */
 	uint32_t io_last_len;     /**< in-order mode: bytes written into the last of those */
 	uint64_t used_lap;        /**< lap of used_idx, 1 on the first pass (split layout check) */

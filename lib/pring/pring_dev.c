@@ -18,6 +18,11 @@
 
 #include "pring_internal.h"
 
+static inline uint32_t min_u32(uint32_t a, uint32_t b)
+{
+	return a < b ? a : b;
+}
+
 static void dev_start(struct pring_dev *v, uint16_t idx, uint8_t wrap)
 {
 	v->avail_idx = idx;
@@ -288,36 +293,45 @@ uint16_t pring_dev_peek_flat(struct pring_dev *v, void **ptr, uint32_t *len, uin
 		n = (uint16_t)room;
 		capped = true;
 	}
-	for (; k < n; k++) {
+	while (k < n) {
+		/* Up to the end of the ring, then around: no wrap test per descriptor. */
+		const uint16_t stop = (uint16_t)min_u32((uint32_t)n - k, (uint32_t)size - idx);
 		const struct pring_desc *desc = &ring[idx];
-		uint64_t addr;
-		uint32_t l;
-		uint16_t id;
+		uint16_t j;
 
-		/*
-		 * Acquire pairs with the driver's release of the batch head.
-		 * Available, and none of NEXT, INDIRECT, WRITE: one test.
-		 */
-		flags = pring_ld16_acq(&desc->flags);
-		if ((flags & take) != want)
-			break;
-		addr = pring_ld64(&desc->addr);
-		l = pring_ld32(&desc->len);
-		id = pring_ld16(&desc->id);
-		/*
-		 * l - 1 wraps for 0, so 1 <= l <= max_len <= span, and span - l
-		 * cannot wrap. addr - base wraps below base to more than span,
-		 * since a region never extends past 2^64 (pring_xlate).
-		 */
-		if (l - 1 >= max_len || addr - base > span - l || id >= size) {
-			flags = 0; /* taken as "other" below */
-			want = 0xffff;
-			break;
+		for (j = 0; j < stop; j++, desc++) {
+			uint64_t addr;
+			uint32_t l;
+			uint16_t id;
+
+			/*
+			 * Acquire pairs with the driver's release of the batch head.
+			 * Available, and none of NEXT, INDIRECT, WRITE: one test.
+			 */
+			flags = pring_ld16_acq(&desc->flags);
+			if ((flags & take) != want)
+				break;
+			addr = pring_ld64(&desc->addr);
+			l = pring_ld32(&desc->len);
+			id = pring_ld16(&desc->id);
+			/*
+			 * l - 1 wraps for 0, so 1 <= l <= max_len <= span, and span - l
+			 * cannot wrap. addr - base wraps below base to more than span,
+			 * since a region never extends past 2^64 (pring_xlate).
+			 */
+			if (l - 1 >= max_len || addr - base > span - l || id >= size) {
+				want = 0xffff; /* taken as "other" below */
+				break;
+			}
+			ptr[k + j] = (void *)(uintptr_t)(delta + addr);
+			len[k + j] = l;
+			last = id;
 		}
-		ptr[k] = (void *)(uintptr_t)(delta + addr);
-		len[k] = l;
-		last = id;
-		if (++idx == size) {
+		k = (uint16_t)(k + j);
+		idx = (uint16_t)(idx + j);
+		if (j < stop)
+			break;
+		if (idx == size) {
 			idx = 0;
 			wrap ^= 1;
 			want = pring_avail_bits(wrap);

@@ -29,6 +29,7 @@ static void drv_start(struct pring_drv *d)
 	d->broken = 0;
 	d->nr_free = size;
 	d->nr_out = 0;
+	d->multi_out = 0;
 	d->free_head = 0;
 	d->next_id = 0;
 	d->oldest_id = 0;
@@ -124,7 +125,8 @@ drv_post(struct pring_drv *d, const uint64_t *addr, const uint32_t *len, void *c
 	uint16_t next_id = d->next_id, free_head = d->free_head;
 	uint8_t wrap = d->avail_wrap;
 	const uint16_t wflag = write ? PRING_DESC_F_WRITE : 0;
-	uint16_t head_flags = 0;
+	uint16_t flags = (uint16_t)(pring_avail_bits(wrap) | wflag);
+	const uint16_t head_flags = flags;
 
 	if (d->broken)
 		return 0;
@@ -135,7 +137,6 @@ drv_post(struct pring_drv *d, const uint64_t *addr, const uint32_t *len, void *c
 
 	for (uint16_t i = 0; i < n; i++) {
 		struct pring_desc *desc = &ring[idx];
-		uint16_t flags = (uint16_t)(pring_avail_bits(wrap) | wflag);
 		struct pring_drv_slot *s;
 		uint16_t id;
 
@@ -152,15 +153,16 @@ drv_post(struct pring_drv *d, const uint64_t *addr, const uint32_t *len, void *c
 		s->ndesc = 1;
 		pring_st64(&desc->addr, addr[i]);
 		if (i == 0) {
+			/* The head's flags are stored last, below. */
 			pring_st32(&desc->len, len[i]);
 			pring_st16(&desc->id, id);
-			head_flags = flags;
 		} else {
 			pring_desc_tail_store(desc, len[i], id, flags);
 		}
 		if (++idx == size) {
 			idx = 0;
 			wrap ^= 1;
+			flags = (uint16_t)(pring_avail_bits(wrap) | wflag);
 		}
 	}
 	/*
@@ -235,6 +237,8 @@ int pring_drv_post_chain(struct pring_drv *d, const struct pring_sg *sg, uint16_
 	d->slot[id].cookie = cookie;
 	d->slot[id].wlen = wlen;
 	d->slot[id].ndesc = nseg;
+	if (nseg > 1)
+		d->multi_out++;
 	for (uint16_t i = 0; i < nseg; i++) {
 		struct pring_desc *desc = &ring[idx];
 		uint16_t flags = pring_avail_bits(wrap);
@@ -358,6 +362,8 @@ static uint16_t reap_out_of_order(struct pring_drv *d, void **cookie, uint32_t *
 		drv_used_advance(d, s->ndesc);
 		d->nr_free = (uint16_t)(d->nr_free + s->ndesc);
 		d->nr_out--;
+		if (s->ndesc > 1)
+			d->multi_out--;
 		s->ndesc = 0;
 		s->next_free = d->free_head;
 		d->free_head = id;
@@ -399,17 +405,29 @@ static uint16_t reap_in_order(struct pring_drv *d, void **cookie, uint32_t *len,
 		 * batch has been returned.
 		 */
 		k = (uint16_t)(n - got < d->io_done ? n - got : d->io_done);
-		if (cookie != NULL)
+		if (d->multi_out == 0) {
+			/* Every buffer out is one descriptor: no need to walk them for the count. */
+			if (cookie != NULL)
+				for (uint16_t j = 0; j < k; j++) {
+					cookie[got + j] = slot[oldest].cookie;
+					oldest = (uint16_t)(oldest + 1 == size ? 0 : oldest + 1);
+				}
+			else
+				oldest = (uint16_t)((uint32_t)oldest + k >= size ?
+						    (uint32_t)oldest + k - size : (uint32_t)oldest + k);
+			ndesc = k;
+		} else {
 			for (uint16_t j = 0; j < k; j++) {
-				cookie[got + j] = slot[oldest].cookie;
-				ndesc += slot[oldest].ndesc;
+				uint16_t nd = slot[oldest].ndesc;
+
+				if (cookie != NULL)
+					cookie[got + j] = slot[oldest].cookie;
+				ndesc += nd;
+				if (nd > 1)
+					d->multi_out--;
 				oldest = (uint16_t)(oldest + 1 == size ? 0 : oldest + 1);
 			}
-		else
-			for (uint16_t j = 0; j < k; j++) {
-				ndesc += slot[oldest].ndesc;
-				oldest = (uint16_t)(oldest + 1 == size ? 0 : oldest + 1);
-			}
+		}
 		if (len != NULL) {
 			for (uint16_t j = 0; j < k; j++)
 				len[got + j] = 0;

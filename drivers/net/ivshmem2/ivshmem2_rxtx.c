@@ -29,6 +29,7 @@
 
 #include "ivshmem2.h"
 #include "ivshmem2_burst.h"
+#include "ivshmem2_copy.h"
 
 /* ------------------------------------------------------------------ */
 /* TX                                                                  */
@@ -166,19 +167,26 @@ eth_iv2_tx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	 * room. The loop below takes over at the first other frame.
 	 */
 	lim = RTE_MIN(nb_pkts, nfree);
-	for (i = 0; i < lim; i++) {
-		struct rte_mbuf *m = pkts[i];
-		uint32_t plen = m->pkt_len;
-		uint16_t s = (slot + i) & q->mask;
+	{
+		/* Locals: the copies' stores could alias q, which would reload every field. */
+		uint8_t *const bufs = q->bufs;
+		const uint64_t bufs_off = q->bufs_off;
+		const uint16_t mask = q->mask, shift = q->buf_shift;
 
-		if (i + 1 < nb_pkts)
-			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
-		if (unlikely(plen - 1 >= max_single || m->nb_segs != 1))
-			break; /* plen - 1 wraps for an empty frame */
-		rte_memcpy(q->bufs + ((uint64_t)s << q->buf_shift), rte_pktmbuf_mtod(m, void *), plen);
-		addr[i] = q->bufs_off + ((uint64_t)s << q->buf_shift);
-		len[i] = plen;
-		bytes += plen;
+		for (i = 0; i < lim; i++) {
+			struct rte_mbuf *m = pkts[i];
+			uint32_t plen = m->pkt_len;
+			uint64_t off = (uint64_t)((slot + i) & mask) << shift;
+
+			if (i + 1 < nb_pkts)
+				rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+			if (unlikely(plen - 1 >= max_single || m->nb_segs != 1))
+				break; /* plen - 1 wraps for an empty frame */
+			iv2_copy_frame(bufs + off, rte_pktmbuf_mtod(m, void *), plen);
+			addr[i] = bufs_off + off;
+			len[i] = plen;
+			bytes += plen;
+		}
 	}
 	n = used = sent = i;
 
@@ -344,7 +352,7 @@ eth_iv2_rx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	void *src[IV2_BURST];
 	uint32_t len[IV2_BURST];
 	uint16_t i, n, got = 0;
-	uint64_t bytes = 0;
+	uint64_t bytes = 0, rearm;
 	bool other;
 
 	if (unlikely(!iv2_burst_enter(&q->enabled, &q->in_burst)))
@@ -361,14 +369,15 @@ eth_iv2_rx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		q->drops[IV2_DROP_NO_MBUF] += n;
 		goto complete;
 	}
+	rearm = q->rearm; /* a local: the copies' stores could alias q */
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		uint32_t l = len[i];
 
-		memcpy(&m->data_off, &q->rearm, sizeof(q->rearm)); /* the rearm_data word */
+		memcpy(&m->data_off, &rearm, sizeof(rearm)); /* the rearm_data word */
 		m->ol_flags = 0;
 		m->packet_type = 0;
-		rte_memcpy(rte_pktmbuf_mtod(m, void *), src[i], l);
+		iv2_copy_frame(rte_pktmbuf_mtod(m, void *), src[i], l);
 		m->data_len = (uint16_t)l;
 		m->pkt_len = l;
 		bytes += l;
