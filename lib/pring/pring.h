@@ -176,6 +176,7 @@ struct pring_drv {
 	uint8_t event_idx;        /**< EVENT_IDX negotiated */
 	uint8_t split;            /**< split layout: used entries carry the lap number */
 	uint16_t nr_out;          /**< buffers posted and not yet returned by reap */
+	uint16_t multi_out;       /**< of those, chains of more than one descriptor */
 	uint16_t io_done;         /**< in-order mode: oldest buffers known used, not yet returned */
 	uint32_t io_last_len;     /**< in-order mode: bytes written into the last of those */
 	uint64_t used_lap;        /**< lap of used_idx, 1 on the first pass (split layout check) */
@@ -230,6 +231,7 @@ int pring_drv_post_chain(struct pring_drv *d, const struct pring_sg *sg, uint16_
 
 /**
  * Reap up to @p n used buffers in the order the device completed them.
+ * @p cookie receives their cookies; may be NULL when the caller keeps none.
  * @p len receives the bytes the device wrote (0 for read-only buffers); may be NULL.
  * In in-order mode one used entry may complete several buffers; they are
  * returned over as many calls as needed, the bytes written reported for the
@@ -287,6 +289,7 @@ struct pring_dev {
 	uint32_t xlate_hint;   /**< last region hit */
 	uint8_t split;         /**< split layout: used entries carry the lap number */
 	uint64_t used_lap;     /**< lap of used_idx, written into each used entry's addr (split) */
+	uint16_t last_id;      /**< id of the chain peeked last */
 	struct pring_stats stats;
 };
 
@@ -315,6 +318,30 @@ void pring_dev_reset(struct pring_dev *v);
  */
 uint16_t pring_dev_peek(struct pring_dev *v, struct pring_chain *chains, uint16_t max_chains,
 			struct pring_seg *segs, uint32_t max_segs);
+
+/**
+ * pring_dev_peek's fast path for the datapath's common case: single-descriptor,
+ * device-readable buffers of 1..@p max_len bytes that the table's last-hit
+ * region translates. Finds up to @p n of them and writes each one's local
+ * pointer and length to @p ptr and @p len. Each counts as a pending chain of
+ * one descriptor, completed like those pring_dev_peek returns.
+ *
+ * It stops at the first available descriptor it does not take (chained,
+ * writable, longer than @p max_len, another region, or one that breaks a
+ * rule) without using it, and then sets @p *other: the caller hands that one
+ * to pring_dev_peek, which serves it or flags the violation. It never marks
+ * the end broken itself.
+ * @return buffers found; 0 when none is available or the end is broken.
+ */
+uint16_t pring_dev_peek_flat(struct pring_dev *v, void **ptr, uint32_t *len, uint16_t n,
+			     uint32_t max_len, bool *other);
+
+/**
+ * Complete every pending chain with a single used entry carrying the id of
+ * the last one peeked (IN_ORDER batching, as pring_dev_complete_in_order).
+ * Only valid when the driver end runs in order.
+ */
+void pring_dev_complete_pending_in_order(struct pring_dev *v);
 
 /**
  * Complete the @p n oldest peeked chains, one used entry each, in peek order.

@@ -18,6 +18,11 @@
 
 #include "pring_internal.h"
 
+static inline uint32_t min_u32(uint32_t a, uint32_t b)
+{
+	return a < b ? a : b;
+}
+
 static void dev_start(struct pring_dev *v, uint16_t idx, uint8_t wrap)
 {
 	v->avail_idx = idx;
@@ -242,9 +247,109 @@ uint16_t pring_dev_peek(struct pring_dev *v, struct pring_chain *chains, uint16_
 	v->xlate_hint = hint;
 	v->avail_idx = c.idx;
 	v->avail_wrap = c.wrap;
+	if (nch != 0)
+		v->last_id = chains[nch - 1].id;
 	v->pending = (uint16_t)(v->pending + nch);
 	v->pending_desc = (uint16_t)(v->pending_desc + nseg);
 	return nch;
+}
+
+/*
+ * The checks are pring_dev_peek's for a single descriptor, folded into one
+ * test: anything it would refuse, or treat as more than one plain buffer,
+ * stops the batch here unused and is left to pring_dev_peek.
+ */
+uint16_t pring_dev_peek_flat(struct pring_dev *v, void **ptr, uint32_t *len, uint16_t n,
+			     uint32_t max_len, bool *other)
+{
+	const uint16_t take = PRING_AVAIL_USED | PRING_DESC_F_NEXT | PRING_DESC_F_INDIRECT |
+			      PRING_DESC_F_WRITE;
+	const struct pring_desc *ring = v->l.avail;
+	const uint16_t size = v->l.size;
+	const uint32_t room = (uint32_t)size - v->pending_desc;
+	const uint32_t h = v->xlate_hint;
+	uint16_t idx = v->avail_idx;
+	uint8_t wrap = v->avail_wrap;
+	uint16_t want = pring_avail_bits(wrap);
+	uint16_t k = 0, last = 0, flags = 0;
+	uint64_t base, span;
+	uintptr_t delta;
+	bool capped = false;
+
+	*other = false;
+	if (v->broken)
+		return 0;
+	if (h >= v->xlate->nr || h >= PRING_MAX_REGIONS) {
+		*other = true; /* no region to try first: the general path searches */
+		return 0;
+	}
+	base = v->xlate->region[h].addr;
+	span = v->xlate->region[h].len;
+	delta = (uintptr_t)v->xlate->region[h].local - (uintptr_t)base;
+	if (max_len > span)
+		max_len = (uint32_t)span; /* no longer frame fits in the region */
+	/* More than the ring holds is a violation pring_dev_peek reports. */
+	if (n > room) {
+		n = (uint16_t)room;
+		capped = true;
+	}
+	while (k < n) {
+		/* Up to the end of the ring, then around: no wrap test per descriptor. */
+		const uint16_t stop = (uint16_t)min_u32((uint32_t)n - k, (uint32_t)size - idx);
+		const struct pring_desc *desc = &ring[idx];
+		uint16_t j;
+
+		for (j = 0; j < stop; j++, desc++) {
+			uint64_t addr;
+			uint32_t l;
+			uint16_t id;
+
+			/*
+			 * Acquire pairs with the driver's release of the batch head.
+			 * Available, and none of NEXT, INDIRECT, WRITE: one test.
+			 */
+			flags = pring_ld16_acq(&desc->flags);
+			if ((flags & take) != want)
+				break;
+			addr = pring_ld64(&desc->addr);
+			l = pring_ld32(&desc->len);
+			id = pring_ld16(&desc->id);
+			/*
+			 * l - 1 wraps for 0, so 1 <= l <= max_len <= span, and span - l
+			 * cannot wrap. addr - base wraps below base to more than span,
+			 * since a region never extends past 2^64 (pring_xlate).
+			 */
+			if (l - 1 >= max_len || addr - base > span - l || id >= size) {
+				want = 0xffff; /* taken as "other" below */
+				break;
+			}
+			ptr[k + j] = (void *)(uintptr_t)(delta + addr);
+			len[k + j] = l;
+			last = id;
+		}
+		k = (uint16_t)(k + j);
+		idx = (uint16_t)(idx + j);
+		if (j < stop)
+			break;
+		if (idx == size) {
+			idx = 0;
+			wrap ^= 1;
+			want = pring_avail_bits(wrap);
+		}
+	}
+	v->avail_idx = idx;
+	v->avail_wrap = wrap;
+	if (k != 0) {
+		v->last_id = last;
+		v->pending = (uint16_t)(v->pending + k);
+		v->pending_desc = (uint16_t)(v->pending_desc + k);
+	}
+	if (k < n)
+		/* Stopped at a descriptor: left for pring_dev_peek unless it is not available. */
+		*other = want == 0xffff || (flags & PRING_AVAIL_USED) == want;
+	else
+		*other = capped;
+	return k;
 }
 
 /* Step used_idx over @p ndesc slots. */
@@ -362,6 +467,24 @@ void pring_dev_complete_in_order(struct pring_dev *v, const struct pring_chain *
 	v->pending_desc = (uint16_t)(ndesc < v->pending_desc ? v->pending_desc - ndesc : 0);
 	v->stats.bufs += n;
 	v->stats.descs += ndesc;
+}
+
+void pring_dev_complete_pending_in_order(struct pring_dev *v)
+{
+	uint16_t head = v->used_idx;
+	uint8_t head_wrap = v->used_wrap;
+	uint64_t head_lap = v->used_lap;
+
+	if (v->broken || v->pending == 0)
+		return;
+	/* One entry, at the first pending chain's slot, naming the last: it completes them all. */
+	dev_write_used(v, v->last_id, 0, true);
+	dev_used_advance(v, v->pending_desc);
+	dev_publish(v, head, head_wrap, head_lap, 0);
+	v->stats.bufs += v->pending;
+	v->stats.descs += v->pending_desc;
+	v->pending = 0;
+	v->pending_desc = 0;
 }
 
 bool pring_dev_need_call(struct pring_dev *v)

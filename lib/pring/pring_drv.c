@@ -29,6 +29,7 @@ static void drv_start(struct pring_drv *d)
 	d->broken = 0;
 	d->nr_free = size;
 	d->nr_out = 0;
+	d->multi_out = 0;
 	d->free_head = 0;
 	d->next_id = 0;
 	d->oldest_id = 0;
@@ -107,19 +108,25 @@ static inline uint16_t drv_alloc_id(struct pring_drv *d)
 	return id;
 }
 
-uint16_t pring_drv_post(struct pring_drv *d, const uint64_t *addr, const uint32_t *len,
-			void *const *cookie, uint16_t n, bool write)
+/*
+ * pring_drv_post's body, inlined with constant mode arguments so the common
+ * case (in order, read-only, no cookies: a copying transmitter) runs a loop
+ * without the per-buffer tests of the others.
+ */
+static __attribute__((always_inline)) inline uint16_t
+drv_post(struct pring_drv *d, const uint64_t *addr, const uint32_t *len, void *const *cookie,
+	 uint16_t n, bool write, bool in_order)
 {
 	struct pring_desc *ring = d->l.avail;
 	struct pring_drv_slot *slot = d->slot;
 	const uint16_t size = d->l.size;
-	const bool in_order = d->in_order;
 	const uint16_t head = d->avail_idx;
 	uint16_t idx = head;
 	uint16_t next_id = d->next_id, free_head = d->free_head;
 	uint8_t wrap = d->avail_wrap;
 	const uint16_t wflag = write ? PRING_DESC_F_WRITE : 0;
-	uint16_t head_flags = 0;
+	uint16_t flags = (uint16_t)(pring_avail_bits(wrap) | wflag);
+	const uint16_t head_flags = flags;
 
 	if (d->broken)
 		return 0;
@@ -130,7 +137,6 @@ uint16_t pring_drv_post(struct pring_drv *d, const uint64_t *addr, const uint32_
 
 	for (uint16_t i = 0; i < n; i++) {
 		struct pring_desc *desc = &ring[idx];
-		uint16_t flags = (uint16_t)(pring_avail_bits(wrap) | wflag);
 		struct pring_drv_slot *s;
 		uint16_t id;
 
@@ -147,15 +153,16 @@ uint16_t pring_drv_post(struct pring_drv *d, const uint64_t *addr, const uint32_
 		s->ndesc = 1;
 		pring_st64(&desc->addr, addr[i]);
 		if (i == 0) {
+			/* The head's flags are stored last, below. */
 			pring_st32(&desc->len, len[i]);
 			pring_st16(&desc->id, id);
-			head_flags = flags;
 		} else {
 			pring_desc_tail_store(desc, len[i], id, flags);
 		}
 		if (++idx == size) {
 			idx = 0;
 			wrap ^= 1;
+			flags = (uint16_t)(pring_avail_bits(wrap) | wflag);
 		}
 	}
 	/*
@@ -176,6 +183,14 @@ uint16_t pring_drv_post(struct pring_drv *d, const uint64_t *addr, const uint32_
 	d->stats.bufs += n;
 	d->stats.descs += n;
 	return n;
+}
+
+uint16_t pring_drv_post(struct pring_drv *d, const uint64_t *addr, const uint32_t *len,
+			void *const *cookie, uint16_t n, bool write)
+{
+	if (d->in_order && !write && cookie == NULL)
+		return drv_post(d, addr, len, NULL, n, false, true);
+	return drv_post(d, addr, len, cookie, n, write, d->in_order);
 }
 
 /* A chain we are about to post: non-empty segments, readable before writable. */
@@ -222,6 +237,8 @@ int pring_drv_post_chain(struct pring_drv *d, const struct pring_sg *sg, uint16_
 	d->slot[id].cookie = cookie;
 	d->slot[id].wlen = wlen;
 	d->slot[id].ndesc = nseg;
+	if (nseg > 1)
+		d->multi_out++;
 	for (uint16_t i = 0; i < nseg; i++) {
 		struct pring_desc *desc = &ring[idx];
 		uint16_t flags = pring_avail_bits(wrap);
@@ -337,13 +354,16 @@ static uint16_t reap_out_of_order(struct pring_drv *d, void **cookie, uint32_t *
 			return drv_fail(d, PRING_ERR_NOT_OUTSTANDING, got);
 		if (!drv_used_len(flags, ulen, s->wlen, &wr))
 			return drv_fail(d, PRING_ERR_LEN, got);
-		cookie[got] = s->cookie;
+		if (cookie != NULL)
+			cookie[got] = s->cookie;
 		if (len != NULL)
 			len[got] = wr;
 		got++;
 		drv_used_advance(d, s->ndesc);
 		d->nr_free = (uint16_t)(d->nr_free + s->ndesc);
 		d->nr_out--;
+		if (s->ndesc > 1)
+			d->multi_out--;
 		s->ndesc = 0;
 		s->next_free = d->free_head;
 		d->free_head = id;
@@ -385,10 +405,28 @@ static uint16_t reap_in_order(struct pring_drv *d, void **cookie, uint32_t *len,
 		 * batch has been returned.
 		 */
 		k = (uint16_t)(n - got < d->io_done ? n - got : d->io_done);
-		for (uint16_t j = 0; j < k; j++) {
-			cookie[got + j] = slot[oldest].cookie;
-			ndesc += slot[oldest].ndesc;
-			oldest = (uint16_t)(oldest + 1 == size ? 0 : oldest + 1);
+		if (d->multi_out == 0) {
+			/* Every buffer out is one descriptor: no need to walk them for the count. */
+			if (cookie != NULL)
+				for (uint16_t j = 0; j < k; j++) {
+					cookie[got + j] = slot[oldest].cookie;
+					oldest = (uint16_t)(oldest + 1 == size ? 0 : oldest + 1);
+				}
+			else
+				oldest = (uint16_t)((uint32_t)oldest + k >= size ?
+						    (uint32_t)oldest + k - size : (uint32_t)oldest + k);
+			ndesc = k;
+		} else {
+			for (uint16_t j = 0; j < k; j++) {
+				uint16_t nd = slot[oldest].ndesc;
+
+				if (cookie != NULL)
+					cookie[got + j] = slot[oldest].cookie;
+				ndesc += nd;
+				if (nd > 1)
+					d->multi_out--;
+				oldest = (uint16_t)(oldest + 1 == size ? 0 : oldest + 1);
+			}
 		}
 		if (len != NULL) {
 			for (uint16_t j = 0; j < k; j++)

@@ -63,8 +63,17 @@ static void dev_case(int i, void (*inject)(struct penv *), enum pring_err err, u
 	struct pring_chain ch[4];
 	struct pring_seg seg[8];
 
+	void *ptr[4];
+	uint32_t len[4];
+	bool other;
+
 	penv_init(&e, 4, i & 1, (i >> 1) & 1, false);
 	inject(&e);
+	/* The fast path takes none of it and leaves the verdict to pring_dev_peek. */
+	ck_assert_uint_eq(pring_dev_peek_flat(&e.v, ptr, len, 4, PENV_DATA, &other), 0);
+	ck_assert(other);
+	ck_assert_uint_eq(e.v.broken, 0);
+	ck_assert_uint_eq(penv_errs(&e.v.stats), 0);
 	ck_assert_uint_eq(pring_dev_peek(&e.v, ch, 4, seg, max_segs), 0);
 	assert_dev_broken(&e, err);
 	assert_usable_after_reset(&e);
@@ -180,6 +189,88 @@ START_TEST(dev_overrun)
 	pring_dev_complete(&e.v, ch, 4, NULL);
 	ck_assert_uint_eq(e.v.stats.bufs, 0);
 	assert_usable_after_reset(&e);
+	penv_fini(&e);
+}
+END_TEST
+
+/* The fast path stops at an overrun too, and pring_dev_peek reports it. */
+START_TEST(dev_flat_overrun)
+{
+	struct penv e;
+	struct pring_chain ch[8];
+	struct pring_seg seg[8];
+	void *ptr[8];
+	uint32_t len[8];
+	bool other;
+
+	penv_init(&e, 4, _i & 1, true, false);
+	for (int s = 0; s < 4; s++)
+		ck_assert_uint_eq(penv_post1(&e, 0, 8, false, NULL), 1);
+	ck_assert_uint_eq(pring_dev_peek_flat(&e.v, ptr, len, 8, 64, &other), 4);
+	ck_assert(other); /* asked for 8 with room for 4 */
+	penv_put_avail(&e, 0, penv_addr(0), 8, 0, AV(0));
+	ck_assert_uint_eq(pring_dev_peek_flat(&e.v, ptr, len, 8, 64, &other), 0);
+	ck_assert(other);
+	ck_assert_uint_eq(e.v.broken, 0);
+	ck_assert_uint_eq(pring_dev_peek(&e.v, ch, 8, seg, 8), 0);
+	assert_dev_broken(&e, PRING_ERR_CHAIN);
+	penv_fini(&e);
+}
+END_TEST
+
+/*
+ * Fast path and general path share one ring: singles come out flat, the
+ * first chain, writable or oversize buffer stops the batch, pring_dev_peek
+ * takes it, and one in-order completion returns every buffer pending.
+ */
+START_TEST(dev_flat_mixed)
+{
+	struct penv e;
+	struct pring_chain ch[8];
+	struct pring_seg seg[8];
+	struct pring_sg sg[2] = { { penv_addr(64), 8, 0 }, { penv_addr(128), 8, 0 } };
+	void *ptr[8], *ck[8];
+	uint32_t len[8];
+	bool other;
+
+	penv_init(&e, 8, _i & 1, true, false);
+	/* Nothing available: no batch, nothing for the general path. */
+	ck_assert_uint_eq(pring_dev_peek_flat(&e.v, ptr, len, 8, 64, &other), 0);
+	ck_assert(!other);
+	ck_assert_uint_eq(penv_post1(&e, 0, 10, false, (void *)1), 1);
+	ck_assert_uint_eq(penv_post1(&e, 16, 20, false, (void *)2), 1);
+	ck_assert_int_eq(pring_drv_post_chain(&e.d, sg, 2, (void *)3), 1);
+	ck_assert_uint_eq(penv_post1(&e, 256, 100, false, (void *)4), 1); /* over max_len */
+	ck_assert_uint_eq(penv_post1(&e, 512, 8, true, (void *)5), 1);    /* writable */
+	ck_assert_uint_eq(pring_dev_peek_flat(&e.v, ptr, len, 8, 64, &other), 2);
+	ck_assert(other);
+	ck_assert_ptr_eq(ptr[0], e.data);
+	ck_assert_ptr_eq(ptr[1], e.data + 16);
+	ck_assert_uint_eq(len[0], 10);
+	ck_assert_uint_eq(len[1], 20);
+	ck_assert_uint_eq(pring_dev_peek_flat(&e.v, ptr, len, 8, 64, &other), 0);
+	ck_assert(other);
+	ck_assert_uint_eq(pring_dev_peek(&e.v, ch, 8, seg, 8), 3);
+	ck_assert_uint_eq(ch[0].ndesc, 2);
+	ck_assert_uint_eq(ch[1].rlen, 100);
+	ck_assert_uint_eq(ch[2].wlen, 8);
+	pring_dev_complete_pending_in_order(&e.v);
+	ck_assert_uint_eq(e.v.pending, 0);
+	ck_assert_uint_eq(pring_drv_reap(&e.d, ck, NULL, 8), 5);
+	for (int k = 0; k < 5; k++)
+		ck_assert_ptr_eq(ck[k], (void *)(uintptr_t)(k + 1));
+	ck_assert_uint_eq(penv_errs(&e.v.stats) + penv_errs(&e.d.stats), 0);
+	/* Several laps of flat batches, each completed with one entry. */
+	for (int lap = 0; lap < 6 * e.size; lap++) {
+		ck_assert_uint_eq(penv_post1(&e, 64, 32, false, NULL), 1);
+		ck_assert_uint_eq(penv_post1(&e, 96, 32, false, NULL), 1);
+		ck_assert_uint_eq(pring_dev_peek_flat(&e.v, ptr, len, 8, 64, &other), 2);
+		ck_assert(!other);
+		ck_assert_ptr_eq(ptr[1], e.data + 96);
+		pring_dev_complete_pending_in_order(&e.v);
+		ck_assert_uint_eq(pring_drv_reap(&e.d, NULL, NULL, 8), 2);
+	}
+	ck_assert_uint_eq(penv_errs(&e.v.stats) + penv_errs(&e.d.stats), 0);
 	penv_fini(&e);
 }
 END_TEST
@@ -340,6 +431,8 @@ static Suite *validate_suite(void)
 	tcase_add_loop_test(t, dev_len_sum_overflow, 0, 2);
 	tcase_add_loop_test(t, dev_overrun, 0, 2);
 	tcase_add_loop_test(t, dev_chain_ends_batch, 0, 2);
+	tcase_add_loop_test(t, dev_flat_overrun, 0, 2);
+	tcase_add_loop_test(t, dev_flat_mixed, 0, 2);
 	tcase_add_loop_test(t, drv_bad_id, 0, 4);
 	tcase_add_loop_test(t, drv_never_posted, 0, 4);
 	tcase_add_loop_test(t, drv_nothing_outstanding, 0, 4);

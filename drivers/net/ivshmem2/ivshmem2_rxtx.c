@@ -29,6 +29,7 @@
 
 #include "ivshmem2.h"
 #include "ivshmem2_burst.h"
+#include "ivshmem2_copy.h"
 
 /* ------------------------------------------------------------------ */
 /* TX                                                                  */
@@ -43,11 +44,10 @@
 static __rte_always_inline void
 iv2_tx_reap(struct iv2_txq *q, uint16_t budget)
 {
-	void *cookie[IV2_BURST];
-
 	while (budget != 0) {
 		uint16_t want = RTE_MIN(budget, (uint16_t)IV2_BURST);
-		uint16_t got = pring_drv_reap(&q->ring, cookie, NULL, want);
+		/* The buffers are ours and fixed per slot: no cookies to take back. */
+		uint16_t got = pring_drv_reap(&q->ring, NULL, NULL, want);
 
 		if (got < want)
 			break;
@@ -95,6 +95,34 @@ iv2_tx_chain(struct iv2_txq *q, struct rte_mbuf *m, uint16_t slot, uint16_t need
 	return pring_drv_post_chain(&q->ring, sg, need, NULL);
 }
 
+/*
+ * Free sent mbufs. The usual batch (direct, one segment, sole reference,
+ * one pool) goes back with one put; rte_pktmbuf_free_bulk would make the same
+ * checks through a call and per-mbuf bookkeeping. From the first other mbuf
+ * on, it does the work.
+ */
+static __rte_always_inline void
+iv2_mbuf_free_bulk(struct rte_mbuf **pkts, uint16_t n)
+{
+	struct rte_mempool *mp;
+	uint16_t i;
+
+	if (n == 0)
+		return;
+	mp = pkts[0]->pool;
+	for (i = 0; i < n; i++) {
+		const struct rte_mbuf *m = pkts[i];
+
+		if (unlikely(m->pool != mp || m->next != NULL ||
+			     rte_mbuf_refcnt_read(m) != 1 ||
+			     (m->ol_flags & (RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL)) != 0))
+			break;
+	}
+	rte_mempool_put_bulk(mp, (void **)pkts, i);
+	if (unlikely(i < n))
+		rte_pktmbuf_free_bulk(pkts + i, (unsigned int)(n - i));
+}
+
 static uint16_t
 eth_iv2_tx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 {
@@ -102,8 +130,9 @@ eth_iv2_tx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	uint64_t addr[IV2_BURST];
 	uint32_t len[IV2_BURST];
 	uint64_t bytes = 0;
-	uint16_t i, n = 0, sent = 0, nfree, slot, used = 0;
+	uint16_t i, n, sent, nfree, slot, used, lim;
 	const uint32_t bmask = (1u << q->buf_shift) - 1;
+	const uint32_t max_single = RTE_MIN(bmask + 1, (uint32_t)IV2_MAX_FRAME);
 	bool full = false;
 
 	if (unlikely(!iv2_burst_enter(&q->enabled, &q->in_burst))) {
@@ -133,7 +162,35 @@ eth_iv2_tx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	nfree = pring_drv_free_count(&q->ring);
 	slot = q->ring.avail_idx;
 
-	for (i = 0; i < nb_pkts; i++) {
+	/*
+	 * Fast path: one-segment frames that fit one buffer, while the ring has
+	 * room. The loop below takes over at the first other frame.
+	 */
+	lim = RTE_MIN(nb_pkts, nfree);
+	{
+		/* Locals: the copies' stores could alias q, which would reload every field. */
+		uint8_t *const bufs = q->bufs;
+		const uint64_t bufs_off = q->bufs_off;
+		const uint16_t mask = q->mask, shift = q->buf_shift;
+
+		for (i = 0; i < lim; i++) {
+			struct rte_mbuf *m = pkts[i];
+			uint32_t plen = m->pkt_len;
+			uint64_t off = (uint64_t)((slot + i) & mask) << shift;
+
+			if (i + 1 < nb_pkts)
+				rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+			if (unlikely(plen - 1 >= max_single || m->nb_segs != 1))
+				break; /* plen - 1 wraps for an empty frame */
+			iv2_copy_frame(bufs + off, rte_pktmbuf_mtod(m, void *), plen);
+			addr[i] = bufs_off + off;
+			len[i] = plen;
+			bytes += plen;
+		}
+	}
+	n = used = sent = i;
+
+	for (; i < nb_pkts; i++) {
 		struct rte_mbuf *m = pkts[i];
 		uint32_t plen = m->pkt_len;
 		uint16_t need = (uint16_t)((plen + bmask) >> q->buf_shift);
@@ -187,7 +244,7 @@ eth_iv2_tx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		q->drops[IV2_DROP_RING_FULL] += nb_pkts - i;
 	q->pkts += sent;
 	q->bytes += bytes;
-	rte_pktmbuf_free_bulk(pkts, i);
+	iv2_mbuf_free_bulk(pkts, i);
 	return i;
 }
 
@@ -236,19 +293,19 @@ iv2_rx_copy_chain(struct iv2_rxq *q, struct rte_mbuf *m, const struct pring_seg 
 	return 0;
 }
 
+/*
+ * The general receive path: chains, frames larger than an mbuf, and
+ * descriptors the fast path leaves to pring_dev_peek (which also flags the
+ * violations). @return frames delivered.
+ */
 static uint16_t
-eth_iv2_rx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
+iv2_rx_general(struct iv2_rxq *q, struct rte_mbuf **pkts, uint16_t nb_pkts, uint64_t *bytes)
 {
-	struct iv2_rxq *q = queue;
 	uint16_t i, n, got = 0;
-	uint64_t bytes = 0;
 
-	if (unlikely(!iv2_burst_enter(&q->enabled, &q->in_burst)))
-		return 0;
-	n = pring_dev_peek(&q->ring, q->chains, RTE_MIN(nb_pkts, (uint16_t)IV2_BURST),
-			   q->segs, RTE_DIM(q->segs));
+	n = pring_dev_peek(&q->ring, q->chains, nb_pkts, q->segs, RTE_DIM(q->segs));
 	if (n == 0)
-		goto out;
+		return 0;
 	/* Raw mbufs: free ones already have next = NULL; one store sets the rest. */
 	if (unlikely(rte_mempool_get_bulk(q->mp, (void **)pkts, n) != 0)) {
 		q->drops[IV2_DROP_NO_MBUF] += n;
@@ -275,11 +332,59 @@ eth_iv2_rx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 			continue;
 		}
 		m->pkt_len = c->rlen;
-		bytes += c->rlen;
+		*bytes += c->rlen;
 		pkts[got++] = m;
 	}
 complete:
 	pring_dev_complete_in_order(&q->ring, q->chains, n);
+	return got;
+}
+
+/*
+ * The fast path takes single-descriptor frames that fit one mbuf straight
+ * from the ring as (pointer, length) pairs: no chain records to write and
+ * read back, and one completion for the batch without walking it.
+ */
+static uint16_t
+eth_iv2_rx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
+{
+	struct iv2_rxq *q = queue;
+	void *src[IV2_BURST];
+	uint32_t len[IV2_BURST];
+	uint16_t i, n, got = 0;
+	uint64_t bytes = 0, rearm;
+	bool other;
+
+	if (unlikely(!iv2_burst_enter(&q->enabled, &q->in_burst)))
+		return 0;
+	nb_pkts = RTE_MIN(nb_pkts, (uint16_t)IV2_BURST);
+	n = pring_dev_peek_flat(&q->ring, src, len, nb_pkts,
+				RTE_MIN(q->mbuf_room, (uint32_t)IV2_MAX_FRAME), &other);
+	if (n == 0) {
+		if (unlikely(other))
+			got = iv2_rx_general(q, pkts, nb_pkts, &bytes);
+		goto out;
+	}
+	if (unlikely(rte_mempool_get_bulk(q->mp, (void **)pkts, n) != 0)) {
+		q->drops[IV2_DROP_NO_MBUF] += n;
+		goto complete;
+	}
+	rearm = q->rearm; /* a local: the copies' stores could alias q */
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		uint32_t l = len[i];
+
+		memcpy(&m->data_off, &rearm, sizeof(rearm)); /* the rearm_data word */
+		m->ol_flags = 0;
+		m->packet_type = 0;
+		iv2_copy_frame(rte_pktmbuf_mtod(m, void *), src[i], l);
+		m->data_len = (uint16_t)l;
+		m->pkt_len = l;
+		bytes += l;
+	}
+	got = n;
+complete:
+	pring_dev_complete_pending_in_order(&q->ring);
 out:
 	iv2_burst_leave(&q->in_burst);
 	q->pkts += got;
