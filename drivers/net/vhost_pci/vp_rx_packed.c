@@ -3,7 +3,7 @@
  */
 
 /*
- * Packed-ring receive: whole batches (vp_rx_batch_take) copied straight
+ * Packed-ring receive: whole batches (vp_batch_take) copied straight
  * into one-segment mbufs, the rest through the general chain path
  * (vp_rx_chains) up to the next batch boundary, so one unaligned or
  * unusual descriptor costs the batch path only the batch it sits in.
@@ -14,11 +14,11 @@
 #include <rte_prefetch.h>
 
 #include "vp_ring.h"
-#include "vp_rx_batch.h"
+#include "vp_batch.h"
 
 /* Copy the taken items into fresh mbufs and complete them. @return mbufs written to @p pkts. */
 static uint16_t
-batch_to_mbufs(struct vp_queue *q, const struct vp_rx_item *it, uint16_t nt,
+batch_to_mbufs(struct vp_queue *q, const struct vp_batch_item *it, uint16_t nt,
 	       struct rte_mbuf **pkts)
 {
 	struct pring_chain done[VP_BURST];
@@ -60,7 +60,7 @@ batch_to_mbufs(struct vp_queue *q, const struct vp_rx_item *it, uint16_t nt,
 uint16_t
 vp_rx_packed(struct vp_queue *q, struct rte_mbuf **pkts, uint16_t n, uint16_t *nbp)
 {
-	struct vp_rx_item it[VP_BURST];
+	struct vp_batch_item it[VP_BURST];
 	/* What one mbuf holds, and what the port accepts: larger frames take the chain path. */
 	uint32_t room = rte_pktmbuf_data_room_size(q->mb_pool) - RTE_PKTMBUF_HEADROOM;
 	uint32_t max_len = VP_HDR_LEN + RTE_MIN(room, q->max_frame);
@@ -69,8 +69,8 @@ vp_rx_packed(struct vp_queue *q, struct rte_mbuf **pkts, uint16_t n, uint16_t *n
 	/* taken bounds the loop: every buffer taken, packet or drop, fills a slot of pkts at most */
 	n = RTE_MIN(n, VP_BURST);
 	while (taken < n) {
-		nt = vp_rx_batch_take(&q->r.packed, it, (uint16_t)(n - taken), VP_HDR_LEN + 1,
-				      max_len);
+		nt = vp_batch_take(&q->r.packed, it, (uint16_t)(n - taken), VP_HDR_LEN + 1,
+				   max_len, false);
 		if (nt != 0) {
 			nb += batch_to_mbufs(q, it, nt, &pkts[nb]);
 			taken += nt;
@@ -78,7 +78,7 @@ vp_rx_packed(struct vp_queue *q, struct rte_mbuf **pkts, uint16_t n, uint16_t *n
 				break;
 		}
 		/* Not a whole batch here: the general path, up to the next batch boundary. */
-		gap = (uint16_t)(VP_RX_BATCH - (q->r.packed.avail_idx & (VP_RX_BATCH - 1)));
+		gap = (uint16_t)(VP_BATCH - (q->r.packed.avail_idx & (VP_BATCH - 1)));
 		nt = vp_rx_chains(q, &pkts[nb], RTE_MIN((uint16_t)(n - taken), gap), &nb);
 		if (nt == 0)
 			break;

@@ -228,7 +228,7 @@ stash_refill(struct vp_queue *q, uint16_t want)
 	/* Leave room for a whole chain so a long one is never mistaken for a violation. */
 	if (room == 0 || seg_room < VP_MAX_CHAIN)
 		return 0;
-	got = vp_ring_peek(q, &q->st_chain[q->st_nr], room, &q->st_seg[q->st_segs], seg_room);
+	got = vp_tx_peek(q, &q->st_chain[q->st_nr], room, &q->st_seg[q->st_segs], seg_room);
 	for (i = 0; i < got; i++) {
 		struct pring_chain *c = &q->st_chain[q->st_nr + i];
 

@@ -3,7 +3,7 @@
  */
 
 /*
- * vp_rx_batch_take(): takes exactly the batches that are aligned, whole,
+ * vp_batch_take(): takes exactly the batches that are aligned, whole,
  * plain and in range, and leaves everything else untouched for the general
  * path, which then judges it (pring_dev_peek: drops, or breaks the ring).
  * Each test runs in both id modes (_i: in order).
@@ -13,7 +13,7 @@
 #include <stdlib.h>
 
 #include "pring_env.h"
-#include "vp_rx_batch.h"
+#include "vp_batch.h"
 
 #define HDR 12u
 #define MIN_LEN (HDR + 1)
@@ -39,7 +39,7 @@ static uint16_t general(struct penv *e, uint16_t max)
 }
 
 /* Complete @p n taken items and have the driver reap them: the ring stays consistent. */
-static void complete_reap(struct penv *e, const struct vp_rx_item *it, uint16_t n)
+static void complete_reap(struct penv *e, const struct vp_batch_item *it, uint16_t n)
 {
 	struct pring_chain ch[64];
 	void *c[64];
@@ -61,11 +61,11 @@ static void complete_reap(struct penv *e, const struct vp_rx_item *it, uint16_t 
 START_TEST(aligned_batches)
 {
 	struct penv e;
-	struct vp_rx_item it[32];
+	struct vp_batch_item it[32];
 
 	penv_init(&e, 64, false, _i, false);
 	post(&e, 0, 8, FRAME);
-	ck_assert_uint_eq(vp_rx_batch_take(&e.v, it, 32, MIN_LEN, MAX_LEN), 8);
+	ck_assert_uint_eq(vp_batch_take(&e.v, it, 32, MIN_LEN, MAX_LEN, false), 8);
 	for (uint16_t k = 0; k < 8; k++) {
 		ck_assert_ptr_eq(it[k].ptr, e.data + 256u * k);
 		ck_assert_uint_eq(it[k].len, FRAME);
@@ -75,7 +75,7 @@ START_TEST(aligned_batches)
 	ck_assert_uint_eq(e.v.pending, 8);
 	ck_assert_uint_eq(e.v.pending_desc, 8);
 	/* nothing more posted: nothing taken, even from stale slots */
-	ck_assert_uint_eq(vp_rx_batch_take(&e.v, it + 8, 24, MIN_LEN, MAX_LEN), 0);
+	ck_assert_uint_eq(vp_batch_take(&e.v, it + 8, 24, MIN_LEN, MAX_LEN, false), 0);
 	complete_reap(&e, it, 8);
 	ck_assert_uint_eq(penv_errs(&e.v.stats), 0);
 	penv_fini(&e);
@@ -86,17 +86,17 @@ END_TEST
 START_TEST(partial_batch_left)
 {
 	struct penv e;
-	struct vp_rx_item it[32];
+	struct vp_batch_item it[32];
 
 	penv_init(&e, 64, false, _i, false);
 	post(&e, 0, 6, FRAME);
-	ck_assert_uint_eq(vp_rx_batch_take(&e.v, it, 32, MIN_LEN, MAX_LEN), 4);
+	ck_assert_uint_eq(vp_batch_take(&e.v, it, 32, MIN_LEN, MAX_LEN, false), 4);
 	ck_assert_uint_eq(general(&e, 32), 2);
 	post(&e, 6, 2, FRAME); /* slots 6, 7: not aligned */
 	post(&e, 8, 8, FRAME);
-	ck_assert_uint_eq(vp_rx_batch_take(&e.v, it + 4, 3, MIN_LEN, MAX_LEN), 0);
+	ck_assert_uint_eq(vp_batch_take(&e.v, it + 4, 3, MIN_LEN, MAX_LEN, false), 0);
 	ck_assert_uint_eq(general(&e, 2), 2);
-	ck_assert_uint_eq(vp_rx_batch_take(&e.v, it + 4, 7, MIN_LEN, MAX_LEN), 4);
+	ck_assert_uint_eq(vp_batch_take(&e.v, it + 4, 7, MIN_LEN, MAX_LEN, false), 4);
 	ck_assert_uint_eq(e.v.avail_idx, 12);
 	penv_fini(&e);
 }
@@ -106,16 +106,16 @@ END_TEST
 START_TEST(unaligned_head)
 {
 	struct penv e;
-	struct vp_rx_item it[32];
+	struct vp_batch_item it[32];
 
 	penv_init(&e, 64, false, _i, false);
 	post(&e, 0, 1, FRAME);
 	ck_assert_uint_eq(general(&e, 1), 1);
 	post(&e, 1, 16, FRAME);
-	ck_assert_uint_eq(vp_rx_batch_take(&e.v, it, 32, MIN_LEN, MAX_LEN), 0);
+	ck_assert_uint_eq(vp_batch_take(&e.v, it, 32, MIN_LEN, MAX_LEN, false), 0);
 	ck_assert_uint_eq(e.v.avail_idx, 1);
 	ck_assert_uint_eq(general(&e, 3), 3);
-	ck_assert_uint_eq(vp_rx_batch_take(&e.v, it, 32, MIN_LEN, MAX_LEN), 12);
+	ck_assert_uint_eq(vp_batch_take(&e.v, it, 32, MIN_LEN, MAX_LEN, false), 12);
 	ck_assert_uint_eq(e.v.avail_idx, 16);
 	penv_fini(&e);
 }
@@ -135,7 +135,7 @@ START_TEST(one_bad_descriptor)
 	uint16_t pos = 4 + (_i / 2) % 4;
 	bool in_order = _i & 1;
 	struct penv e;
-	struct vp_rx_item it[32];
+	struct vp_batch_item it[32];
 	uint64_t addr = penv_addr(256u * pos);
 	uint32_t len = FRAME;
 	uint16_t id = pos, flags = penv_avail_bits(true);
@@ -157,13 +157,13 @@ START_TEST(one_bad_descriptor)
 	if (kind != BAD_ID)
 		id = e.l.avail[pos].id;
 	penv_put_avail(&e, pos, addr, len, id, flags);
-	ck_assert_uint_eq(vp_rx_batch_take(&e.v, it, 32, MIN_LEN, MAX_LEN), 4);
+	ck_assert_uint_eq(vp_batch_take(&e.v, it, 32, MIN_LEN, MAX_LEN, false), 4);
 	ck_assert_uint_eq(e.v.avail_idx, 4);
 	ck_assert_uint_eq(e.v.pending, 4);
 	ck_assert_uint_eq(penv_errs(&e.v.stats), 0);
 	ck_assert_uint_eq(e.v.broken, 0);
 	/* the batch is never retried past its bad member */
-	ck_assert_uint_eq(vp_rx_batch_take(&e.v, it + 4, 28, MIN_LEN, MAX_LEN), 0);
+	ck_assert_uint_eq(vp_batch_take(&e.v, it + 4, 28, MIN_LEN, MAX_LEN, false), 0);
 	ck_assert_uint_eq(e.v.avail_idx, 4);
 	penv_fini(&e);
 }
@@ -173,18 +173,18 @@ END_TEST
 START_TEST(wrap_boundary)
 {
 	struct penv e;
-	struct vp_rx_item it[32];
+	struct vp_batch_item it[32];
 
 	penv_init(&e, 8, false, _i, false);
 	post(&e, 0, 8, FRAME);
-	ck_assert_uint_eq(vp_rx_batch_take(&e.v, it, 32, MIN_LEN, MAX_LEN), 8);
+	ck_assert_uint_eq(vp_batch_take(&e.v, it, 32, MIN_LEN, MAX_LEN, false), 8);
 	ck_assert_uint_eq(e.v.avail_idx, 0);
 	ck_assert_uint_eq(e.v.avail_wrap, 0);
 	/* every slot still holds last lap's descriptors: none of them is available now */
-	ck_assert_uint_eq(vp_rx_batch_take(&e.v, it + 8, 24, MIN_LEN, MAX_LEN), 0);
+	ck_assert_uint_eq(vp_batch_take(&e.v, it + 8, 24, MIN_LEN, MAX_LEN, false), 0);
 	complete_reap(&e, it, 8);
 	post(&e, 0, 4, FRAME);
-	ck_assert_uint_eq(vp_rx_batch_take(&e.v, it, 32, MIN_LEN, MAX_LEN), 4);
+	ck_assert_uint_eq(vp_batch_take(&e.v, it, 32, MIN_LEN, MAX_LEN, false), 4);
 	ck_assert_uint_eq(e.v.avail_idx, 4);
 	ck_assert_uint_eq(e.v.avail_wrap, 0);
 	complete_reap(&e, it, 4);
@@ -196,12 +196,12 @@ END_TEST
 START_TEST(odd_ring_size)
 {
 	struct penv e;
-	struct vp_rx_item it[32];
+	struct vp_batch_item it[32];
 
 	penv_init(&e, 6, false, _i, false);
 	post(&e, 0, 6, FRAME);
-	ck_assert_uint_eq(vp_rx_batch_take(&e.v, it, 32, MIN_LEN, MAX_LEN), 4);
-	ck_assert_uint_eq(vp_rx_batch_take(&e.v, it + 4, 28, MIN_LEN, MAX_LEN), 0);
+	ck_assert_uint_eq(vp_batch_take(&e.v, it, 32, MIN_LEN, MAX_LEN, false), 4);
+	ck_assert_uint_eq(vp_batch_take(&e.v, it + 4, 28, MIN_LEN, MAX_LEN, false), 0);
 	ck_assert_uint_eq(general(&e, 32), 2);
 	ck_assert_uint_eq(e.v.avail_idx, 0);
 	penv_fini(&e);
@@ -212,7 +212,7 @@ END_TEST
 START_TEST(chain_mid_batch)
 {
 	struct penv e;
-	struct vp_rx_item it[32];
+	struct vp_batch_item it[32];
 	struct pring_sg sg[2] = { { penv_addr(1024), HDR, 0 }, { penv_addr(2048), 64, 0 } };
 
 	penv_init(&e, 64, false, _i, false);
@@ -220,11 +220,11 @@ START_TEST(chain_mid_batch)
 	post(&e, 4, 1, FRAME);
 	ck_assert_int_eq(pring_drv_post_chain(&e.d, sg, 2, NULL), 1); /* slots 5, 6 */
 	post(&e, 8, 5, FRAME); /* slots 7..11 */
-	ck_assert_uint_eq(vp_rx_batch_take(&e.v, it, 32, MIN_LEN, MAX_LEN), 4);
-	ck_assert_uint_eq(vp_rx_batch_take(&e.v, it + 4, 28, MIN_LEN, MAX_LEN), 0);
+	ck_assert_uint_eq(vp_batch_take(&e.v, it, 32, MIN_LEN, MAX_LEN, false), 4);
+	ck_assert_uint_eq(vp_batch_take(&e.v, it + 4, 28, MIN_LEN, MAX_LEN, false), 0);
 	ck_assert_uint_eq(general(&e, 3), 3); /* 4, the chain 5-6, 7 */
 	ck_assert_uint_eq(e.v.avail_idx, 8);
-	ck_assert_uint_eq(vp_rx_batch_take(&e.v, it + 4, 28, MIN_LEN, MAX_LEN), 4);
+	ck_assert_uint_eq(vp_batch_take(&e.v, it + 4, 28, MIN_LEN, MAX_LEN, false), 4);
 	ck_assert_uint_eq(penv_errs(&e.v.stats), 0);
 	penv_fini(&e);
 }
@@ -234,14 +234,14 @@ END_TEST
 START_TEST(respects_pending)
 {
 	struct penv e;
-	struct vp_rx_item it[32];
+	struct vp_batch_item it[32];
 
 	penv_init(&e, 8, false, _i, false);
 	post(&e, 0, 8, FRAME);
 	e.v.pending_desc = 5; /* as if 5 descriptors were peeked and not completed */
-	ck_assert_uint_eq(vp_rx_batch_take(&e.v, it, 32, MIN_LEN, MAX_LEN), 0);
+	ck_assert_uint_eq(vp_batch_take(&e.v, it, 32, MIN_LEN, MAX_LEN, false), 0);
 	e.v.pending_desc = 4;
-	ck_assert_uint_eq(vp_rx_batch_take(&e.v, it, 32, MIN_LEN, MAX_LEN), 4);
+	ck_assert_uint_eq(vp_batch_take(&e.v, it, 32, MIN_LEN, MAX_LEN, false), 4);
 	e.v.pending_desc = 0;
 	e.v.pending = 0;
 	penv_fini(&e);
@@ -252,19 +252,19 @@ END_TEST
 START_TEST(broken_takes_nothing)
 {
 	struct penv e;
-	struct vp_rx_item it[32];
+	struct vp_batch_item it[32];
 
 	penv_init(&e, 64, false, _i, false);
 	post(&e, 0, 8, FRAME);
 	e.v.broken = 1;
-	ck_assert_uint_eq(vp_rx_batch_take(&e.v, it, 32, MIN_LEN, MAX_LEN), 0);
+	ck_assert_uint_eq(vp_batch_take(&e.v, it, 32, MIN_LEN, MAX_LEN, false), 0);
 	penv_fini(&e);
 }
 END_TEST
 
-static Suite *rx_batch_suite(void)
+static Suite *batch_suite(void)
 {
-	Suite *s = suite_create("vp_rx_batch");
+	Suite *s = suite_create("vp_batch");
 	TCase *t = tcase_create("take");
 
 	tcase_add_loop_test(t, aligned_batches, 0, 2);
@@ -282,7 +282,7 @@ static Suite *rx_batch_suite(void)
 
 int main(void)
 {
-	SRunner *r = srunner_create(rx_batch_suite());
+	SRunner *r = srunner_create(batch_suite());
 	int failed;
 
 	srunner_run_all(r, CK_NORMAL);
