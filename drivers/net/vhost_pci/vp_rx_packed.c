@@ -62,7 +62,9 @@ vp_rx_packed(struct vp_queue *q, struct rte_mbuf **pkts, uint16_t n, uint16_t *n
 {
 	struct vp_batch_item it[VP_BURST];
 	/* What one mbuf holds, and what the port accepts: larger frames take the chain path. */
-	uint32_t room = rte_pktmbuf_data_room_size(q->mb_pool) - RTE_PKTMBUF_HEADROOM;
+	uint32_t data_room = rte_pktmbuf_data_room_size(q->mb_pool);
+	/* a pool smaller than the headroom gets mbufs without tailroom: nothing qualifies */
+	uint32_t room = data_room > RTE_PKTMBUF_HEADROOM ? data_room - RTE_PKTMBUF_HEADROOM : 0;
 	uint32_t max_len = VP_HDR_LEN + RTE_MIN(room, q->max_frame);
 	uint16_t nb = *nbp, taken = 0, nt, gap;
 
