@@ -14,7 +14,7 @@
 #include "pring_internal.h"
 #include "vp_batch.h"
 
-_Static_assert((VP_BATCH & (VP_BATCH - 1)) == 0, "batch is a power of two");
+_Static_assert(VP_BATCH == 4, "batch_read() reads four members");
 
 /* Flags a batch member must carry exactly: AVAIL/USED of the lap, WRITE as asked, no NEXT or INDIRECT. */
 #define VP_BATCH_FLAG_MASK (PRING_AVAIL_USED | PRING_DESC_F_NEXT | PRING_DESC_F_INDIRECT | \
@@ -31,52 +31,53 @@ hint_region(const struct pring_dev *v)
 	return NULL;
 }
 
-/* Read, check and translate the batch at @p d into @p it. @return 0 if it qualifies. */
-static inline int
-batch_read(const struct pring_desc *d, const struct pring_region *r, uint16_t want,
-	   uint16_t size, uint32_t min_len, uint32_t max_len, struct vp_batch_item *it)
+/*
+ * Read one member's fields once, translate through @p r and store the result
+ * in @p it whatever it is: the caller ignores the items of a rejected batch.
+ * @return non-zero if the member does not qualify. Branch-free, so a batch
+ * costs the same whatever its members hold.
+ */
+static inline unsigned int
+member_read(const struct pring_desc *d, const struct pring_region *r, uint16_t size,
+	    uint32_t min_len, uint32_t len_span, struct vp_batch_item *it)
 {
-	uint16_t f[VP_BATCH];
-	uint64_t addr[VP_BATCH], off[VP_BATCH];
-	uint32_t len[VP_BATCH];
-	uint16_t id[VP_BATCH];
-	unsigned int i, bad = 0;
+	uint64_t addr = pring_ld64(&d->addr);
+	uint32_t len = pring_ld32(&d->len);
+	uint16_t id = pring_ld16(&d->id);
+	uint64_t off = addr - r->addr;
 
-	for (i = 0; i < VP_BATCH; i++)
-		f[i] = pring_ld16(&d[i].flags);
-	for (i = 0; i < VP_BATCH; i++)
-		bad |= (f[i] & VP_BATCH_FLAG_MASK) != want;
+	it->ptr = r->local + off;
+	it->len = len;
+	it->id = id;
+	/* one region for the batch; each buffer still bounded inside it */
+	return (addr < r->addr) | (off >= r->len) | (len > r->len - off) |
+	       (len - min_len > len_span) | (id >= size);
+}
+
+/* Check and translate the batch at @p d into @p it. @return 0 if it qualifies. */
+static inline unsigned int
+batch_read(const struct pring_desc *d, const struct pring_region *r, uint16_t want,
+	   uint16_t size, uint32_t min_len, uint32_t len_span, struct vp_batch_item *it)
+{
+	unsigned int bad;
+
+	bad = ((pring_ld16(&d[0].flags) & VP_BATCH_FLAG_MASK) != want) |
+	      ((pring_ld16(&d[1].flags) & VP_BATCH_FLAG_MASK) != want) |
+	      ((pring_ld16(&d[2].flags) & VP_BATCH_FLAG_MASK) != want) |
+	      ((pring_ld16(&d[3].flags) & VP_BATCH_FLAG_MASK) != want);
 	if (bad)
-		return -1;
+		return bad;
 	/*
 	 * Each flags load above read the driver's release of that descriptor
 	 * (or of its batch head, published last): the fence orders every
 	 * later read of the four after them.
 	 */
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
-	for (i = 0; i < VP_BATCH; i++) {
-		addr[i] = pring_ld64(&d[i].addr);
-		len[i] = pring_ld32(&d[i].len);
-		id[i] = pring_ld16(&d[i].id);
-	}
-	/* One region for the batch; each buffer still bounded inside it. */
-	for (i = 0; i < VP_BATCH; i++) {
-		off[i] = addr[i] - r->addr;
-		bad |= addr[i] < r->addr;
-		bad |= off[i] >= r->len;
-		bad |= len[i] > r->len - off[i];
-		bad |= len[i] < min_len;
-		bad |= len[i] > max_len;
-		bad |= id[i] >= size;
-	}
-	if (bad)
-		return -1;
-	for (i = 0; i < VP_BATCH; i++) {
-		it[i].ptr = r->local + off[i];
-		it[i].len = len[i];
-		it[i].id = id[i];
-	}
-	return 0;
+	bad = member_read(&d[0], r, size, min_len, len_span, &it[0]);
+	bad |= member_read(&d[1], r, size, min_len, len_span, &it[1]);
+	bad |= member_read(&d[2], r, size, min_len, len_span, &it[2]);
+	bad |= member_read(&d[3], r, size, min_len, len_span, &it[3]);
+	return bad;
 }
 
 uint16_t
@@ -90,12 +91,12 @@ vp_batch_take(struct pring_dev *v, struct vp_batch_item *it, uint16_t max, uint3
 	uint32_t room = (uint32_t)size - v->pending_desc;
 	const uint16_t want = write ? PRING_DESC_F_WRITE : 0;
 
-	if (v->broken || r == NULL)
+	if (v->broken || r == NULL || max_len < min_len)
 		return 0;
 	while (max - n >= VP_BATCH && room - n >= VP_BATCH &&
 	       (idx & (VP_BATCH - 1)) == 0 && (uint32_t)idx + VP_BATCH <= size) {
 		if (batch_read(&v->l.avail[idx], r, want | pring_avail_bits(wrap), size, min_len,
-			       max_len, &it[n]) != 0)
+			       max_len - min_len, &it[n]) != 0)
 			break;
 		n += VP_BATCH;
 		idx += VP_BATCH;
