@@ -126,7 +126,7 @@ END_TEST
  * is taken, the second left whole (position and counters unchanged), and the
  * general path then judges the bad one exactly as before.
  */
-enum bad_kind { BAD_SHORT, BAD_LONG, BAD_ID, BAD_ADDR, BAD_NEXT, BAD_WRITE, BAD_INDIRECT,
+enum bad_kind { BAD_SHORT, BAD_LONG, BAD_ID, BAD_ADDR, BAD_BELOW, BAD_NEXT, BAD_WRITE, BAD_INDIRECT,
 		BAD_LAP, BAD__MAX };
 
 START_TEST(one_bad_descriptor)
@@ -147,6 +147,7 @@ START_TEST(one_bad_descriptor)
 	case BAD_LONG: len = MAX_LEN + 1; break;
 	case BAD_ID: id = 64; break;
 	case BAD_ADDR: addr = penv_addr(PENV_DATA - 8); break;
+	case BAD_BELOW: addr = PENV_BASE - 64; break;
 	case BAD_NEXT: flags |= PRING_DESC_F_NEXT; break;
 	case BAD_WRITE: flags |= PRING_DESC_F_WRITE; break;
 	case BAD_INDIRECT: flags |= PRING_DESC_F_INDIRECT; break;

@@ -49,8 +49,12 @@ member_read(const struct pring_desc *d, const struct pring_region *r, uint16_t s
 	it->ptr = r->local + off;
 	it->len = len;
 	it->id = id;
-	/* one region for the batch; each buffer still bounded inside it */
-	return (addr < r->addr) | (off >= r->len) | (len > r->len - off) |
+	/*
+	 * One region for the batch; each buffer still bounded inside it. An
+	 * address below the region wraps off past r->len (a region never
+	 * reaches past 2^64), so off >= r->len also rejects it.
+	 */
+	return (off >= r->len) | (len > r->len - off) |
 	       (len - min_len > len_span) | (id >= size);
 }
 
@@ -84,18 +88,21 @@ uint16_t
 vp_batch_take(struct pring_dev *v, struct vp_batch_item *it, uint16_t max, uint32_t min_len,
 	      uint32_t max_len, bool write)
 {
-	const struct pring_region *r = hint_region(v);
+	const struct pring_region *hint = hint_region(v);
+	/* a private copy: stores to it[] cannot alias it, so it stays in registers */
+	struct pring_region r;
 	const uint16_t size = v->l.size;
 	uint16_t idx = v->avail_idx, n = 0;
 	uint8_t wrap = v->avail_wrap;
 	uint32_t room = (uint32_t)size - v->pending_desc;
 	const uint16_t want = write ? PRING_DESC_F_WRITE : 0;
 
-	if (v->broken || r == NULL || max_len < min_len)
+	if (v->broken || hint == NULL || max_len < min_len)
 		return 0;
+	r = *hint;
 	while (max - n >= VP_BATCH && room - n >= VP_BATCH &&
 	       (idx & (VP_BATCH - 1)) == 0 && (uint32_t)idx + VP_BATCH <= size) {
-		if (batch_read(&v->l.avail[idx], r, want | pring_avail_bits(wrap), size, min_len,
+		if (batch_read(&v->l.avail[idx], &r, want | pring_avail_bits(wrap), size, min_len,
 			       max_len - min_len, &it[n]) != 0)
 			break;
 		n += VP_BATCH;
