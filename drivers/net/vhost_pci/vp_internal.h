@@ -148,7 +148,17 @@ const struct pring_stats *vp_queue_ring_stats(const struct vp_queue *q);
 /* vp_rxtx.c */
 uint16_t vp_rx_burst(void *qp, struct rte_mbuf **pkts, uint16_t n);
 uint16_t vp_tx_burst(void *qp, struct rte_mbuf **pkts, uint16_t n);
+/** The general rx path: up to @p n chains peeked into mbufs appended at pkts[*nb]; @return chains peeked. */
+uint16_t vp_rx_chains(struct vp_queue *q, struct rte_mbuf **pkts, uint16_t n, uint16_t *nb);
+
+/* vp_rx_packed.c: packed-ring rx, batches first (vp_batch.c) */
+/** Packets appended at pkts[*nb]; @return buffers taken from the ring (packets or drops). */
+uint16_t vp_rx_packed(struct vp_queue *q, struct rte_mbuf **pkts, uint16_t n, uint16_t *nb);
 void vp_tx_stash_flush(struct vp_queue *q);
+
+/* vp_tx_peek.c: vp_ring_peek for the tx stash, batches first (vp_batch.c) */
+uint16_t vp_tx_peek(struct vp_queue *q, struct pring_chain *c, uint16_t max, struct pring_seg *s,
+		    uint32_t max_segs);
 
 /* vp_socket.c */
 int vp_ctl_start(struct vp_internals *in);

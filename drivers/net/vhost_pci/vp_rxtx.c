@@ -113,28 +113,27 @@ chain_to_mbuf(struct vp_queue *q, const struct pring_chain *c, const struct prin
 	return 0;
 }
 
+/*
+ * Peek up to @p n chains and copy them into mbufs appended at pkts[*nb].
+ * @return chains peeked (and completed), whether or not they became packets.
+ */
 uint16_t
-vp_rx_burst(void *qp, struct rte_mbuf **pkts, uint16_t n)
+vp_rx_chains(struct vp_queue *q, struct rte_mbuf **pkts, uint16_t n, uint16_t *nb)
 {
-	struct vp_queue *q = qp;
 	struct pring_chain chains[VP_BURST];
 	struct pring_seg segs[VP_RX_SEGS];
 	struct rte_mbuf *mb[VP_BURST];
-	uint16_t nc, i, nb = 0;
+	uint16_t nc, i, got = 0;
 	uint64_t bytes = 0;
 
-	if (unlikely(!rte_spinlock_trylock(&q->lock)))
-		return 0;
-	if (unlikely(!q->running))
-		goto out;
 	nc = vp_ring_peek(q, chains, RTE_MIN(n, VP_BURST), segs, VP_RX_SEGS);
 	if (nc == 0)
-		goto out;
+		return 0;
 	if (unlikely(rte_pktmbuf_alloc_bulk(q->mb_pool, mb, nc) != 0)) {
 		/* peeked chains must be completed: the packets are lost */
 		q->drop[VP_DROP_NOMBUF] += nc;
 		vp_ring_complete(q, chains, nc, NULL);
-		goto notify;
+		return nc;
 	}
 	/*
 	 * The front-end wrote these frames on another core: start pulling
@@ -151,16 +150,36 @@ vp_rx_burst(void *qp, struct rte_mbuf **pkts, uint16_t n)
 	for (i = 0; i < nc; i++) {
 		if (likely(chain_to_mbuf(q, &chains[i], segs, mb[i]) == 0)) {
 			bytes += mb[i]->pkt_len;
-			pkts[nb++] = mb[i];
+			pkts[got++] = mb[i];
 		} else {
 			rte_pktmbuf_free(mb[i]);
 		}
 	}
 	vp_ring_complete(q, chains, nc, NULL);
-	q->pkts += nb;
+	q->pkts += got;
 	q->bytes += bytes;
-notify:
-	vp_notify(q);
+	*nb = (uint16_t)(*nb + got);
+	return nc;
+}
+
+uint16_t
+vp_rx_burst(void *qp, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct vp_queue *q = qp;
+	uint16_t nb = 0, taken;
+
+	if (unlikely(!rte_spinlock_trylock(&q->lock)))
+		return 0;
+	if (unlikely(!q->running))
+		goto out;
+#ifdef VP_HAVE_PRING
+	if (q->packed)
+		taken = vp_rx_packed(q, pkts, n, &nb);
+	else
+#endif
+		taken = vp_rx_chains(q, pkts, n, &nb);
+	if (taken)
+		vp_notify(q);
 out:
 	rte_spinlock_unlock(&q->lock);
 	return nb;
@@ -209,7 +228,7 @@ stash_refill(struct vp_queue *q, uint16_t want)
 	/* Leave room for a whole chain so a long one is never mistaken for a violation. */
 	if (room == 0 || seg_room < VP_MAX_CHAIN)
 		return 0;
-	got = vp_ring_peek(q, &q->st_chain[q->st_nr], room, &q->st_seg[q->st_segs], seg_room);
+	got = vp_tx_peek(q, &q->st_chain[q->st_nr], room, &q->st_seg[q->st_segs], seg_room);
 	for (i = 0; i < got; i++) {
 		struct pring_chain *c = &q->st_chain[q->st_nr + i];
 

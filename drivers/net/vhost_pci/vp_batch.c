@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 vm2vm authors
+ */
+
+/*
+ * vp_batch_take(): four descriptors per step with one flags test, one
+ * fence, one region lookup. What a batch decides once the single path
+ * decides per packet: chain or not, lap, direction, region. Plain C (no
+ * EAL) so unit tests drive it against a pring driver end.
+ */
+
+#include <stddef.h>
+
+#include "pring_internal.h"
+#include "vp_batch.h"
+
+_Static_assert(VP_BATCH == 4, "batch_read() reads four members");
+
+/* Flags a batch member must carry exactly: AVAIL/USED of the lap, WRITE as asked, no NEXT or INDIRECT. */
+#define VP_BATCH_FLAG_MASK (PRING_AVAIL_USED | PRING_DESC_F_NEXT | PRING_DESC_F_INDIRECT | \
+			       PRING_DESC_F_WRITE)
+
+/* The region that translated the last buffer, or NULL when the hint is stale. */
+static inline const struct pring_region *
+hint_region(const struct pring_dev *v)
+{
+	uint32_t h = v->xlate_hint;
+
+	if (h < v->xlate->nr && h < PRING_MAX_REGIONS)
+		return &v->xlate->region[h];
+	return NULL;
+}
+
+/*
+ * Read one member's fields once, translate through @p r and store the result
+ * in @p it whatever it is: the caller ignores the items of a rejected batch.
+ * @return non-zero if the member does not qualify. Branch-free, so a batch
+ * costs the same whatever its members hold.
+ */
+static inline unsigned int
+member_read(const struct pring_desc *d, const struct pring_region *r, uint16_t size,
+	    uint32_t min_len, uint32_t len_span, struct vp_batch_item *it)
+{
+	uint64_t addr = pring_ld64(&d->addr);
+	uint32_t len = pring_ld32(&d->len);
+	uint16_t id = pring_ld16(&d->id);
+	uint64_t off = addr - r->addr;
+
+	it->ptr = r->local + off;
+	it->len = len;
+	it->id = id;
+	/*
+	 * One region for the batch; each buffer still bounded inside it. An
+	 * address below the region wraps off past r->len (a region never
+	 * reaches past 2^64), so off >= r->len also rejects it.
+	 */
+	return (off >= r->len) | (len > r->len - off) |
+	       (len - min_len > len_span) | (id >= size);
+}
+
+/* Check and translate the batch at @p d into @p it. @return 0 if it qualifies. */
+static inline unsigned int
+batch_read(const struct pring_desc *d, const struct pring_region *r, uint16_t want,
+	   uint16_t size, uint32_t min_len, uint32_t len_span, struct vp_batch_item *it)
+{
+	unsigned int bad;
+
+	bad = ((pring_ld16(&d[0].flags) & VP_BATCH_FLAG_MASK) != want) |
+	      ((pring_ld16(&d[1].flags) & VP_BATCH_FLAG_MASK) != want) |
+	      ((pring_ld16(&d[2].flags) & VP_BATCH_FLAG_MASK) != want) |
+	      ((pring_ld16(&d[3].flags) & VP_BATCH_FLAG_MASK) != want);
+	if (bad)
+		return bad;
+	/*
+	 * Each flags load above read the driver's release of that descriptor
+	 * (or of its batch head, published last): the fence orders every
+	 * later read of the four after them.
+	 */
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	bad = member_read(&d[0], r, size, min_len, len_span, &it[0]);
+	bad |= member_read(&d[1], r, size, min_len, len_span, &it[1]);
+	bad |= member_read(&d[2], r, size, min_len, len_span, &it[2]);
+	bad |= member_read(&d[3], r, size, min_len, len_span, &it[3]);
+	return bad;
+}
+
+uint16_t
+vp_batch_take(struct pring_dev *v, struct vp_batch_item *it, uint16_t max, uint32_t min_len,
+	      uint32_t max_len, bool write)
+{
+	const struct pring_region *hint = hint_region(v);
+	/* a private copy: stores to it[] cannot alias it, so it stays in registers */
+	struct pring_region r;
+	const uint16_t size = v->l.size;
+	uint16_t idx = v->avail_idx, n = 0;
+	uint8_t wrap = v->avail_wrap;
+	uint32_t room = (uint32_t)size - v->pending_desc;
+	const uint16_t want = write ? PRING_DESC_F_WRITE : 0;
+
+	if (v->broken || hint == NULL || max_len < min_len)
+		return 0;
+	r = *hint;
+	while (max - n >= VP_BATCH && room - n >= VP_BATCH &&
+	       (idx & (VP_BATCH - 1)) == 0 && (uint32_t)idx + VP_BATCH <= size) {
+		if (batch_read(&v->l.avail[idx], &r, want | pring_avail_bits(wrap), size, min_len,
+			       max_len - min_len, &it[n]) != 0)
+			break;
+		n += VP_BATCH;
+		idx += VP_BATCH;
+		if (idx == size) {
+			idx = 0;
+			wrap ^= 1;
+		}
+	}
+	v->avail_idx = idx;
+	v->avail_wrap = wrap;
+	v->pending = (uint16_t)(v->pending + n);
+	v->pending_desc = (uint16_t)(v->pending_desc + n);
+	return n;
+}

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 vm2vm authors
+ */
+
+/*
+ * Packed-ring receive: whole batches (vp_batch_take) copied straight
+ * into one-segment mbufs, the rest through the general chain path
+ * (vp_rx_chains) up to the next batch boundary, so one unaligned or
+ * unusual descriptor costs the batch path only the batch it sits in.
+ */
+
+#include <rte_branch_prediction.h>
+#include <rte_memcpy.h>
+#include <rte_prefetch.h>
+
+#include "vp_ring.h"
+#include "vp_batch.h"
+
+/* Copy the taken items into fresh mbufs and complete them. @return mbufs written to @p pkts. */
+static uint16_t
+batch_to_mbufs(struct vp_queue *q, const struct vp_batch_item *it, uint16_t nt,
+	       struct rte_mbuf **pkts)
+{
+	struct pring_chain done[VP_BURST];
+	uint64_t bytes = 0;
+	uint16_t i;
+
+	for (i = 0; i < nt; i++) {
+		done[i].id = it[i].id;
+		done[i].ndesc = 1;
+		done[i].wlen = 0;
+	}
+	if (unlikely(rte_pktmbuf_alloc_bulk(q->mb_pool, pkts, nt) != 0)) {
+		/* taken buffers must be completed: the packets are lost */
+		q->drop[VP_DROP_NOMBUF] += nt;
+		vp_ring_complete(q, done, nt, NULL);
+		return 0;
+	}
+	/* The front-end wrote these frames on another core: pull them in before copying. */
+	for (i = 0; i < nt; i++) {
+		rte_prefetch0(it[i].ptr);
+		rte_prefetch0(it[i].ptr + RTE_CACHE_LINE_SIZE);
+	}
+	for (i = 0; i < nt; i++) {
+		struct rte_mbuf *m = pkts[i];
+		uint32_t flen = it[i].len - VP_HDR_LEN;
+
+		rte_memcpy(rte_pktmbuf_mtod(m, void *), it[i].ptr + VP_HDR_LEN, flen);
+		m->data_len = (uint16_t)flen;
+		m->pkt_len = flen;
+		m->port = q->port_id;
+		bytes += flen;
+	}
+	vp_ring_complete(q, done, nt, NULL);
+	q->pkts += nt;
+	q->bytes += bytes;
+	return nt;
+}
+
+uint16_t
+vp_rx_packed(struct vp_queue *q, struct rte_mbuf **pkts, uint16_t n, uint16_t *nbp)
+{
+	struct vp_batch_item it[VP_BURST];
+	/* What one mbuf holds, and what the port accepts: larger frames take the chain path. */
+	uint32_t data_room = rte_pktmbuf_data_room_size(q->mb_pool);
+	/* a pool smaller than the headroom gets mbufs without tailroom: nothing qualifies */
+	uint32_t room = data_room > RTE_PKTMBUF_HEADROOM ? data_room - RTE_PKTMBUF_HEADROOM : 0;
+	uint32_t max_len = VP_HDR_LEN + RTE_MIN(room, q->max_frame);
+	uint16_t nb = *nbp, taken = 0, nt, gap;
+
+	/* taken bounds the loop: every buffer taken, packet or drop, fills a slot of pkts at most */
+	n = RTE_MIN(n, VP_BURST);
+	while (taken < n) {
+		nt = vp_batch_take(&q->r.packed, it, (uint16_t)(n - taken), VP_HDR_LEN + 1,
+				   max_len, false);
+		if (nt != 0) {
+			nb += batch_to_mbufs(q, it, nt, &pkts[nb]);
+			taken += nt;
+			if (taken >= n)
+				break;
+		}
+		/* Not a whole batch here: the general path, up to the next batch boundary. */
+		gap = (uint16_t)(VP_BATCH - (q->r.packed.avail_idx & (VP_BATCH - 1)));
+		nt = vp_rx_chains(q, &pkts[nb], RTE_MIN((uint16_t)(n - taken), gap), &nb);
+		if (nt == 0)
+			break;
+		taken += nt;
+	}
+	*nbp = nb;
+	return taken;
+}
