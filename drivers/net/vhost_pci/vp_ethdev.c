@@ -16,9 +16,7 @@
 
 #include "vp_devargs.h"
 #include "vp_internal.h"
-#ifdef VP_HAVE_PRING
 #include "vp_vvu.h"
-#endif
 
 RTE_LOG_REGISTER(vhost_pci_logtype, "pmd.net.vhost_pci", NOTICE);
 
@@ -45,10 +43,8 @@ static const struct vhost_be_ops vp_be_ops = { .map_mem = vp_mem_map, .close_fd 
 bool
 vp_frontend_present(const struct vp_internals *in)
 {
-#ifdef VP_HAVE_PRING
 	if (in->vvu != NULL)
 		return in->vvu->connected;
-#endif
 	return in->conn_fd >= 0;
 }
 
@@ -167,11 +163,9 @@ vp_dev_close(struct rte_eth_dev *dev)
 	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
 		return 0;
 	vp_dev_stop(dev);
-#ifdef VP_HAVE_PRING
 	if (in->vvu != NULL)
 		vp_vvu_ctl_stop(in); /* and the device: reset, memory freed */
 	else
-#endif
 		vp_ctl_stop(in);
 	vp_calls_close(in);
 	/* the MAC lives in dev_private, not in its own allocation */
@@ -459,9 +453,7 @@ vp_internals_init(struct vp_internals *in, const struct vp_args *a, uint16_t por
 	};
 	uint16_t i;
 
-#ifdef VP_HAVE_PRING
 	cfg.features |= 1ULL << VIRTIO_F_RING_PACKED;
-#endif
 	in->port_id = port_id;
 	in->max_queue_pairs = a->queues;
 	in->mac = a->mac;

@@ -37,11 +37,9 @@ save_base(struct vp_internals *in, struct vp_queue *q)
 {
 	uint16_t base;
 
-#ifdef VP_HAVE_PRING
 	if (q->packed)
 		base = pring_dev_base(&q->r.packed);
 	else
-#endif
 		base = vp_split_base(&q->r.split);
 	vhost_be_save_base(&in->be, q->vring, base);
 }
@@ -111,7 +109,6 @@ attach_split(struct vp_internals *in, struct vp_queue *q, const struct vhost_be_
 static int
 attach_packed(struct vp_internals *in, struct vp_queue *q, const struct vhost_be_vring *v)
 {
-#ifdef VP_HAVE_PRING
 	uint16_t base = vhost_be_vring_avail_base(v);
 	struct pring_layout l;
 
@@ -128,12 +125,6 @@ attach_packed(struct vp_internals *in, struct vp_queue *q, const struct vhost_be
 	/* We poll: the front-end need not kick. */
 	pring_dev_set_event(&q->r.packed, PRING_EVENT_DISABLE);
 	return 0;
-#else
-	RTE_SET_USED(in);
-	RTE_SET_USED(q);
-	RTE_SET_USED(v);
-	return -1;
-#endif
 }
 
 static void

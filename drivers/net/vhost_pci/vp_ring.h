@@ -17,17 +17,14 @@ static inline uint16_t
 vp_ring_peek(struct vp_queue *q, struct pring_chain *c, uint16_t max, struct pring_seg *s,
 	     uint32_t max_segs)
 {
-#ifdef VP_HAVE_PRING
 	if (q->packed)
 		return pring_dev_peek(&q->r.packed, c, max, s, max_segs);
-#endif
 	return vp_split_peek(&q->r.split, c, max, s, max_segs);
 }
 
 static inline void
 vp_ring_complete(struct vp_queue *q, const struct pring_chain *c, uint16_t n, const uint32_t *written)
 {
-#ifdef VP_HAVE_PRING
 	if (q->packed) {
 		/* IN_ORDER lets one used entry retire a whole batch of read-only chains. */
 		if (written == NULL && q->in_order && n > 1)
@@ -36,17 +33,14 @@ vp_ring_complete(struct vp_queue *q, const struct pring_chain *c, uint16_t n, co
 			pring_dev_complete(&q->r.packed, c, n, written);
 		return;
 	}
-#endif
 	vp_split_complete(&q->r.split, c, n, written);
 }
 
 static inline bool
 vp_ring_need_call(struct vp_queue *q)
 {
-#ifdef VP_HAVE_PRING
 	if (q->packed)
 		return pring_dev_need_call(&q->r.packed);
-#endif
 	return vp_split_need_call(&q->r.split);
 }
 
