@@ -96,12 +96,10 @@ vp_set_started(struct rte_eth_dev *dev, int started)
 {
 	struct vp_internals *in = dev->data->dev_private;
 
-	pthread_mutex_lock(&in->ctl_lock);
-	vp_lock_all(in);
+	vp_quiesce(in);
 	in->started = started;
 	vp_sync_all(in);
-	vp_unlock_all(in);
-	pthread_mutex_unlock(&in->ctl_lock);
+	vp_resume(in);
 }
 
 /* The longest frame rx takes on every queue (a 32-bit store the datapath reads per frame). */

@@ -103,7 +103,7 @@ struct vp_internals {
 	volatile int ctl_stop;
 	int listen_fd;
 	int conn_fd;
-	pthread_mutex_t ctl_lock;   /**< serialises control thread against dev_start/stop */
+	pthread_mutex_t ctl_lock;   /**< serialises control thread against dev_start/stop (vp_quiesce) */
 	struct vhost_be be;
 	struct pring_xlate gpa;     /**< guest-physical → local, used by every ring */
 	struct {
@@ -140,8 +140,9 @@ void vp_queue_sync(struct vp_internals *in, struct vp_queue *q, bool want);
 void vp_queue_detach(struct vp_queue *q);
 void vp_sync_all(struct vp_internals *in);
 void vp_stop_all(struct vp_internals *in);
-void vp_lock_all(struct vp_internals *in);
-void vp_unlock_all(struct vp_internals *in);
+/** Stop the datapath of every queue and exclude other control-side changes; vp_resume undoes it. */
+void vp_quiesce(struct vp_internals *in);
+void vp_resume(struct vp_internals *in);
 bool vp_any_broken(struct vp_internals *in);
 const struct pring_stats *vp_queue_ring_stats(const struct vp_queue *q);
 

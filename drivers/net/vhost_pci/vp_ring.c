@@ -9,11 +9,19 @@
 #include "vp_ring.h"
 #include "vp_vvu.h"
 
+/*
+ * Every change to the port's state (started, the state machine, the rings,
+ * the memory table) happens between these two: one control-side actor at a
+ * time (ctl_lock: the control thread against dev_start/stop), and no burst
+ * inside any queue. The wait for a burst to leave is bounded by one burst:
+ * the datapath never blocks (calls go out through vp_call.c, which cannot).
+ */
 void
-vp_lock_all(struct vp_internals *in)
+vp_quiesce(struct vp_internals *in)
 {
 	uint16_t i;
 
+	pthread_mutex_lock(&in->ctl_lock);
 	for (i = 0; i < in->max_queue_pairs; i++) {
 		rte_spinlock_lock(&in->rxq[i].lock);
 		rte_spinlock_lock(&in->txq[i].lock);
@@ -21,7 +29,7 @@ vp_lock_all(struct vp_internals *in)
 }
 
 void
-vp_unlock_all(struct vp_internals *in)
+vp_resume(struct vp_internals *in)
 {
 	uint16_t i;
 
@@ -29,6 +37,7 @@ vp_unlock_all(struct vp_internals *in)
 		rte_spinlock_unlock(&in->rxq[i].lock);
 		rte_spinlock_unlock(&in->txq[i].lock);
 	}
+	pthread_mutex_unlock(&in->ctl_lock);
 }
 
 /* Report where the ring stopped to the state machine (for GET_VRING_BASE). */
@@ -63,7 +72,7 @@ vp_queue_detach(struct vp_queue *q)
 	q->doorbell = NULL;
 }
 
-/* The front-end is gone: forget every ring without touching its memory. Caller holds every lock. */
+/* The front-end is gone: forget every ring without touching its memory. Caller has quiesced the port. */
 void
 vp_detach_all(struct vp_internals *in)
 {
@@ -169,7 +178,7 @@ vp_queue_sync(struct vp_internals *in, struct vp_queue *q, bool want)
 		start_ring(in, q);
 }
 
-/* Caller holds every queue lock. */
+/* Caller has quiesced the port. */
 void
 vp_sync_all(struct vp_internals *in)
 {
@@ -185,7 +194,7 @@ vp_sync_all(struct vp_internals *in)
  * The memory table is about to be replaced: stop every running ring while
  * its memory is still mapped (stashed tx buffers are handed back into the
  * old ring, bases saved); the rings resume on the new table.
- * Caller holds every queue lock.
+ * Caller has quiesced the port.
  */
 void
 vp_stop_all(struct vp_internals *in)

@@ -57,11 +57,11 @@ vp_disconnect(struct vp_internals *in, const char *why)
 	if (in->conn_fd < 0)
 		return;
 	VP_PEER_LOG(in, NOTICE, "port %u: front-end disconnected (%s)", in->port_id, why);
-	vp_lock_all(in);
+	vp_quiesce(in);
 	vp_detach_all(in);
 	vhost_be_reset(&in->be);
 	vp_mem_unmap(in);
-	vp_unlock_all(in);
+	vp_resume(in);
 	close(in->conn_fd);
 	in->conn_fd = -1;
 	in->disconnects++;
@@ -103,14 +103,12 @@ vp_handle_one(struct vp_internals *in)
 		vp_disconnect(in, "kick/call/err fd is not an eventfd");
 		return;
 	}
-	pthread_mutex_lock(&in->ctl_lock);
-	vp_lock_all(in);
+	vp_quiesce(in);
 	vp_pre_handle(in, buf, (size_t)n);
 	e = vhost_be_handle(&in->be, buf, (size_t)n, fds, nfds, &reply, &rlen, &act);
 	if (e == VHOST_MSG_OK)
 		vp_sync_all(in);
-	vp_unlock_all(in);
-	pthread_mutex_unlock(&in->ctl_lock);
+	vp_resume(in);
 	/*
 	 * Never wait for the front-end to read: a reply that does not fit in the
 	 * socket's buffer now means it stopped reading, and waiting would wedge

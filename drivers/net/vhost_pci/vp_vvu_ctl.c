@@ -48,7 +48,7 @@ const struct vhost_be_ops vp_vvu_be_ops = {
 
 /* -------------------------------------------------------- control step */
 
-/* The front-end is gone: rings dropped, translations forgotten. Caller holds every lock. */
+/* The front-end is gone: rings dropped, translations forgotten. Caller has quiesced the port. */
 static void
 forget_frontend(struct vp_internals *in)
 {
@@ -65,8 +65,7 @@ poll_device(struct vp_internals *in)
 	uint8_t was;
 	int rc;
 
-	pthread_mutex_lock(&in->ctl_lock);
-	vp_lock_all(in);
+	vp_quiesce(in);
 	was = v->connected;
 	drops = v->drops;
 	rc = vvu_poll(v);
@@ -75,8 +74,7 @@ poll_device(struct vp_internals *in)
 	else if (!was && v->connected)
 		in->connects++;
 	vp_sync_all(in);
-	vp_unlock_all(in);
-	pthread_mutex_unlock(&in->ctl_lock);
+	vp_resume(in);
 	if (rc < 0)
 		VP_LOG(ERR, "port %u: front-end broke a message rule: disconnected", in->port_id);
 	else if (was != v->connected)
@@ -88,13 +86,11 @@ poll_device(struct vp_internals *in)
 static void
 ring_violation(struct vp_internals *in)
 {
-	pthread_mutex_lock(&in->ctl_lock);
-	vp_lock_all(in);
+	vp_quiesce(in);
 	vvu_disconnect(in->vvu);
 	forget_frontend(in);
 	in->ring_violations++;
-	vp_unlock_all(in);
-	pthread_mutex_unlock(&in->ctl_lock);
+	vp_resume(in);
 	VP_LOG(ERR, "port %u: front-end broke a ring rule: disconnected", in->port_id);
 	vp_link_update_notify(in);
 }
@@ -111,8 +107,8 @@ vp_vvu_ctl_poll(struct vp_internals *in, bool check_rings)
 void
 vp_vvu_ctl_detach(struct vp_internals *in)
 {
-	vp_lock_all(in);
+	vp_quiesce(in);
 	vp_detach_all(in);
 	memset(&in->gpa, 0, sizeof(in->gpa));
-	vp_unlock_all(in);
+	vp_resume(in);
 }
