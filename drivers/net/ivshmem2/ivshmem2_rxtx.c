@@ -15,7 +15,7 @@
  *    of queue q; the batch is completed with one used entry (IN_ORDER).
  *
  * Queues are bound to the rings by the control path; a burst runs only
- * while the control path has the queue enabled (see iv2_burst_enter).
+ * while the control path has the queue's gate open (lib/burst_gate).
  * After a TX burst the peer's doorbell is rung through the flavour's hook
  * when the peer asked for notifications (it never does while it polls).
  */
@@ -106,7 +106,7 @@ eth_iv2_tx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	const uint32_t bmask = (1u << q->buf_shift) - 1;
 	bool full = false;
 
-	if (unlikely(!iv2_burst_enter(&q->enabled, &q->in_burst))) {
+	if (unlikely(!burst_gate_enter(&q->gate))) {
 		q->drops[IV2_DROP_PEER_DOWN] += nb_pkts;
 		rte_pktmbuf_free_bulk(pkts, nb_pkts);
 		return nb_pkts;
@@ -125,7 +125,7 @@ eth_iv2_tx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	 * link that is going down (the control path resets it), not sent.
 	 */
 	if (unlikely(q->ring.broken)) {
-		iv2_burst_leave(&q->in_burst);
+		burst_gate_leave(&q->gate);
 		q->drops[IV2_DROP_PEER_DOWN] += nb_pkts;
 		rte_pktmbuf_free_bulk(pkts, nb_pkts);
 		return nb_pkts;
@@ -181,7 +181,7 @@ eth_iv2_tx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		q->notify(q->dev, q->vector);
 		q->doorbells++;
 	}
-	iv2_burst_leave(&q->in_burst);
+	burst_gate_leave(&q->gate);
 
 	if (full)
 		q->drops[IV2_DROP_RING_FULL] += nb_pkts - i;
@@ -243,7 +243,7 @@ eth_iv2_rx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	uint16_t i, n, got = 0;
 	uint64_t bytes = 0;
 
-	if (unlikely(!iv2_burst_enter(&q->enabled, &q->in_burst)))
+	if (unlikely(!burst_gate_enter(&q->gate)))
 		return 0;
 	n = pring_dev_peek(&q->ring, q->chains, RTE_MIN(nb_pkts, (uint16_t)IV2_BURST),
 			   q->segs, RTE_DIM(q->segs));
@@ -281,7 +281,7 @@ eth_iv2_rx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 complete:
 	pring_dev_complete_in_order(&q->ring, q->chains, n);
 out:
-	iv2_burst_leave(&q->in_burst);
+	burst_gate_leave(&q->gate);
 	q->pkts += got;
 	q->bytes += bytes;
 	return got;

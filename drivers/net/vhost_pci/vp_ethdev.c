@@ -215,9 +215,10 @@ vp_rx_queue_setup(struct rte_eth_dev *dev, uint16_t id, uint16_t nb_desc, unsign
 	vp_desc_hint(dev, "rx", id, nb_desc);
 	RTE_SET_USED(socket);
 	RTE_SET_USED(conf);
-	rte_spinlock_lock(&q->lock);
+	/* the control thread reads it when it attaches the ring (vp_sync_all) */
+	pthread_mutex_lock(&in->ctl_lock);
 	q->mb_pool = mp;
-	rte_spinlock_unlock(&q->lock);
+	pthread_mutex_unlock(&in->ctl_lock);
 	dev->data->rx_queues[id] = q;
 	return 0;
 }
@@ -462,8 +463,8 @@ vp_internals_init(struct vp_internals *in, const struct vp_args *a, uint16_t por
 	for (i = 0; i < VP_MAX_QUEUE_PAIRS; i++) {
 		struct vp_queue *r = &in->rxq[i], *t = &in->txq[i];
 
-		rte_spinlock_init(&r->lock);
-		rte_spinlock_init(&t->lock);
+		burst_gate_open(&r->gate);
+		burst_gate_open(&t->gate);
 		r->vring = (uint16_t)(2 * i + 1);
 		t->vring = (uint16_t)(2 * i);
 		r->queue_id = t->queue_id = i;

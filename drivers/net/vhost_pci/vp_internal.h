@@ -16,8 +16,7 @@
 #include <rte_ether.h>
 #include <rte_log.h>
 #include <rte_mbuf.h>
-#include <rte_spinlock.h>
-
+#include "burst_gate.h"
 #include "pring.h"
 #include "vhost_be.h"
 #include "vp_call.h"
@@ -54,7 +53,7 @@ enum vp_drop {
 
 /** One side of a queue pair, bound to one front-end vring while running. */
 struct vp_queue {
-	rte_spinlock_t lock;   /**< datapath trylocks per burst; the control thread holds it to reconfigure */
+	struct burst_gate gate; /**< bursts enter it; vp_quiesce closes it to reconfigure */
 	uint8_t running;       /**< a ring is attached */
 	uint8_t packed;        /**< attached ring is packed (pring) rather than split */
 	uint8_t mrg_rxbuf;     /**< tx: MRG_RXBUF negotiated */

@@ -23,8 +23,8 @@ vp_quiesce(struct vp_internals *in)
 
 	pthread_mutex_lock(&in->ctl_lock);
 	for (i = 0; i < in->max_queue_pairs; i++) {
-		rte_spinlock_lock(&in->rxq[i].lock);
-		rte_spinlock_lock(&in->txq[i].lock);
+		burst_gate_close(&in->rxq[i].gate);
+		burst_gate_close(&in->txq[i].gate);
 	}
 }
 
@@ -34,8 +34,8 @@ vp_resume(struct vp_internals *in)
 	uint16_t i;
 
 	for (i = 0; i < in->max_queue_pairs; i++) {
-		rte_spinlock_unlock(&in->rxq[i].lock);
-		rte_spinlock_unlock(&in->txq[i].lock);
+		burst_gate_open(&in->rxq[i].gate);
+		burst_gate_open(&in->txq[i].gate);
 	}
 	pthread_mutex_unlock(&in->ctl_lock);
 }
@@ -165,7 +165,7 @@ start_ring(struct vp_internals *in, struct vp_queue *q)
 	       q->packed ? "packed" : "split", v->num, v->base);
 }
 
-/* Caller holds q->lock. @p want: the application side is ready for this queue. */
+/* Caller has quiesced the port. @p want: the application side is ready for this queue. */
 void
 vp_queue_sync(struct vp_internals *in, struct vp_queue *q, bool want)
 {
@@ -209,25 +209,32 @@ vp_stop_all(struct vp_internals *in)
 	}
 }
 
+/*
+ * A ring the datapath found broken and we have not acted on yet. Each queue
+ * is looked at with its gate closed (the datapath writes the flag), one at
+ * a time, so the others keep running; ctl_lock keeps dev_start/stop out.
+ */
 bool
 vp_any_broken(struct vp_internals *in)
 {
 	uint16_t i;
 	bool broken = false;
 
+	pthread_mutex_lock(&in->ctl_lock);
 	for (i = 0; i < in->max_queue_pairs; i++) {
 		struct vp_queue *q[2] = { &in->rxq[i], &in->txq[i] };
 		int k;
 
 		for (k = 0; k < 2; k++) {
-			rte_spinlock_lock(&q[k]->lock);
+			burst_gate_close(&q[k]->gate);
 			if (q[k]->running && vp_ring_broken(q[k]) && !q[k]->broken_seen) {
 				q[k]->broken_seen = 1;
 				broken = true;
 			}
-			rte_spinlock_unlock(&q[k]->lock);
+			burst_gate_open(&q[k]->gate);
 		}
 	}
+	pthread_mutex_unlock(&in->ctl_lock);
 	return broken;
 }
 

@@ -123,7 +123,7 @@ vp_rx_burst(void *qp, struct rte_mbuf **pkts, uint16_t n)
 	uint16_t nc, i, nb = 0;
 	uint64_t bytes = 0;
 
-	if (unlikely(!rte_spinlock_trylock(&q->lock)))
+	if (unlikely(!burst_gate_enter(&q->gate)))
 		return 0;
 	if (unlikely(!q->running))
 		goto out;
@@ -162,7 +162,7 @@ vp_rx_burst(void *qp, struct rte_mbuf **pkts, uint16_t n)
 notify:
 	vp_notify(q);
 out:
-	rte_spinlock_unlock(&q->lock);
+	burst_gate_leave(&q->gate);
 	return nb;
 }
 
@@ -365,10 +365,10 @@ vp_tx_burst(void *qp, struct rte_mbuf **pkts, uint16_t n)
 	uint16_t i, sent = 0;
 	enum place_result r;
 
-	if (unlikely(!rte_spinlock_trylock(&q->lock)))
+	if (unlikely(!burst_gate_enter(&q->gate)))
 		return 0;
 	if (unlikely(!q->running)) {
-		rte_spinlock_unlock(&q->lock);
+		burst_gate_leave(&q->gate);
 		return 0;
 	}
 	for (i = 0; i < n; i++) {
@@ -388,7 +388,7 @@ vp_tx_burst(void *qp, struct rte_mbuf **pkts, uint16_t n)
 	q->bytes += bytes;
 	if (sent)
 		vp_notify(q);
-	rte_spinlock_unlock(&q->lock);
+	burst_gate_leave(&q->gate);
 	/* Copied (or dropped as too big): ours to free. */
 	rte_pktmbuf_free_bulk(pkts, i);
 	return i;
