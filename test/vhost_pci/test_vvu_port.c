@@ -191,7 +191,7 @@ setup(void)
 	memset(&a, 0, sizeof(a));
 	a.queues = 1;
 	snprintf(a.iface, sizeof(a.iface), "model");
-	vp_internals_init(in, &a, port, true, &vp_vvu_be_ops);
+	vp_internals_init(in, &a, port, true, &vp_vvu_be_ops, &vp_vvu_transport);
 	in->vvu = rte_zmalloc("vvu", sizeof(struct vvu), 64);
 	ck_assert_ptr_nonnull(in->vvu);
 	vd = (struct vvu_dev){ .status = &md->status, .max_vhost_queues = MAXQ, .bar2 = md->bar2,

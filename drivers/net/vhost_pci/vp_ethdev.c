@@ -2,23 +2,20 @@
  * Copyright(c) 2026 vm2vm authors
  */
 
-/* net_vhost_pci ethdev glue: probe/remove, ops, link state, stats and xstats. */
+/*
+ * net_vhost_pci ethdev glue: ops, link state, stats and xstats, for a port
+ * over either transport (vp_transport.h); the probes are vp_vdev.c (socket)
+ * and vp_vvu_pci.c (PCI).
+ */
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
-#include <bus_vdev_driver.h>
 #include <ethdev_driver.h>
-#include <ethdev_vdev.h>
-#include <rte_kvargs.h>
 
 #include "vp_devargs.h"
 #include "vp_internal.h"
-#include "vp_vvu.h"
-
-RTE_LOG_REGISTER(vhost_pci_logtype, "pmd.net.vhost_pci", NOTICE);
 
 #define VP_FEATURES ((1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_F_IN_ORDER) | \
 		     (1ULL << VIRTIO_F_EVENT_IDX) | (1ULL << VIRTIO_NET_F_MRG_RXBUF) | \
@@ -29,30 +26,14 @@ RTE_LOG_REGISTER(vhost_pci_logtype, "pmd.net.vhost_pci", NOTICE);
 			      (1ULL << VHOST_USER_PROTOCOL_F_REPLY_ACK) | \
 			      (1ULL << VHOST_USER_PROTOCOL_F_NET_MTU))
 
-static void
-vp_close_fd(void *ctx, int fd)
-{
-	RTE_SET_USED(ctx);
-	close(fd);
-}
-
-static const struct vhost_be_ops vp_be_ops = { .map_mem = vp_mem_map, .close_fd = vp_close_fd };
-
 /* ------------------------------------------------------------------ link */
 
-bool
-vp_frontend_present(const struct vp_internals *in)
-{
-	if (in->vvu != NULL)
-		return in->vvu->connected;
-	return in->conn_fd >= 0;
-}
-
-void
+/* The link-change callback the transports call (vp_internals.link_changed). */
+static void
 vp_link_update_notify(struct vp_internals *in)
 {
 	struct rte_eth_dev *dev = &rte_eth_devices[in->port_id];
-	int up = vp_frontend_present(in) && vhost_be_vring_ready(&in->be, 0) &&
+	int up = in->transport->frontend_present(in) && vhost_be_vring_ready(&in->be, 0) &&
 		 vhost_be_vring_ready(&in->be, 1);
 
 	if (up == in->link_up)
@@ -161,10 +142,7 @@ vp_dev_close(struct rte_eth_dev *dev)
 	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
 		return 0;
 	vp_dev_stop(dev);
-	if (in->vvu != NULL)
-		vp_vvu_ctl_stop(in); /* and the device: reset, memory freed */
-	else
-		vp_ctl_stop(in);
+	in->transport->close(in);
 	vp_calls_close(in);
 	/* the MAC lives in dev_private, not in its own allocation */
 	dev->data->mac_addrs = NULL;
@@ -440,7 +418,7 @@ static const struct eth_dev_ops vp_ops = {
 
 void
 vp_internals_init(struct vp_internals *in, const struct vp_args *a, uint16_t port_id,
-		  bool fdless, const struct vhost_be_ops *ops)
+		  bool fdless, const struct vhost_be_ops *ops, const struct vp_transport_ops *t)
 {
 	/* none of the protocol features offered lets the back-end send fds */
 	struct vhost_be_config cfg = {
@@ -454,6 +432,8 @@ vp_internals_init(struct vp_internals *in, const struct vp_args *a, uint16_t por
 
 	cfg.features |= 1ULL << VIRTIO_F_RING_PACKED;
 	in->port_id = port_id;
+	in->transport = t;
+	in->link_changed = vp_link_update_notify;
 	in->max_queue_pairs = a->queues;
 	in->mac = a->mac;
 	in->client = a->client;
@@ -476,7 +456,24 @@ vp_internals_init(struct vp_internals *in, const struct vp_args *a, uint16_t por
 			vp_call_open(&t->call);
 		}
 	}
-	vhost_be_init(&in->be, &cfg, ops != NULL ? ops : &vp_be_ops, in);
+	vhost_be_init(&in->be, &cfg, ops, in);
+}
+
+void
+vp_ethdev_abort(struct rte_eth_dev *dev)
+{
+	vp_calls_close(dev->data->dev_private);
+	/* the MAC lives in dev_private, not in its own allocation */
+	dev->data->mac_addrs = NULL;
+	rte_eth_dev_release_port(dev);
+}
+
+/* Unlike rte_eth_dev_close, also for a port still started (hot-unplug, EAL cleanup). */
+int
+vp_ethdev_remove(struct rte_eth_dev *dev)
+{
+	vp_dev_close(dev);
+	return rte_eth_dev_release_port(dev);
 }
 
 void
@@ -489,60 +486,3 @@ vp_ethdev_setup(struct rte_eth_dev *dev, struct vp_internals *in)
 	dev->data->dev_flags |= RTE_ETH_DEV_INTR_LSC;
 	dev->data->dev_link.link_status = RTE_ETH_LINK_DOWN;
 }
-
-static int
-vp_probe(struct rte_vdev_device *vdev)
-{
-	const char *name = rte_vdev_device_name(vdev);
-	struct rte_eth_dev *dev;
-	struct vp_internals *in;
-	struct vp_args a;
-	int ret;
-
-	if (rte_eal_process_type() != RTE_PROC_PRIMARY) {
-		VP_LOG(ERR, "%s: secondary processes are not supported", name);
-		return -ENOTSUP;
-	}
-	ret = vp_devargs_parse(rte_vdev_device_args(vdev), &a);
-	if (ret < 0)
-		return ret;
-	dev = rte_eth_vdev_allocate(vdev, sizeof(struct vp_internals));
-	if (dev == NULL)
-		return -ENOMEM;
-	in = dev->data->dev_private;
-	vp_internals_init(in, &a, dev->data->port_id, false, NULL);
-	vp_ethdev_setup(dev, in);
-	if (vp_ctl_start(in) < 0) {
-		vp_calls_close(in);
-		dev->data->mac_addrs = NULL;
-		rte_eth_dev_release_port(dev);
-		return -EIO;
-	}
-	rte_eth_dev_probing_finish(dev);
-	VP_LOG(INFO, "%s: port %u, %s %s, %u queue pair(s)", name, dev->data->port_id,
-	       a.client ? "client of" : "server on", a.iface, a.queues);
-	return 0;
-}
-
-static int
-vp_remove(struct rte_vdev_device *vdev)
-{
-	struct rte_eth_dev *dev = rte_eth_dev_allocated(rte_vdev_device_name(vdev));
-
-	if (dev == NULL)
-		return 0;
-	vp_dev_close(dev);
-	return rte_eth_dev_release_port(dev);
-}
-
-static struct rte_vdev_driver vp_vdev_drv = {
-	.probe = vp_probe,
-	.remove = vp_remove,
-};
-
-RTE_PMD_REGISTER_VDEV(net_vhost_pci, vp_vdev_drv);
-RTE_PMD_REGISTER_PARAM_STRING(net_vhost_pci,
-	"iface=<unix socket path> "
-	"client=<0|1> "
-	"queues=<1..8> "
-	"mac=<xx:xx:xx:xx:xx:xx>");

@@ -22,6 +22,7 @@
 #include "vp_call.h"
 #include "vp_peer_log.h"
 #include "vp_split.h"
+#include "vp_transport.h"
 
 struct rte_eth_dev;
 struct vvu;
@@ -119,15 +120,14 @@ struct vp_internals {
 	uint64_t disconnects;
 	uint64_t ring_violations;   /**< connections closed because a ring broke */
 	struct vp_peer_log peer_log; /**< rate limit of the log lines the front-end causes */
+	const struct vp_transport_ops *transport; /**< set at creation; the ethdev's only way to it */
+	vp_link_changed_cb link_changed; /**< set at creation; the transport's only way to the ethdev */
 	/* PCI (virtio-vhost-user) flavour; NULL for the socket flavour */
 	struct vvu *vvu;            /**< the transport: messages, memory in BAR 2, doorbells */
 	void *pci;                  /**< vp_vvu_pci.c's device state */
 };
 
-/** True while a front-end is attached (socket connected, or MASTER_UP seen). */
-bool vp_frontend_present(const struct vp_internals *in);
-
-/* vp_mem.c */
+/* vp_mem.c (socket flavour: the front-end's memory mapped from its fds) */
 int vp_mem_map(void *ctx, const struct vhost_mem_table *mem, const int *fds);
 void vp_mem_unmap(struct vp_internals *in);
 void *vp_mem_uva(const struct vp_internals *in, uint64_t uaddr, uint64_t len);
@@ -151,27 +151,39 @@ uint16_t vp_tx_burst(void *qp, struct rte_mbuf **pkts, uint16_t n);
 void vp_tx_stash_flush(struct vp_queue *q);
 
 /* vp_socket.c */
+extern const struct vp_transport_ops vp_sock_transport;
+extern const struct vhost_be_ops vp_sock_be_ops;
 int vp_ctl_start(struct vp_internals *in);
-void vp_ctl_stop(struct vp_internals *in);
 
 /* vp_vvu_ctl.c (PCI flavour; in->vvu set, in->be initialised with vp_vvu_be_ops) */
 extern const struct vhost_be_ops vp_vvu_be_ops;
 /** vvu_dev.pre_handle for a port (ctx = the port's vp_internals). */
 void vp_vvu_pre_handle(void *ctx, const void *msg, size_t len);
+bool vp_vvu_frontend_present(const struct vp_internals *in);
+void *vp_vvu_uva(const struct vp_internals *in, uint64_t uaddr, uint64_t len);
+volatile uint16_t *vp_vvu_call_doorbell(const struct vp_internals *in, uint16_t vring);
 /** One control step: messages and status when pending; ring violations if @p check_rings. */
 void vp_vvu_ctl_poll(struct vp_internals *in, bool check_rings);
 /** Detach every ring and forget the translations (port closing). */
 void vp_vvu_ctl_detach(struct vp_internals *in);
 
 /* vp_vvu_pci.c */
-void vp_vvu_ctl_stop(struct vp_internals *in);
+extern const struct vp_transport_ops vp_vvu_transport;
 
 /* vp_ethdev.c */
-void vp_link_update_notify(struct vp_internals *in);
-/** Fill @p in for port @p port_id; @p fdless and @p ops select the transport. */
+/**
+ * Fill @p in for port @p port_id over transport @p t, whose state machine
+ * hooks are @p ops (@p fdless: the transport passes no fds); registers the
+ * ethdev's link-change callback.
+ */
 void vp_internals_init(struct vp_internals *in, const struct vp_args *a, uint16_t port_id,
-		       bool fdless, const struct vhost_be_ops *ops);
+		       bool fdless, const struct vhost_be_ops *ops,
+		       const struct vp_transport_ops *t);
 /** Ops, burst functions, MAC and flags of a port over @p in (both flavours). */
 void vp_ethdev_setup(struct rte_eth_dev *dev, struct vp_internals *in);
+/** Undo vp_internals_init and vp_ethdev_setup when the transport cannot start; releases the port. */
+void vp_ethdev_abort(struct rte_eth_dev *dev);
+/** Stop and close the port, then release it (bus remove). */
+int vp_ethdev_remove(struct rte_eth_dev *dev);
 
 #endif /* VP_INTERNAL_H */

@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "vp_ring.h"
-#include "vp_vvu.h"
 
 /*
  * Every change to the port's state (started, the state machine, the rings,
@@ -103,9 +102,9 @@ vp_pre_handle(struct vp_internals *in, const uint8_t *buf, size_t len)
 static int
 attach_split(struct vp_internals *in, struct vp_queue *q, const struct vhost_be_vring *v)
 {
-	void *desc = vp_mem_uva(in, v->desc_addr, 16ULL * v->num);
-	void *avail = vp_mem_uva(in, v->avail_addr, 6 + 2ULL * v->num);
-	void *used = vp_mem_uva(in, v->used_addr, 6 + 8ULL * v->num);
+	void *desc = in->transport->uva(in, v->desc_addr, 16ULL * v->num);
+	void *avail = in->transport->uva(in, v->avail_addr, 6 + 2ULL * v->num);
+	void *used = in->transport->uva(in, v->used_addr, 6 + 8ULL * v->num);
 
 	if (desc == NULL || avail == NULL || used == NULL)
 		return -1;
@@ -121,10 +120,10 @@ attach_packed(struct vp_internals *in, struct vp_queue *q, const struct vhost_be
 	uint16_t base = vhost_be_vring_avail_base(v);
 	struct pring_layout l;
 
-	l.avail = vp_mem_uva(in, v->desc_addr, 16ULL * v->num);
+	l.avail = in->transport->uva(in, v->desc_addr, 16ULL * v->num);
 	l.used = l.avail;
-	l.drv_event = vp_mem_uva(in, v->avail_addr, 4);
-	l.dev_event = vp_mem_uva(in, v->used_addr, 4);
+	l.drv_event = in->transport->uva(in, v->avail_addr, 4);
+	l.dev_event = in->transport->uva(in, v->used_addr, 4);
 	l.size = (uint16_t)v->num;
 	if (l.avail == NULL || l.drv_event == NULL || l.dev_event == NULL || v->num > UINT16_MAX)
 		return -1;
@@ -154,9 +153,8 @@ start_ring(struct vp_internals *in, struct vp_queue *q)
 	q->mem_gen = in->be.mem_gen;
 	q->call_fd = v->call_fd;
 	q->doorbell = NULL;
-	/* PCI flavour: calls ring the vring's doorbell slot in BAR 2 (vp_vvu.h) */
-	if (in->vvu != NULL && v->call_doorbell && q->vring < in->vvu->dev.max_vhost_queues)
-		q->doorbell = (volatile uint16_t *)in->vvu->dev.bar2 + q->vring;
+	if (v->call_doorbell && in->transport->call_doorbell != NULL)
+		q->doorbell = in->transport->call_doorbell(in, q->vring);
 	q->st_nr = q->st_used = 0;
 	q->st_segs = 0;
 	q->broken_seen = 0;

@@ -23,6 +23,16 @@
 #include "vp_internal.h"
 #include "vp_sock_msg.h"
 
+static void
+vp_close_fd(void *ctx, int fd)
+{
+	RTE_SET_USED(ctx);
+	close(fd);
+}
+
+/* The state machine's hooks: memory is mapped from the fds the message carried. */
+const struct vhost_be_ops vp_sock_be_ops = { .map_mem = vp_mem_map, .close_fd = vp_close_fd };
+
 #define VP_POLL_MS 100
 #define VP_RECV_TIMEOUT_S 1
 #define VP_RECONNECT_MS 500
@@ -65,7 +75,7 @@ vp_disconnect(struct vp_internals *in, const char *why)
 	close(in->conn_fd);
 	in->conn_fd = -1;
 	in->disconnects++;
-	vp_link_update_notify(in);
+	in->link_changed(in);
 }
 
 static void
@@ -128,7 +138,7 @@ vp_handle_one(struct vp_internals *in)
 		return;
 	}
 	VP_LOG(DEBUG, "port %u: %s", in->port_id, vhost_msg_name(hdr.request));
-	vp_link_update_notify(in);
+	in->link_changed(in);
 }
 
 static void
@@ -273,7 +283,7 @@ vp_ctl_start(struct vp_internals *in)
 	return 0;
 }
 
-void
+static void
 vp_ctl_stop(struct vp_internals *in)
 {
 	if (!in->ctl_started)
@@ -287,3 +297,17 @@ vp_ctl_stop(struct vp_internals *in)
 		in->listen_fd = -1;
 	}
 }
+
+static bool
+vp_sock_frontend_present(const struct vp_internals *in)
+{
+	return in->conn_fd >= 0;
+}
+
+const struct vp_transport_ops vp_sock_transport = {
+	.name = "vhost-user socket",
+	.close = vp_ctl_stop,
+	.frontend_present = vp_sock_frontend_present,
+	.uva = vp_mem_uva,
+	.call_doorbell = NULL, /* calls go to the call eventfds */
+};

@@ -46,6 +46,30 @@ const struct vhost_be_ops vp_vvu_be_ops = {
 	.close_fd = vp_vvu_close_fd,
 };
 
+/* ------------------------------------------------- transport queries */
+
+bool
+vp_vvu_frontend_present(const struct vp_internals *in)
+{
+	return in->vvu != NULL && in->vvu->connected;
+}
+
+/* The regions are in BAR 2. */
+void *
+vp_vvu_uva(const struct vp_internals *in, uint64_t uaddr, uint64_t len)
+{
+	return vvu_uva(in->vvu, uaddr, len);
+}
+
+/* Calls ring the vring's doorbell slot in BAR 2 (vp_vvu.h). */
+volatile uint16_t *
+vp_vvu_call_doorbell(const struct vp_internals *in, uint16_t vring)
+{
+	if (vring >= in->vvu->dev.max_vhost_queues)
+		return NULL;
+	return (volatile uint16_t *)in->vvu->dev.bar2 + vring;
+}
+
 /* -------------------------------------------------------- control step */
 
 /* The front-end is gone: rings dropped, translations forgotten. Caller has quiesced the port. */
@@ -80,7 +104,7 @@ poll_device(struct vp_internals *in)
 	else if (was != v->connected)
 		VP_LOG(NOTICE, "port %u: front-end %s", in->port_id,
 		       v->connected ? "connected" : "disconnected");
-	vp_link_update_notify(in);
+	in->link_changed(in);
 }
 
 static void
@@ -92,7 +116,7 @@ ring_violation(struct vp_internals *in)
 	in->ring_violations++;
 	vp_resume(in);
 	VP_LOG(ERR, "port %u: front-end broke a ring rule: disconnected", in->port_id);
-	vp_link_update_notify(in);
+	in->link_changed(in);
 }
 
 void
