@@ -196,7 +196,7 @@ setup(void)
 	ck_assert_ptr_nonnull(in->vvu);
 	vd = (struct vvu_dev){ .status = &md->status, .max_vhost_queues = MAXQ, .bar2 = md->bar2,
 			       .bar2_len = BAR2_LEN, .notify = model_notify,
-			       .pre_handle = vp_vvu_pre_handle, .ctx = in };
+			       .ctx = in };
 	ck_assert_int_eq(vvu_start(in->vvu, &vd, &in->be), 0);
 	{
 		struct pring_layout l;

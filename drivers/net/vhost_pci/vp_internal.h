@@ -133,7 +133,8 @@ void vp_mem_unmap(struct vp_internals *in);
 void *vp_mem_uva(const struct vp_internals *in, uint64_t uaddr, uint64_t len);
 
 /* vp_ring.c */
-void vp_pre_handle(struct vp_internals *in, const uint8_t *buf, size_t len);
+/** vhost_be_ops.pre_handle of both transports (ctx = the port). */
+void vp_pre_handle(void *ctx, const struct vhost_msg_decoded *msg);
 void vp_detach_all(struct vp_internals *in);
 void vp_queue_sync(struct vp_internals *in, struct vp_queue *q, bool want);
 void vp_queue_detach(struct vp_queue *q);
@@ -157,8 +158,6 @@ int vp_ctl_start(struct vp_internals *in);
 
 /* vp_vvu_ctl.c (PCI flavour; in->vvu set, in->be initialised with vp_vvu_be_ops) */
 extern const struct vhost_be_ops vp_vvu_be_ops;
-/** vvu_dev.pre_handle for a port (ctx = the port's vp_internals). */
-void vp_vvu_pre_handle(void *ctx, const void *msg, size_t len);
 bool vp_vvu_frontend_present(const struct vp_internals *in);
 void *vp_vvu_uva(const struct vp_internals *in, uint64_t uaddr, uint64_t len);
 volatile uint16_t *vp_vvu_call_doorbell(const struct vp_internals *in, uint16_t vring);

@@ -4,8 +4,6 @@
 
 /* Attach and detach our queues to the front-end's vrings as the vhost-user state changes. */
 
-#include <string.h>
-
 #include "vp_ring.h"
 
 /*
@@ -83,20 +81,20 @@ vp_detach_all(struct vp_internals *in)
 	}
 }
 
-/* GET_VRING_BASE stops a ring: stop ours first so the reply says where it really stopped. */
+/*
+ * vhost_be_ops.pre_handle of both transports (ctx = the port): GET_VRING_BASE
+ * stops a ring, so stop ours first and the reply says where it really stopped.
+ * The caller has quiesced the port.
+ */
 void
-vp_pre_handle(struct vp_internals *in, const uint8_t *buf, size_t len)
+vp_pre_handle(void *ctx, const struct vhost_msg_decoded *msg)
 {
-	struct vhost_msg_hdr hdr;
-	struct vhost_vring_state s;
+	struct vp_internals *in = ctx;
+	uint32_t index = msg->payload.state.index;
 
-	if (len != VHOST_MSG_HDR_SIZE + sizeof(s))
+	if (msg->hdr.request != VHOST_USER_GET_VRING_BASE || index >= vhost_be_nr_vrings(&in->be))
 		return;
-	memcpy(&hdr, buf, sizeof(hdr));
-	memcpy(&s, buf + VHOST_MSG_HDR_SIZE, sizeof(s));
-	if (hdr.request != VHOST_USER_GET_VRING_BASE || s.index >= vhost_be_nr_vrings(&in->be))
-		return;
-	vp_queue_sync(in, (s.index & 1) ? &in->rxq[s.index / 2] : &in->txq[s.index / 2], false);
+	vp_queue_sync(in, (index & 1) ? &in->rxq[index / 2] : &in->txq[index / 2], false);
 }
 
 static int

@@ -31,7 +31,11 @@ vp_close_fd(void *ctx, int fd)
 }
 
 /* The state machine's hooks: memory is mapped from the fds the message carried. */
-const struct vhost_be_ops vp_sock_be_ops = { .map_mem = vp_mem_map, .close_fd = vp_close_fd };
+const struct vhost_be_ops vp_sock_be_ops = {
+	.map_mem = vp_mem_map,
+	.close_fd = vp_close_fd,
+	.pre_handle = vp_pre_handle,
+};
 
 #define VP_POLL_MS 100
 #define VP_RECV_TIMEOUT_S 1
@@ -114,7 +118,6 @@ vp_handle_one(struct vp_internals *in)
 		return;
 	}
 	vp_quiesce(in);
-	vp_pre_handle(in, buf, (size_t)n);
 	e = vhost_be_handle(&in->be, buf, (size_t)n, fds, nfds, &reply, &rlen, &act);
 	if (e == VHOST_MSG_OK)
 		vp_sync_all(in);

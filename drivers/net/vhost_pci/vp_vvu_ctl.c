@@ -14,12 +14,6 @@
 #include "vp_internal.h"
 #include "vp_vvu.h"
 
-void
-vp_vvu_pre_handle(void *ctx, const void *msg, size_t len)
-{
-	vp_pre_handle(ctx, msg, len);
-}
-
 /* vhost_be_ops.map_mem: the regions are placed in BAR 2; the rings translate through in->gpa. */
 static int
 vp_vvu_map_mem(void *ctx, const struct vhost_mem_table *m, const int *fds)
@@ -44,6 +38,7 @@ vp_vvu_close_fd(void *ctx, int fd)
 const struct vhost_be_ops vp_vvu_be_ops = {
 	.map_mem = vp_vvu_map_mem,
 	.close_fd = vp_vvu_close_fd,
+	.pre_handle = vp_pre_handle,
 };
 
 /* ------------------------------------------------- transport queries */

@@ -196,7 +196,6 @@ start_device(struct vp_internals *in, uint32_t max_vhost_queues)
 		.bar2_len = pci->mem_resource[VVU_PCI_SHM_BAR].len,
 		.iova = vvu_pci_iova,
 		.notify = vvu_pci_notify,
-		.pre_handle = vp_vvu_pre_handle,
 		.ctx = in,
 	};
 	const char *why = NULL;
