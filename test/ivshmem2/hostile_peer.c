@@ -326,10 +326,14 @@ main(int argc, char **argv)
 {
 	static struct hp h;
 	uint64_t n, got1, got2;
-	int k;
+	int k, round, rounds = 1;
+	bool truncate = argc == 4 && strcmp(argv[3], "truncate") == 0;
 
-	if (argc != 3 && !(argc == 4 && strcmp(argv[3], "truncate") == 0)) {
-		fprintf(stderr, "usage: %s SHM_FILE GOOD_FRAMES [truncate]\n", argv[0]);
+	/* ROUNDS: the lying descriptors that many times (a peer looping its attacks) */
+	if (argc == 4 && !truncate)
+		rounds = atoi(argv[3]);
+	if (argc < 3 || argc > 4 || rounds < 1) {
+		fprintf(stderr, "usage: %s SHM_FILE GOOD_FRAMES [truncate | ROUNDS]\n", argv[0]);
 		return 2;
 	}
 	n = strtoull(argv[2], NULL, 0);
@@ -342,7 +346,7 @@ main(int argc, char **argv)
 	}
 	got1 = send_good(&h, n);
 	printf("phase 1: %" PRIu64 " good frames sent\n", got1);
-	if (argc == 4) {
+	if (truncate) {
 		/* The PMD's next touch of the file is past its end. */
 		if (ftruncate(h.fd, 0) < 0)
 			return 1;
@@ -361,8 +365,9 @@ main(int argc, char **argv)
 		"offset past section", "wrapping offset", "WRITE flag", "INDIRECT flag",
 		"endless chain", "buffer past area",
 	};
-	for (k = 0; k < 10; k++)
-		lie(&h, names[k], k);
+	for (round = 0; round < rounds; round++)
+		for (k = 0; k < 10; k++)
+			lie(&h, names[k], k);
 	bad_header(&h);
 	set_state(&h, 7);
 	settle(&h, "state 7");

@@ -67,7 +67,7 @@ iv2_start() {
 	IV2_LOG[$name]=$IV2_TMP/$name.log
 	stdbuf -oL -eL "$TESTPMD" --lcores "$lcores" --no-pci --file-prefix "$IV2_TAG-$name" -m 128 --huge-unlink \
 		-d "$IV2_SO" --vdev "net_ivshmem2_0,shm=$IV2_SHM,$vdev" \
-		--log-level=pmd.net.ivshmem2:info \
+		--log-level=pmd.net.ivshmem2,info \
 		-- -i --total-num-mbufs=8192 --disable-link-check --no-mlockall "$@" \
 		< "$IV2_TMP/$name.in" > "${IV2_LOG[$name]}" 2>&1 &
 	IV2_PID[$name]=$!

@@ -4,9 +4,10 @@
 """Integration: a short real `vm2vm-perf link --quick` (one size, one
 repetition, 1.5 s windows; one-way Mpps and the io loop per CPU-second)
 or `vm2vm-perf latency --quick` (ivshmem2 copy and its memif anchor)
+or `vm2vm-perf cost --quick` (ivshmem2 copy, vhost_pci and their anchors)
 writes a CSV and a JSON with positive figures and ratios for every system,
 records the machine, and leaves nothing behind.
-usage: quick_run.py link|latency TOOL BUILD_DIR"""
+usage: quick_run.py link|latency|cost TOOL BUILD_DIR"""
 
 import csv
 import glob
@@ -21,7 +22,34 @@ SCENARIOS = {
              {'ivshmem2-copy', 'ivshmem2-zc', 'memif-copy', 'memif-zc'}, ['Mpps', 'Mpkt/CPU-s']),
     'latency': (['--systems', 'ivshmem2-copy', '--latency-count', '5000', '--duration', '5'],
                 {'ivshmem2-copy', 'memif-copy'}, ['rtt_p50_us']),
+    'cost': (['--systems', 'ivshmem2-copy,vhost_pci'], None, None),
 }
+LINK2 = {'ivshmem2-copy': 'memif-copy', 'memif-copy': None}
+BACK2 = {'vhost_pci': 'net_vhost', 'net_vhost': None}
+# cost: (case, metric) -> {system: its anchor (None: an anchor)}; every end's
+# busy cycles came back while both ends ran
+COST = {('link io loop', 'Mpkt/CPU-s'): LINK2,
+        ('link echo', 'server-cycles/pkt'): LINK2, ('link echo', 'client-cycles/pkt'): LINK2,
+        ('back-end echo', 'server-cycles/pkt'): BACK2,
+        ('back-end echo', 'client-cycles/pkt'): BACK2,
+        ('into the back-end', 'rx-cycles/pkt'): BACK2}
+
+
+def check_cost(out):
+    with open(os.path.join(out, 'results.csv')) as f:
+        rows = [r for r in csv.DictReader(f) if r['scenario'] == 'cost']
+    for (case, metric), want in COST.items():
+        got = {r['system']: r for r in rows if r['case'] == case and r['metric'] == metric}
+        if set(got) != set(want):
+            fail('%s %s: systems %s, expected %s' % (case, metric, sorted(got), sorted(want)))
+        for name, r in got.items():
+            if not float(r['median'] or 0) > 0:
+                fail('%s %s %s: %s' % (case, name, metric, r['median']))
+            if want[name] and want[name] + '=' not in r['ratios']:
+                fail('%s %s %s: no ratio to %s' % (case, name, metric, want[name]))
+    with open(os.path.join(out, 'results.md')) as f:
+        if 'Cost per packet' not in f.read():
+            fail('results.md has no cost table')
 
 
 def fail(msg):
@@ -30,6 +58,11 @@ def fail(msg):
 
 
 def check_outputs(out, scenario, stderr):
+    if scenario == 'cost':
+        check_cost(out)
+        if 'no plots' not in stderr and not glob.glob(os.path.join(out, 'cost-*.png')):
+            fail('no cost plot written and no word about matplotlib')
+        return
     extra, systems, metrics = SCENARIOS[scenario]
     with open(os.path.join(out, 'results.csv')) as f:
         all_rows = list(csv.DictReader(f))

@@ -526,6 +526,9 @@ class FakeProc:
     def log_text(self):
         return self.log
 
+    def log_tail(self):
+        return self.log
+
     def alive(self):
         return True
 
@@ -597,6 +600,124 @@ class TestReceiverCost(unittest.TestCase):
         self.assertIn('| link, one-way | 64 | net_ivshmem2 zero-copy RX | 55.00 (50.00–60.00) | '
                       'net_memif client zero-copy | 100.00 (90.00–110.00) | 0.55× |', md)
         self.assertIn('rx-cycles/pkt', report.table(rec.summary()))
+
+
+class TestCostView(unittest.TestCase):
+    """The 'cost' scenario: which runs it makes, each end's cycles read while
+    both run, per-repetition ratios in the table, the Markdown and plots."""
+
+    def test_cases_and_systems(self):
+        cfg = cfg_for(['cost', '--reps', '2', '--sizes', '64'])
+        ran = []
+
+        def loop(cfg_, session, system, size):
+            ran.append(('loop', system.name))
+            return res(30 if system.name.startswith('ivshmem2') else 20)
+
+        def echo(cfg_, session, system, size):
+            ran.append(('echo', system.name))
+            ours = system.name in ('ivshmem2-copy', 'ivshmem2-zc', 'vhost_pci')
+            return dict(res(2), server_cycles_per_pkt=300.0 if ours else 600.0,
+                        client_cycles_per_pkt=400.0)
+
+        def oneway(cfg_, session, system, size, direction):
+            ran.append(('oneway-' + direction, system.name))
+            return dict(res(3), rx_cycles_per_pkt=100.0 if system.name == 'vhost_pci' else 200.0)
+        sess = FakeSession()
+        rec = record.Record(log=None)
+        with mock.patch.object(scenarios, 'run_loop', loop), \
+                mock.patch.object(scenarios, 'run_echo', echo), \
+                mock.patch.object(scenarios, 'run_oneway', oneway):
+            scenarios.cost(cfg, sess, rec)
+        per_rep = 4 + 4 + 2 + 2
+        self.assertEqual(len(ran), 2 * per_rep)
+        self.assertEqual(sess.ended, 2 * per_rep)
+        self.assertEqual({n for k, n in ran if k == 'loop'},
+                         {'ivshmem2-copy', 'memif-copy', 'ivshmem2-zc', 'memif-zc'})
+        self.assertEqual({n for k, n in ran if k == 'oneway-c2s'}, {'vhost_pci', 'net_vhost'})
+        self.assertEqual(len([1 for k, n in ran if k == 'echo']), 2 * 6)
+        self.assertEqual(cli.plan_text(cfg, ['cost'], False).split()[0], str(2 * per_rep))
+        summ = {(s['case'], s['system'], s['metric']): s for s in rec.summary()}
+        s = summ[('back-end echo', 'vhost_pci', 'server-cycles/pkt')]
+        self.assertAlmostEqual(s['ratios']['net_vhost'], 0.5)
+        self.assertEqual(s['ratios_per_rep']['net_vhost'], [0.5, 0.5])
+        self.assertAlmostEqual(
+            summ[('back-end echo', 'vhost_pci', 'client-cycles/pkt')]['ratios']['net_vhost'], 1.0)
+        self.assertAlmostEqual(
+            summ[('into the back-end', 'vhost_pci', 'rx-cycles/pkt')]['ratios']['net_vhost'], 0.5)
+        self.assertAlmostEqual(
+            summ[('link io loop', 'ivshmem2-copy', 'Mpkt/CPU-s')]['ratios']['memif-copy'], 1.5)
+        table = report.table(rec.summary())
+        self.assertIn('0.50x net_vhost (0.50 0.50)', table)
+        md = report.markdown({'date': '2026-12-05', 'pinning': {}}, rec.summary(), 'cmd', 1,
+                             2 * per_rep, 0)
+        self.assertIn('| back-end echo | 64 | net_vhost_pci | server-cycles/pkt | '
+                      '300.00 (300.00–300.00) | net_vhost (librte_vhost) | '
+                      '600.00 (600.00–600.00) | 0.50× | 0.50, 0.50 |', md)
+        self.assertIn('| link io loop | 64 | net_ivshmem2 copy | Mpkt/CPU-s | '
+                      '30.00 (30.00–30.00) | net_memif copy | 20.00 (20.00–20.00) | 1.50× '
+                      '| 1.50, 1.50 |', md)
+        # the cost view leads: before any other table
+        self.assertLess(md.index('Cost per packet'), md.index('| back-end echo'))
+        if report.have_matplotlib():
+            with tempfile.TemporaryDirectory() as d:
+                files = [os.path.basename(f) for f in report.plots(d, rec.summary())]
+                for m in ('Mpkt-CPU-s', 'server-cycles-pkt', 'client-cycles-pkt',
+                          'rx-cycles-pkt'):
+                    self.assertIn('cost-%s.png' % m, files)
+
+    def test_echo_reads_each_end_while_it_runs(self):
+        class Interactive:
+            def __init__(self, cycles):
+                self.text, self.sent, self.cycles = 'CPU cycles/packet=1.00 (old)\n', [], cycles
+
+            def log_text(self):
+                return self.text
+
+            def send(self, cmd):
+                self.sent.append(cmd)
+                if cmd == 'show fwd stats all\n' and self.cycles is not None:
+                    self.text += '  CPU cycles/packet=%.2f (total cycles=1 / total io packets=1)\n' \
+                        % self.cycles
+                return True
+        p = Interactive(123.5)
+        self.assertEqual(scenarios.fwd_busy_cycles(p, wait=lambda c, t: c()), 123.5)
+        self.assertEqual(p.sent, ['show fwd stats all\n'])
+        # an old line in the log is not taken for an answer
+        self.assertIsNone(scenarios.fwd_busy_cycles(Interactive(None), wait=lambda c, t: c()))
+
+    def test_echo_run_starts_both_interactive_and_reads_both(self):
+        cfg = cfg_for(['cost'])
+        started = {}
+
+        def fake_start(session, name, argv, prefix, nb_ports):
+            p = FakeProc(name, [])
+            p.sent = []
+            p.send = lambda cmd, p=p: p.sent.append(cmd) or True
+            started[name.split('-')[0]] = (argv, p)
+            return mock.Mock(proc=p)
+        sysm = systems.System('x', 'X', '', systems.End(['a']), systems.End(['b']))
+        with mock.patch.object(scenarios, 'start', fake_start), \
+                mock.patch.object(scenarios, 'wait_links', lambda *a: None), \
+                mock.patch.object(scenarios, 'rx_reader', lambda *a: None), \
+                mock.patch.object(scenarios, 'measure_rate', lambda *a, **k: res(2)), \
+                mock.patch.object(scenarios, 'fwd_busy_cycles',
+                                  lambda p: 10.0 if p.name.startswith('server') else 20.0):
+            r = scenarios.run_echo(cfg, FakeSession(), sysm, 64)
+        self.assertEqual((r['server_cycles_per_pkt'], r['client_cycles_per_pkt']), (10.0, 20.0))
+        for end in ('server', 'client'):
+            argv = started[end][0]
+            for flag in ('-i', '--port-topology=loop', '--record-core-cycles',
+                         '--forward-mode=io'):
+                self.assertIn(flag, argv, end)
+        self.assertEqual(started['server'][1].sent, ['start\n'])
+        self.assertEqual(started['client'][1].sent, ['start tx_first %d\n' % scenarios.ECHO_BURSTS])
+        with mock.patch.object(scenarios, 'start', fake_start), \
+                mock.patch.object(scenarios, 'wait_links', lambda *a: None), \
+                mock.patch.object(scenarios, 'rx_reader', lambda *a: None), \
+                mock.patch.object(scenarios, 'measure_rate', lambda *a, **k: res(0)):
+            with self.assertRaises(StartError):
+                scenarios.run_echo(cfg, FakeSession(), sysm, 64)
 
 
 if __name__ == '__main__':

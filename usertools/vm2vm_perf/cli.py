@@ -101,10 +101,11 @@ def parser():
         prog='vm2vm-perf',
         description='Side-by-side throughput and latency of vm2vm against DPDK memif, '
                     'net_vhost, testpmd and OVS-DPDK (see doc/guides/perf.md).')
-    p.add_argument('scenario', choices=ORDER + ['all'],
+    p.add_argument('scenario', choices=ORDER + ['cost', 'all'],
                    help='link: ivshmem2 vs memif (one-way, io loop); backend: vhost_pci vs '
-                        'net_vhost; switch: PVP loop; latency: ping-pong round trips; all: each '
-                        'in turn')
+                        'net_vhost; switch: PVP loop; latency: ping-pong round trips; cost: CPU '
+                        'cost per packet of each end, per transport (io loop, echo, receive); '
+                        'all: link, backend, switch and latency in turn')
     p.add_argument('--sizes', type=_int_list, help='frame sizes in bytes (default 64,512,1518,9000)')
     p.add_argument('--reps', type=int, help='repetitions (default 3)')
     p.add_argument('--duration', type=float, help='measured seconds per run (default 10)')
@@ -164,9 +165,9 @@ def check_prereqs(cfg, names):
     if not os.access(cfg.testpmd, os.X_OK):
         problems.append('%s not found (run usertools/vm2vm-setup)' % cfg.testpmd)
     need = []
-    if {'link', 'latency'} & set(names):
+    if {'link', 'latency', 'cost'} & set(names):
         need.append(cfg.pmd_so('ivshmem2'))
-    if {'backend', 'latency'} & set(names):
+    if {'backend', 'latency', 'cost'} & set(names):
         need.append(cfg.pmd_so('vhost_pci'))
     if 'latency' in names:
         need.append(cfg.ping_pong)
@@ -180,7 +181,7 @@ def check_prereqs(cfg, names):
         problems.append('%d MB of hugepages free, each run needs 2 x --mem %d MB '
                         '(lower --mem, or reserve more with usertools/vm2vm-setup)'
                         % (free, cfg.mem))
-    if cfg.frontend == 'vectorized' and {'backend', 'latency'} & set(names):
+    if cfg.frontend == 'vectorized' and {'backend', 'latency', 'cost'} & set(names):
         problems += vectorized_problems(cfg, names)
     if max(cfg.cpus) >= (os.cpu_count() or 1):
         problems.append('--cpus %s: this machine has %d CPUs' % (cfg.cpus, os.cpu_count()))
@@ -194,7 +195,7 @@ def vectorized_problems(cfg, names, cpuinfo=None):
     problems = []
     if 'avx512f' not in machine.cpu_flags(cpuinfo):
         problems.append('--frontend vectorized: this CPU has no AVX-512F')
-    sizes = (cfg.sizes if 'backend' in names else []) + \
+    sizes = (cfg.sizes if {'backend', 'cost'} & set(names) else []) + \
         (cfg.lat_sizes if 'latency' in names else [])
     big = sorted({z for z in sizes if z > VECTORIZED_MAX_FRAME})
     if big:

@@ -27,9 +27,10 @@ class StartError(Exception):
 class Proc:
     """One child process in its own process group, output in a log file.
 
-    Its stdin is a pipe we hold open and write nothing to: dpdk-testpmd
-    without --stats-period waits there ("Press enter to exit"); with
-    /dev/null it would read end-of-file and leave at once."""
+    Its stdin is a pipe we hold open: dpdk-testpmd without --stats-period
+    waits there ("Press enter to exit"); with /dev/null it would read
+    end-of-file and leave at once. An interactive testpmd (-i) reads its
+    commands from it (send())."""
 
     def __init__(self, name, argv, log_path, popen=subprocess.Popen):
         self.name = name
@@ -42,6 +43,16 @@ class Proc:
 
     def alive(self):
         return self.popen.poll() is None
+
+    def send(self, text):
+        """Write text to the process's stdin (an interactive testpmd's
+        command line); False if it is gone."""
+        try:
+            self.popen.stdin.write(text.encode())
+            self.popen.stdin.flush()
+            return True
+        except (OSError, ValueError):
+            return False
 
     def returncode(self):
         return self.popen.poll()

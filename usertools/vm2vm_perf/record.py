@@ -11,6 +11,12 @@ LAT_METRICS = ('p50', 'p99', 'p999', 'max')
 # A one-way run's receiver cost: testpmd's busy cycles per packet (lower is cheaper)
 CYCLES_KEY = 'rx_cycles_per_pkt'
 CYCLES_METRIC = 'rx-cycles/pkt'
+# An echo run's cost at each end: busy cycles per packet received and sent back
+SERVER_CYCLES_KEY = 'server_cycles_per_pkt'
+CLIENT_CYCLES_KEY = 'client_cycles_per_pkt'
+# Result keys recorded beside a run's rate, and their metric names (all lower is cheaper)
+COST_METRICS = {CYCLES_KEY: CYCLES_METRIC, SERVER_CYCLES_KEY: 'server-cycles/pkt',
+                CLIENT_CYCLES_KEY: 'client-cycles/pkt'}
 # JSON key of a throughput run's per-interval figures, by metric
 SAMPLE_KEYS = {'Mpps': 'samples_mpps', 'Mpkt/CPU-s': 'samples_mpkt_per_cpu_s'}
 
@@ -58,13 +64,13 @@ class Record:
         r.update({'metric': metric, 'value': res['median'] / 1e6,
                   'mean': res['mean'] / 1e6, 'steady': res['steady'],
                   SAMPLE_KEYS.get(metric, 'samples'): [x / 1e6 for x in res['rates']]})
-        for k in ('cpu_s', 'wall_s', CYCLES_KEY):
+        for k in ('cpu_s', 'wall_s') + tuple(COST_METRICS):
             if res.get(k) is not None:
                 r[k] = res[k]
         self.rows.append(r)
         self._say('%s %s %d B %s rep %d: %.2f %s%s%s' % (
             scenario, case, size, system.name, rep + 1, r['value'], metric,
-            ', receiver %.1f busy cycles/pkt' % r[CYCLES_KEY] if CYCLES_KEY in r else '',
+            ''.join(', %s %.1f' % (COST_METRICS[k], r[k]) for k in COST_METRICS if k in r),
             '' if res['steady'] else ' (no steady state before the window)'))
         if not res['steady']:
             self.notes.append('%s %s %d B %s rep %d: rate not steady before the window'
@@ -107,8 +113,7 @@ class Record:
             ok = [r for r in rows if r['metric'] != 'failed']
             unit = ok[0]['metric'] if ok else rows[0].get('unit', 'Mpps')
             metrics = LAT_METRICS if unit == 'rtt_us' else ('value',)
-            if any(CYCLES_KEY in r for r in ok):
-                metrics += (CYCLES_KEY,)
+            metrics += tuple(k for k in COST_METRICS if any(k in r for r in ok))
             probes = [r['xcore_rtt_ns'] for r in ok if 'xcore_rtt_ns' in r]
             for m in metrics:
                 vals = [r[m] for r in ok if m in r]
@@ -116,8 +121,8 @@ class Record:
                 out.append({'scenario': key[0], 'case': key[1], 'size': key[2],
                             'system': key[3], 'label': rows[0]['label'],
                             'anchor': rows[0]['anchor'],
-                            'metric': (unit if m == 'value' else CYCLES_METRIC if m == CYCLES_KEY
-                                       else 'rtt_%s_us' % m),
+                            'metric': (unit if m == 'value' else COST_METRICS[m]
+                                       if m in COST_METRICS else 'rtt_%s_us' % m),
                             'median': median(vals) if vals else None,
                             'min': min(vals) if vals else None,
                             'max': max(vals) if vals else None,

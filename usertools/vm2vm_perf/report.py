@@ -7,7 +7,7 @@ import importlib.util
 import json
 import os
 
-from .record import CYCLES_METRIC
+from .record import COST_METRICS, CYCLES_METRIC
 
 YLABELS = {'Mpps': 'Mpps (median, bars: min - max)',
            'Mpkt/CPU-s': 'M packets per CPU-second (median, bars: min - max)'}
@@ -40,8 +40,16 @@ def _num(v):
     return '-' if v is None else '%.2f' % v
 
 
-def ratios_text(ratios):
-    return ' '.join('%.2fx %s' % (v, a) for a, v in ratios.items()) or '-'
+def ratios_text(ratios, per_rep=None):
+    """'1.52x memif-copy (1.48 1.52 1.60)': the ratio of the medians, then
+    each repetition's own ratio (the systems ran back to back) when there
+    are several."""
+    out = []
+    for a, v in ratios.items():
+        reps = (per_rep or {}).get(a) or []
+        out.append('%.2fx %s%s' % (v, a, ' (%s)' % ' '.join('%.2f' % x for x in reps)
+                                   if len(reps) > 1 else ''))
+    return ' '.join(out) or '-'
 
 
 def table(summary):
@@ -59,7 +67,8 @@ def table(summary):
         lines.append('%6d  %-28s %-12s %9s %21s %5s  %s' % (
             s['size'], s['label'][:28], s['metric'], _num(s['median']),
             '%s - %s' % (_num(s['min']), _num(s['max'])),
-            '%d%s' % (s['reps'], '!' if s['failed'] else ''), ratios_text(s['ratios'])))
+            '%d%s' % (s['reps'], '!' if s['failed'] else ''),
+            ratios_text(s['ratios'], s.get('ratios_per_rep'))))
     return '\n'.join(lines)
 
 
@@ -137,6 +146,8 @@ def markdown(machine, summary, command, elapsed, nb_runs, nb_failed, xrange=None
     cond = conditions_text(xrange)
     if cond:
         lines += [' '.join(c[0].upper() + c[1:] + '.' for c in cond), '']
+    lines += cost_markdown(summary, index)
+    summary = [s for s in summary if s['scenario'] != 'cost']
     tput = [s for s in summary if s['metric'] in YLABELS and s['anchor']]
     if tput:
         lines += ['Throughput, median of %s (min–max), systems taking turns; `io loop` in '
@@ -180,6 +191,81 @@ def markdown(machine, summary, command, elapsed, nb_runs, nb_failed, xrange=None
     return '\n'.join(lines)
 
 
+COST_WORDS = {'Mpkt/CPU-s': 'M packets per CPU-second (higher is cheaper)',
+              'Mpps': 'Mpps (context only)',
+              'rx-cycles/pkt': 'receiver busy cycles per packet',
+              'server-cycles/pkt': 'server end busy cycles per packet (RX + TX)',
+              'client-cycles/pkt': 'client end busy cycles per packet (RX + TX)'}
+
+
+def cost_markdown(summary, index):
+    """The cost view ('cost' scenario) as Markdown: per case, size and
+    system, each cost figure against its anchor with the ratio of the
+    medians and every repetition's own ratio."""
+    rows = [s for s in summary if s['scenario'] == 'cost' and s['anchor'] and
+            (s['metric'] in COST_METRICS.values() or s['metric'] == 'Mpkt/CPU-s')]
+    if not rows:
+        return []
+    lines = ['Cost per packet: `Mpkt/CPU-s` higher is cheaper, `cycles/pkt` (testpmd '
+             '`--record-core-cycles`, cycles of the bursts that moved packets over those '
+             'packets) lower is cheaper. Ratio: system / anchor, of the medians, then per '
+             'repetition (the two ran back to back):', '',
+             '| case | size | system | metric | figure | anchor | anchor figure | ratio '
+             '| per repetition |', '|---|---|---|---|---|---|---|---|---|']
+    for s in rows:
+        for a in s['anchor'].split(','):
+            ref = index.get((s['scenario'], s['case'], s['size'], a, s['metric']))
+            if not ref:
+                continue
+            ratio = s['ratios'].get(a)
+            reps = s.get('ratios_per_rep', {}).get(a) or []
+            lines.append('| %s | %d | %s | %s | %s | %s | %s | %s | %s |' % (
+                s['case'], s['size'], s['label'], s['metric'], _range(s), ref['label'],
+                _range(ref), '%.2f×' % ratio if ratio else '-',
+                ', '.join('%.2f' % x for x in reps) or '-'))
+    lines.append('')
+    return lines
+
+
+def cost_plots(outdir, summary, plt):
+    """One PNG per cost metric: each system's ratio to its anchor per frame
+    size, one bar per repetition (1.0 drawn: at parity)."""
+    written = []
+    by_metric = {}
+    for s in summary:
+        if s['scenario'] == 'cost' and s['anchor'] and s.get('ratios_per_rep') and \
+                (s['metric'] in COST_METRICS.values() or s['metric'] == 'Mpkt/CPU-s'):
+            by_metric.setdefault(s['metric'], []).append(s)
+    for metric, entries in by_metric.items():
+        bars = []   # (label, [per-rep ratios])
+        for s in entries:
+            for a, reps in s['ratios_per_rep'].items():
+                bars.append(('%s / %s\n%s, %d B' % (s['system'], a, s['case'], s['size']),
+                             reps))
+        if not bars:
+            continue
+        nrep = max(len(r) for _, r in bars)
+        fig, ax = plt.subplots(figsize=(max(7, 1.3 * len(bars)), 4.5))
+        width = 0.8 / max(1, nrep)
+        for k in range(nrep):
+            xs = [j + (k - nrep / 2 + 0.5) * width for j in range(len(bars))]
+            ys = [r[k] if k < len(r) else 0 for _, r in bars]
+            ax.bar(xs, ys, width, label='repetition %d' % (k + 1))
+        ax.axhline(1.0, color='black', linewidth=0.8)
+        ax.set_xticks(range(len(bars)))
+        ax.set_xticklabels([b[0] for b in bars], fontsize=7)
+        ax.set_ylabel('ratio to anchor, %s' % COST_WORDS.get(metric, metric))
+        ax.set_title('cost: %s' % metric)
+        ax.grid(True, axis='y', alpha=0.3)
+        ax.legend(fontsize=7)
+        name = os.path.join(outdir, 'cost-%s.png' % _slug(metric))
+        fig.tight_layout()
+        fig.savefig(name, dpi=100)
+        plt.close(fig)
+        written.append(name)
+    return written
+
+
 def have_matplotlib():
     return importlib.util.find_spec('matplotlib') is not None
 
@@ -192,7 +278,7 @@ def plots(outdir, summary):
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
 
-    written = []
+    written = cost_plots(outdir, summary, plt)
     tput = {}
     lat = {}
     for s in summary:

@@ -13,6 +13,7 @@ import time
 from . import machine
 from . import systems as sysdefs
 from .counters import measure_rate, parse_busy_cycles, parse_pingpong
+from .record import CLIENT_CYCLES_KEY, SERVER_CYCLES_KEY
 from .procs import StartError, wait_for
 from .runner import eal_args, rx_reader, start, thread_cpu, wait_links, wait_path
 
@@ -136,6 +137,55 @@ def run_loop(cfg, session, system, size):
 
 LOOP_CASE = 'io loop'
 LOOP_METRIC = 'Mpkt/CPU-s'
+# Bursts the echo's client sends first (start tx_first N): frames in flight
+# between the two ends, enough for full bursts at both.
+ECHO_BURSTS = 8
+
+
+def fwd_busy_cycles(proc, timeout=5.0, wait=wait_for):
+    """Ask an interactive testpmd run with --record-core-cycles for its
+    forwarding stats while it runs ('show fwd stats all'): its busy cycles
+    per packet so far, or None. Nothing stops, so neither end ever handles
+    its peer leaving mid-burst."""
+    before = len(proc.log_text())
+    if not proc.send('show fwd stats all\n'):
+        return None
+    return wait(lambda: parse_busy_cycles(proc.log_text()[before:]), timeout)
+
+
+def run_echo(cfg, session, system, size):
+    """Two interactive testpmd processes forwarding io: the server sends every
+    frame back out of the port it came in on (--port-topology=loop), the
+    client likewise after it started with ECHO_BURSTS bursts. The figure is
+    the server's RX rate; with it, each end's busy cycles per packet (one
+    receive plus one send; testpmd counts only bursts that moved packets),
+    read while both run."""
+    rx_cpu, tx_cpu = cfg.cpus
+    extra = ['-i', '--port-topology=loop']
+    sp = session.prefix('srv')
+    argv = testpmd_argv(cfg, sp, tx_cpu, rx_cpu, system.server, 'io', size, busy_cycles=True)
+    server = start(session, 'server-' + system.name, argv + extra, sp, 1)
+    if system.server.socket:
+        wait_path(system.server.socket, server.proc)
+    cp = session.prefix('cli')
+    argv = testpmd_argv(cfg, cp, rx_cpu, tx_cpu, system.client, 'io', size, busy_cycles=True)
+    client = start(session, 'client-' + system.name, argv + extra, cp, 1)
+    wait_links(server, [0])
+    wait_links(client, [0])
+    server.proc.send('start\n')
+    client.proc.send('start tx_first %d\n' % ECHO_BURSTS)
+    res = measure_rate(rx_reader(server, [0], cfg.counters), cfg.duration, cfg.warmup,
+                       interval=cfg.interval)
+    for d in (server, client):
+        if not d.proc.alive():
+            raise StartError('%s died during the measurement:\n%s'
+                             % (d.proc.name, d.proc.log_tail()))
+    if not res['median']:
+        raise StartError('%s: no frames came back (the first bursts were lost?):\n%s'
+                         % (client.proc.name, client.proc.log_tail()))
+    res[SERVER_CYCLES_KEY] = fwd_busy_cycles(server.proc)
+    res[CLIENT_CYCLES_KEY] = fwd_busy_cycles(client.proc)
+    return res
 
 
 def probe(cfg, record):
@@ -145,7 +195,8 @@ def probe(cfg, record):
 
 
 def _throughput(cfg, session, record, scenario, systems, cases):
-    """cases: (case, direction) for run_oneway, or (LOOP_CASE, None)."""
+    """cases: (case, direction) for run_oneway, (case, ECHO) for run_echo,
+    or (case, None) for run_loop."""
     for rep in range(cfg.reps):
         for size in cfg.sizes:
             for case, direction in cases:
@@ -155,6 +206,8 @@ def _throughput(cfg, session, record, scenario, systems, cases):
                     try:
                         if direction is None:
                             res = run_loop(cfg, session, s, size)
+                        elif direction == ECHO:
+                            res = run_echo(cfg, session, s, size)
                         else:
                             res = run_oneway(cfg, session, s, size, direction)
                         record.throughput(scenario, case, size, s, rep, res, metric=metric)
@@ -182,6 +235,33 @@ def backend(cfg, session, record):
     systems = sysdefs.select(sysdefs.backend_systems(cfg, session.path('vhost.sock')),
                              cfg.systems)
     _throughput(cfg, session, record, 'backend', systems, BACKEND_CASES)
+
+
+ECHO = 'echo'
+# The cost view: what a packet costs each end, per transport. Link: the io
+# loop (one lcore does one TX and one RX per packet) and the echo (each
+# process's lcore receives and sends back every packet). Back-end: the echo
+# (the back-end's lcore against the same virtio-user front-end) and the
+# receive-only cost of packets coming into the back-end. (An io loop of a
+# back-end and virtio-user in one process is impossible with net_vhost:
+# DPDK 22.11's net_vhost creates its socket only once its port starts and
+# virtio-user's server mode blocks its probe until a peer connects.)
+COST_LINK_CASES = [('link ' + LOOP_CASE, None), ('link echo', ECHO)]
+COST_BACKEND_CASES = [('back-end echo', ECHO), ('into the back-end', 'c2s')]
+
+
+def cost_systems(cfg, session):
+    link_ = sysdefs.select(sysdefs.link_systems(cfg, session.path('cost-link', in_huge=True),
+                                                session.path('cost-memif.sock')), cfg.systems)
+    back = sysdefs.select(sysdefs.backend_systems(cfg, session.path('cost-vhost.sock')),
+                          cfg.systems)
+    return link_, back
+
+
+def cost(cfg, session, record):
+    link_, back = cost_systems(cfg, session)
+    _throughput(cfg, session, record, 'cost', link_, COST_LINK_CASES)
+    _throughput(cfg, session, record, 'cost', back, COST_BACKEND_CASES)
 
 
 # ---------------------------------------------------------------- latency
@@ -400,12 +480,14 @@ def switch(cfg, session, record):
                     session.end_run()
 
 
-SCENARIOS = {'link': link, 'backend': backend, 'switch': switch, 'latency': latency}
+SCENARIOS = {'link': link, 'backend': backend, 'switch': switch, 'latency': latency,
+             'cost': cost}
 
 # Seconds a run takes besides its warm-up and window (starting, link-up,
 # stopping, clean-up; measured on an idle 2-vCPU guest), and a ping-pong
 # run in all, plus its round trips.
-RUN_OVERHEAD = {'link': 0.5, 'backend': 0.9, 'switch': 1.5, 'ovs': 3.5, 'latency': 0.8}
+RUN_OVERHEAD = {'link': 0.5, 'backend': 0.9, 'switch': 1.5, 'ovs': 3.5, 'latency': 0.8,
+                'cost': 0.8}
 RTT_S = 2e-6
 
 
@@ -422,7 +504,11 @@ def plan(cfg, names, have_ovs):
             out.append((n, k, k * each, k * (RUN_OVERHEAD['latency'] + cfg.duration)))
             continue
         extra = 0.0
-        if n == 'link':
+        if n == 'cost':
+            x_ = sysdefs.select(sysdefs.link_systems(cfg, x, x), cfg.systems)
+            b_ = sysdefs.select(sysdefs.backend_systems(cfg, x), cfg.systems)
+            k = len(x_) * len(COST_LINK_CASES) + len(b_) * len(COST_BACKEND_CASES)
+        elif n == 'link':
             k = len(sysdefs.select(sysdefs.link_systems(cfg, x, x), cfg.systems)) * \
                 len(link_cases(cfg))
         elif n == 'backend':

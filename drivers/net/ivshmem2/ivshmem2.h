@@ -24,6 +24,7 @@
 #include <ethdev_driver.h>
 
 #include "burst_gate.h"
+#include "peer_log.h"
 #include "pring.h"
 #include "ivshmem2_dev.h"
 #include "ivshmem2_log.h"
@@ -149,6 +150,7 @@ struct pmd_internals {
 	uint64_t ring_errors;        /**< pring end marked broken */
 	uint64_t mem_faults;         /**< the peer truncated the shared memory */
 	bool mem_fault_seen;         /**< ... and it is not mapped again yet */
+	struct peer_log peer_log;    /**< rate limit of the log lines the peer causes */
 };
 
 /* ivshmem2_ethdev.c */

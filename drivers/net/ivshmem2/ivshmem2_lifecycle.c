@@ -53,6 +53,29 @@ iv2_peer_hdr(const struct pmd_internals *p)
 	return (const volatile struct iv2_sect_hdr *)p->dev.out_peer;
 }
 
+/*
+ * Lines the peer causes at will (its state, resets, violations, truncation)
+ * go through this rate limit: a peer cycling through them every poll must
+ * not flood the application's log. The counters count every event.
+ */
+static bool
+iv2_peer_log_allow(struct pmd_internals *p)
+{
+	uint32_t suppressed;
+	bool ok = peer_log_allow(&p->peer_log, rte_get_timer_cycles(), rte_get_timer_hz(),
+				 &suppressed);
+
+	if (suppressed)
+		IV2_LOG(WARNING, "port %u: %u more peer-caused log lines suppressed in %d s",
+			p->eth_dev->data->port_id, suppressed, PEER_LOG_WINDOW_S);
+	return ok;
+}
+
+#define IV2_PEER_LOG(p, level, fmt, ...) do { \
+	if (iv2_peer_log_allow(p)) \
+		IV2_LOG(level, fmt, ##__VA_ARGS__); \
+} while (0)
+
 /* The peer's state as the state machine should see it. */
 static uint32_t
 iv2_peer_effective(struct pmd_internals *p)
@@ -61,7 +84,7 @@ iv2_peer_effective(struct pmd_internals *p)
 	uint64_t hb, now = rte_get_timer_cycles();
 
 	if (raw != p->peer_state_raw) {
-		IV2_LOG(INFO, "port %u: peer state %s -> %s", p->eth_dev->data->port_id,
+		IV2_PEER_LOG(p, INFO, "port %u: peer state %s -> %s", p->eth_dev->data->port_id,
 			iv2_state_name(p->peer_state_raw), iv2_state_name(raw));
 		p->peer_state_raw = raw;
 	}
@@ -142,7 +165,7 @@ iv2_peer_valid(struct pmd_internals *p)
 	}
 	p->peer_incompatible++;
 	if (!p->incompatible_logged)
-		IV2_LOG(ERR, "port %u: peer section rejected (%s): peer has %u queues x %u slots x %u B,"
+		IV2_PEER_LOG(p, ERR, "port %u: peer section rejected (%s): peer has %u queues x %u slots x %u B,"
 			" version %u; we have %u x %u x %u, version %u",
 			p->eth_dev->data->port_id, why, h.queues, h.ring_size, h.buf_size, h.version,
 			c->queues, c->ring_size, c->buf_size, IV2_LAYOUT_VERSION);
@@ -205,7 +228,7 @@ iv2_set_link(struct pmd_internals *p, bool up)
 	p->link_up = up;
 	p->link_changes++;
 	rte_eth_linkstatus_set(dev, &link);
-	IV2_LOG(INFO, "port %u: link %s", dev->data->port_id, up ? "up" : "down");
+	IV2_PEER_LOG(p, INFO, "port %u: link %s", dev->data->port_id, up ? "up" : "down");
 	p->lsc_pending = true;
 }
 
@@ -246,7 +269,7 @@ iv2_mem_restored(struct pmd_internals *p)
 	if (!p->mem_fault_seen) {
 		p->mem_fault_seen = true;
 		p->mem_faults++;
-		IV2_LOG(ERR, "port %u: the peer truncated the shared memory; link down",
+		IV2_PEER_LOG(p, ERR, "port %u: the peer truncated the shared memory; link down",
 			p->eth_dev->data->port_id);
 		iv2_reset(p);
 	}
@@ -254,7 +277,7 @@ iv2_mem_restored(struct pmd_internals *p)
 		return false;
 	p->mem_fault_seen = false;
 	p->dev.ops->state_write(&p->dev, IV2_STATE_RESET);
-	IV2_LOG(NOTICE, "port %u: shared memory mapped again", p->eth_dev->data->port_id);
+	IV2_PEER_LOG(p, NOTICE, "port %u: shared memory mapped again", p->eth_dev->data->port_id);
 	return true;
 }
 
@@ -290,13 +313,14 @@ iv2_lifecycle_poll(struct pmd_internals *p)
 	p->peer_state = peer;
 	if (p->bound && iv2_rings_broken(p)) {
 		p->ring_errors++;
-		IV2_LOG(ERR, "port %u: peer violated the ring protocol, resetting the link",
+		IV2_PEER_LOG(p, ERR, "port %u: peer violated the ring protocol, resetting the link",
 			p->eth_dev->data->port_id);
 		iv2_reset(p);
 		return;
 	}
 	if (p->bound && iv2_peer_hdr(p)->session != p->peer_session) {
-		IV2_LOG(NOTICE, "port %u: peer re-initialised its section", p->eth_dev->data->port_id);
+		IV2_PEER_LOG(p, NOTICE, "port %u: peer re-initialised its section",
+			     p->eth_dev->data->port_id);
 		iv2_reset(p);
 		return;
 	}

@@ -119,7 +119,7 @@ struct vp_internals {
 	uint64_t connects;
 	uint64_t disconnects;
 	uint64_t ring_violations;   /**< connections closed because a ring broke */
-	struct vp_peer_log peer_log; /**< rate limit of the log lines the front-end causes */
+	struct peer_log peer_log; /**< rate limit of the log lines the front-end causes */
 	const struct vp_transport_ops *transport; /**< set at creation; the ethdev's only way to it */
 	vp_link_changed_cb link_changed; /**< set at creation; the transport's only way to the ethdev */
 	/* PCI (virtio-vhost-user) flavour; NULL for the socket flavour */

@@ -9,22 +9,13 @@
 #include "vp_internal.h"
 
 bool
-vp_peer_log_allow(struct vp_peer_log *l, uint16_t port)
+vp_peer_log_allow(struct peer_log *l, uint16_t port)
 {
-	uint64_t now = rte_get_timer_cycles();
+	uint32_t suppressed;
+	bool ok = peer_log_allow(l, rte_get_timer_cycles(), rte_get_timer_hz(), &suppressed);
 
-	if (now >= l->window_end) {
-		if (l->dropped)
-			VP_LOG(WARNING, "port %u: %u more front-end log lines suppressed in %d s",
-			       port, l->dropped, VP_PEER_LOG_WINDOW_S);
-		l->window_end = now + rte_get_timer_hz() * VP_PEER_LOG_WINDOW_S;
-		l->used = 0;
-		l->dropped = 0;
-	}
-	if (l->used < VP_PEER_LOG_BURST) {
-		l->used++;
-		return true;
-	}
-	l->dropped++;
-	return false;
+	if (suppressed)
+		VP_LOG(WARNING, "port %u: %u more front-end log lines suppressed in %d s",
+		       port, suppressed, PEER_LOG_WINDOW_S);
+	return ok;
 }

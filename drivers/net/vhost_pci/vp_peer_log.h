@@ -14,17 +14,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define VP_PEER_LOG_BURST 20    /* lines per window */
-#define VP_PEER_LOG_WINDOW_S 10
-
-struct vp_peer_log {
-	uint64_t window_end;    /**< timer cycles */
-	uint32_t used;          /**< lines logged in this window */
-	uint32_t dropped;       /**< lines suppressed in this window */
-};
+#include "peer_log.h"
 
 /** Control path: may port @p port log one more front-end line now? */
-bool vp_peer_log_allow(struct vp_peer_log *l, uint16_t port);
+bool vp_peer_log_allow(struct peer_log *l, uint16_t port);
 
 /** VP_LOG for lines the front-end can trigger at will. */
 #define VP_PEER_LOG(in, level, fmt, ...) do { \
