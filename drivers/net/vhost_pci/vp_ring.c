@@ -206,9 +206,10 @@ vp_stop_all(struct vp_internals *in)
 }
 
 /*
- * A ring the datapath found broken and we have not acted on yet. Each queue
- * is looked at with its gate closed (the datapath writes the flag), one at
- * a time, so the others keep running; ctl_lock keeps dev_start/stop out.
+ * A ring the datapath found broken and we have not acted on yet. Polled by
+ * the control thread, so it leaves the datapath alone: running, packed and
+ * broken_seen change only under ctl_lock (which keeps dev_start/stop out),
+ * and the broken flag is read as vp_ring_broken says.
  */
 bool
 vp_any_broken(struct vp_internals *in)
@@ -222,12 +223,10 @@ vp_any_broken(struct vp_internals *in)
 		int k;
 
 		for (k = 0; k < 2; k++) {
-			burst_gate_close(&q[k]->gate);
 			if (q[k]->running && vp_ring_broken(q[k]) && !q[k]->broken_seen) {
 				q[k]->broken_seen = 1;
 				broken = true;
 			}
-			burst_gate_open(&q[k]->gate);
 		}
 	}
 	pthread_mutex_unlock(&in->ctl_lock);

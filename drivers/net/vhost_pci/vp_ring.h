@@ -44,10 +44,17 @@ vp_ring_need_call(struct vp_queue *q)
 	return vp_split_need_call(&q->r.split);
 }
 
+/*
+ * The control thread's look at a ring the datapath may be running on: the
+ * engines set broken on the first violation and only a re-attach (under
+ * vp_quiesce) clears it, so a relaxed load sees it sooner or later and
+ * needs no gate.
+ */
 static inline bool
 vp_ring_broken(const struct vp_queue *q)
 {
-	return q->packed ? q->r.packed.broken : q->r.split.broken;
+	return q->packed ? __atomic_load_n(&q->r.packed.broken, __ATOMIC_RELAXED) != 0 :
+			   __atomic_load_n(&q->r.split.broken, __ATOMIC_RELAXED) != 0;
 }
 
 #endif /* VP_RING_H */
