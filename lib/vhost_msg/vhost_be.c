@@ -478,6 +478,8 @@ vhost_be_handle(struct vhost_be *be, const void *buf, size_t len,
 		       plen < sizeof(msg.payload) ? plen : sizeof(msg.payload));
 	}
 	e = be->cfg.fdless ? vhost_msg_check_nofd(buf, len, nfds) : vhost_msg_check(buf, len, nfds);
+	if (e == VHOST_MSG_OK && be->ops->pre_handle != NULL)
+		be->ops->pre_handle(be->ctx, &msg);
 	if (e == VHOST_MSG_OK)
 		e = dispatch(&c);
 	close_unkept(be, fds, nfds, e == VHOST_MSG_OK && keeps_fd(msg.hdr.request) && nfds == 1);

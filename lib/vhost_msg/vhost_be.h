@@ -78,6 +78,14 @@ struct vhost_be_ops {
 	int (*map_mem)(void *ctx, const struct vhost_mem_table *mem, const int *fds);
 	/** Close an fd the state machine owns. */
 	void (*close_fd)(void *ctx, int fd);
+	/**
+	 * Optional: called with every message that passed validation (sizes,
+	 * flags, fd count), decoded, before the state machine acts on it; what
+	 * the driver must do first (GET_VRING_BASE: stop the ring so the reply
+	 * says where it really stopped). Indexes in the payload are not yet
+	 * checked against the configuration: check them before use.
+	 */
+	void (*pre_handle)(void *ctx, const struct vhost_msg_decoded *msg);
 };
 
 /** Back-end state for one connection. */

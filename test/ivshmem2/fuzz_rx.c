@@ -187,7 +187,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(ring, 0, iv2_q_buf_off(RING));
 	iv2_rxq_bind(iv2p, fz_q);
 	iv2_select_burst(&fz_dev);
-	fz_q->enabled = 1;
+	burst_gate_open(&fz_q->gate);
 	do {
 		size_t chunk = size - off < RING_BYTES ? size - off : RING_BYTES;
 
@@ -203,7 +203,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fz_release(fz_nheld / 2);
 	n = fz_dev.rx_pkt_burst(fz_q, pkts, IV2_BURST);
 	(void)fz_consume(pkts, n);
-	fz_q->enabled = 0;
+	burst_gate_close(&fz_q->gate);
 	iv2_rxq_unbind(fz_q);
 	/* The rest are freed after the reset: their slots belong to a retired block. */
 	fz_release(0);

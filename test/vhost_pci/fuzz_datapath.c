@@ -24,7 +24,7 @@
  * empty on a stopped ring.
  *
  * The seam to the driver is kept narrow so that it survives control-path
- * refactoring: vp_internals_init, vp_lock_all/vp_unlock_all, vp_pre_handle,
+ * refactoring: vp_internals_init, vp_quiesce/vp_resume, vp_pre_handle (as the be hook),
  * vp_sync_all, vp_detach_all, vp_any_broken, vp_mem_map/vp_mem_unmap (as
  * the vhost_be map_mem op), vp_rx_burst, vp_tx_burst; fields in->started,
  * in->map/nr_map, rxq[].mb_pool/max_frame, the queue counters and the
@@ -177,7 +177,8 @@ fz_close_fd(void *ctx, int fd)
 	close(fd);
 }
 
-static const struct vhost_be_ops fz_ops = { .map_mem = fz_map_mem, .close_fd = fz_close_fd };
+static const struct vhost_be_ops fz_ops = { .map_mem = fz_map_mem, .close_fd = fz_close_fd,
+					    .pre_handle = vp_pre_handle };
 
 static void
 unmap_all(void)
@@ -195,11 +196,11 @@ unmap_all(void)
 static void
 fz_disconnect(void)
 {
-	vp_lock_all(in);
+	vp_quiesce(in);
 	vp_detach_all(in);
 	vhost_be_reset(&in->be);
 	unmap_all();
-	vp_unlock_all(in);
+	vp_resume(in);
 	connected = false;
 }
 
@@ -213,12 +214,11 @@ ctl(const struct vhost_msg *m, size_t len, const int *fds, unsigned int nfds,
 	uint32_t act;
 	enum vhost_msg_err e;
 
-	vp_lock_all(in);
-	vp_pre_handle(in, (const uint8_t *)m, len);
+	vp_quiesce(in);
 	e = vhost_be_handle(&in->be, m, len, fds, nfds, reply != NULL ? reply : &r, &rlen, &act);
 	if (e == VHOST_MSG_OK)
 		vp_sync_all(in);
-	vp_unlock_all(in);
+	vp_resume(in);
 	if (e != VHOST_MSG_OK)
 		fz_disconnect();
 	return e == VHOST_MSG_OK;
@@ -649,10 +649,10 @@ op_swap_mem(struct cur *c)
 static void
 op_dev_toggle(void)
 {
-	vp_lock_all(in);
+	vp_quiesce(in);
 	in->started = !in->started;
 	vp_sync_all(in);
-	vp_unlock_all(in);
+	vp_resume(in);
 }
 
 /* MTU change while running: what vp_ethdev.c's vp_set_max_frame does. */
@@ -784,11 +784,11 @@ reset_frontend(void)
 
 	for (i = 0; i < NFILES; i++)
 		memset(view[i], cfg.fill, FILE_LEN);
-	vp_lock_all(in);
+	vp_quiesce(in);
 	in->started = 1;
 	for (i = 0; i < VP_MAX_QUEUE_PAIRS; i++)
 		in->rxq[i].mb_pool = pools[cfg.pool];
-	vp_unlock_all(in);
+	vp_resume(in);
 	set_max_frame(cfg.max_frame);
 }
 
@@ -1138,6 +1138,6 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	memset(&a, 0, sizeof(a));
 	a.queues = 2;
 	snprintf(a.iface, sizeof(a.iface), "fuzz");
-	vp_internals_init(in, &a, 0, false, &fz_ops);
+	vp_internals_init(in, &a, 0, false, &fz_ops, &vp_sock_transport);
 	return 0;
 }

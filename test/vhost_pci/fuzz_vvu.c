@@ -26,7 +26,7 @@
  * beyond it.
  *
  * Seam to the driver: vp_internals_init, vp_ethdev_setup, vvu_start,
- * vp_vvu_pre_handle, vp_vvu_ctl_poll, vp_rx_burst, vp_tx_burst, and the
+ * vp_vvu_ctl_poll, vp_rx_burst, vp_tx_burst, and the
  * fields in->vvu (rings, connected), in->be, in->gpa, queue running flags.
  * `fuzz_vp_vvu -seed_dir=DIR` writes the seed corpus.
  */
@@ -88,19 +88,6 @@ model_notify(void *ctx, uint16_t vq)
 {
 	RTE_SET_USED(ctx);
 	FZ_CHECK(vq <= 1);
-}
-
-/* Every message handed on must lie inside one rx buffer of the transport. */
-static void
-model_pre_handle(void *ctx, const void *msg, size_t len)
-{
-	const uint8_t *p = msg, *b0 = in->vvu->rxq.buf[0];
-	size_t off;
-
-	FZ_CHECK(p >= b0 && p < b0 + sizeof(in->vvu->rxq.buf));
-	off = (size_t)(p - b0) % VVU_BUF;
-	FZ_CHECK(off == 0 && len <= VVU_BUF);
-	vp_vvu_pre_handle(ctx, msg, len);
 }
 
 /* The device writes status bits it owns; the driver's write may have clobbered MASTER_UP. */
@@ -405,11 +392,11 @@ model_reset(struct cur *c)
 	struct pring_layout l;
 	uint8_t q = u8(c);
 
-	vp_lock_all(in);
+	vp_quiesce(in);
 	vp_detach_all(in);
 	vhost_be_reset(&in->be);
 	memset(&in->gpa, 0, sizeof(in->gpa));
-	vp_unlock_all(in);
+	vp_resume(in);
 	md.maxq = (q & 0x80) ? 1u + u16(c) : 1u + q % 16;
 	md.shm_off = RTE_ALIGN_CEIL(2ULL * (md.maxq + 1), VVU_SHM_ALIGN);
 	md.status = 0;
@@ -422,7 +409,7 @@ model_reset(struct cur *c)
 		memset(md.bar2 + md.shm_off, 0, BAR2_LEN - md.shm_off);
 	vd = (struct vvu_dev){ .status = &md.status, .max_vhost_queues = md.maxq, .bar2 = md.bar2,
 			       .bar2_len = BAR2_LEN, .notify = model_notify,
-			       .pre_handle = model_pre_handle, .ctx = in };
+			       .ctx = in };
 	if (vvu_start(in->vvu, &vd, &in->be) != 0) {
 		FZ_CHECK(md.shm_off >= BAR2_LEN);
 		return false;
@@ -696,7 +683,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	memset(&a, 0, sizeof(a));
 	a.queues = 2;
 	snprintf(a.iface, sizeof(a.iface), "fuzz");
-	vp_internals_init(in, &a, port, true, &vp_vvu_be_ops);
+	vp_internals_init(in, &a, port, true, &vp_vvu_be_ops, &vp_vvu_transport);
 	in->vvu = rte_zmalloc("vvu", sizeof(struct vvu), 64);
 	if (in->vvu == NULL)
 		exit(EXIT_FAILURE);

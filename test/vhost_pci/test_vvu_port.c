@@ -191,12 +191,12 @@ setup(void)
 	memset(&a, 0, sizeof(a));
 	a.queues = 1;
 	snprintf(a.iface, sizeof(a.iface), "model");
-	vp_internals_init(in, &a, port, true, &vp_vvu_be_ops);
+	vp_internals_init(in, &a, port, true, &vp_vvu_be_ops, &vp_vvu_transport);
 	in->vvu = rte_zmalloc("vvu", sizeof(struct vvu), 64);
 	ck_assert_ptr_nonnull(in->vvu);
 	vd = (struct vvu_dev){ .status = &md->status, .max_vhost_queues = MAXQ, .bar2 = md->bar2,
 			       .bar2_len = BAR2_LEN, .notify = model_notify,
-			       .pre_handle = vp_vvu_pre_handle, .ctx = in };
+			       .ctx = in };
 	ck_assert_int_eq(vvu_start(in->vvu, &vd, &in->be), 0);
 	{
 		struct pring_layout l;

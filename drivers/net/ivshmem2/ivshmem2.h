@@ -23,6 +23,7 @@
 
 #include <ethdev_driver.h>
 
+#include "burst_gate.h"
 #include "peer_log.h"
 #include "pring.h"
 #include "ivshmem2_dev.h"
@@ -76,8 +77,7 @@ struct iv2_rxq {
 	uint32_t mbuf_room;          /**< data room of mp's mbufs */
 	uint64_t rearm;              /**< data_off, refcnt, nb_segs, port of a fresh mbuf */
 	uint64_t rearm_zc;           /**< the same with data_off 0 (external buffer) */
-	uint8_t enabled;             /**< set by the control path: ring bound and link up */
-	uint8_t in_burst;            /**< set by the datapath while it touches the ring */
+	struct burst_gate gate;      /**< open while the ring is bound and the link up */
 	uint64_t pkts;
 	uint64_t bytes;
 	uint64_t drops[IV2_DROP__MAX];
@@ -108,8 +108,7 @@ struct iv2_txq {
 	uint16_t buf_shift;          /**< log2(buf_size) */
 	uint16_t port_id;
 	uint16_t queue_id;
-	uint8_t enabled;
-	uint8_t in_burst;
+	struct burst_gate gate;      /**< open while the ring is bound and the link up */
 	uint8_t bound;
 	uint64_t pkts;
 	uint64_t bytes;

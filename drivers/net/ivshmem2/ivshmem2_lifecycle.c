@@ -20,7 +20,6 @@
  * back. A pring end that caught the peer misbehaving also resets the link.
  */
 
-#include <sched.h>
 #include <string.h>
 
 #include <rte_alarm.h>
@@ -174,16 +173,6 @@ iv2_peer_valid(struct pmd_internals *p)
 	return false;
 }
 
-/* Dekker-style hand-off with the datapath: after this, the burst functions leave the ring alone. */
-static void
-iv2_quiesce(uint8_t *enabled, const uint8_t *in_burst)
-{
-	__atomic_store_n(enabled, 0, __ATOMIC_RELAXED);
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	while (__atomic_load_n(in_burst, __ATOMIC_ACQUIRE) != 0)
-		sched_yield();
-}
-
 static void
 iv2_unbind(struct pmd_internals *p)
 {
@@ -191,11 +180,11 @@ iv2_unbind(struct pmd_internals *p)
 
 	for (q = 0; q < IV2_MAX_QUEUES; q++) {
 		if (p->rxq[q] != NULL) {
-			iv2_quiesce(&p->rxq[q]->enabled, &p->rxq[q]->in_burst);
+			burst_gate_close(&p->rxq[q]->gate);
 			iv2_rxq_unbind(p->rxq[q]);
 		}
 		if (p->txq[q] != NULL) {
-			iv2_quiesce(&p->txq[q]->enabled, &p->txq[q]->in_burst);
+			burst_gate_close(&p->txq[q]->gate);
 			iv2_txq_unbind(p->txq[q]);
 		}
 	}
@@ -232,9 +221,9 @@ iv2_set_link(struct pmd_internals *p, bool up)
 		return;
 	for (q = 0; q < IV2_MAX_QUEUES && up; q++) {
 		if (p->rxq[q] != NULL && p->rxq[q]->bound)
-			__atomic_store_n(&p->rxq[q]->enabled, 1, __ATOMIC_RELEASE);
+			burst_gate_open(&p->rxq[q]->gate);
 		if (p->txq[q] != NULL && p->txq[q]->bound)
-			__atomic_store_n(&p->txq[q]->enabled, 1, __ATOMIC_RELEASE);
+			burst_gate_open(&p->txq[q]->gate);
 	}
 	p->link_up = up;
 	p->link_changes++;

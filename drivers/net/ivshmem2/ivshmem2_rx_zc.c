@@ -154,7 +154,7 @@ iv2_rx_zc_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	uint64_t bytes = 0;
 	bool have_mbufs;
 
-	if (unlikely(!iv2_burst_enter(&q->enabled, &q->in_burst)))
+	if (unlikely(!burst_gate_enter(&q->gate)))
 		return 0;
 	blk = q->zc;
 	mask = (uint16_t)(blk->size - 1);
@@ -229,7 +229,7 @@ iv2_rx_zc_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	}
 	q->zc_pending += n;
 out:
-	iv2_burst_leave(&q->in_burst);
+	burst_gate_leave(&q->gate);
 	q->pkts += got;
 	q->bytes += bytes;
 	return got;

@@ -15,7 +15,7 @@
  *    of queue q; the batch is completed with one used entry (IN_ORDER).
  *
  * Queues are bound to the rings by the control path; a burst runs only
- * while the control path has the queue enabled (see iv2_burst_enter).
+ * while the control path has the queue's gate open (lib/burst_gate).
  * After a TX burst the peer's doorbell is rung through the flavour's hook
  * when the peer asked for notifications (it never does while it polls).
  */
@@ -135,7 +135,7 @@ eth_iv2_tx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	const uint32_t max_single = RTE_MIN(bmask + 1, (uint32_t)IV2_MAX_FRAME);
 	bool full = false;
 
-	if (unlikely(!iv2_burst_enter(&q->enabled, &q->in_burst))) {
+	if (unlikely(!burst_gate_enter(&q->gate))) {
 		q->drops[IV2_DROP_PEER_DOWN] += nb_pkts;
 		rte_pktmbuf_free_bulk(pkts, nb_pkts);
 		return nb_pkts;
@@ -154,7 +154,7 @@ eth_iv2_tx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	 * link that is going down (the control path resets it), not sent.
 	 */
 	if (unlikely(q->ring.broken)) {
-		iv2_burst_leave(&q->in_burst);
+		burst_gate_leave(&q->gate);
 		q->drops[IV2_DROP_PEER_DOWN] += nb_pkts;
 		rte_pktmbuf_free_bulk(pkts, nb_pkts);
 		return nb_pkts;
@@ -238,7 +238,7 @@ eth_iv2_tx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		q->notify(q->dev, q->vector);
 		q->doorbells++;
 	}
-	iv2_burst_leave(&q->in_burst);
+	burst_gate_leave(&q->gate);
 
 	if (full)
 		q->drops[IV2_DROP_RING_FULL] += nb_pkts - i;
@@ -355,7 +355,7 @@ eth_iv2_rx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	uint64_t bytes = 0, rearm;
 	bool other;
 
-	if (unlikely(!iv2_burst_enter(&q->enabled, &q->in_burst)))
+	if (unlikely(!burst_gate_enter(&q->gate)))
 		return 0;
 	nb_pkts = RTE_MIN(nb_pkts, (uint16_t)IV2_BURST);
 	n = pring_dev_peek_flat(&q->ring, src, len, nb_pkts,
@@ -386,7 +386,7 @@ eth_iv2_rx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 complete:
 	pring_dev_complete_pending_in_order(&q->ring);
 out:
-	iv2_burst_leave(&q->in_burst);
+	burst_gate_leave(&q->gate);
 	q->pkts += got;
 	q->bytes += bytes;
 	return got;

@@ -2,25 +2,20 @@
  * Copyright(c) 2026 vm2vm authors
  */
 
-/* net_vhost_pci ethdev glue: probe/remove, ops, link state, stats and xstats. */
+/*
+ * net_vhost_pci ethdev glue: ops, link state, stats and xstats, for a port
+ * over either transport (vp_transport.h); the probes are vp_vdev.c (socket)
+ * and vp_vvu_pci.c (PCI).
+ */
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
-#include <bus_vdev_driver.h>
 #include <ethdev_driver.h>
-#include <ethdev_vdev.h>
-#include <rte_kvargs.h>
 
 #include "vp_devargs.h"
 #include "vp_internal.h"
-#ifdef VP_HAVE_PRING
-#include "vp_vvu.h"
-#endif
-
-RTE_LOG_REGISTER(vhost_pci_logtype, "pmd.net.vhost_pci", NOTICE);
 
 #define VP_FEATURES ((1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_F_IN_ORDER) | \
 		     (1ULL << VIRTIO_F_EVENT_IDX) | (1ULL << VIRTIO_NET_F_MRG_RXBUF) | \
@@ -31,32 +26,14 @@ RTE_LOG_REGISTER(vhost_pci_logtype, "pmd.net.vhost_pci", NOTICE);
 			      (1ULL << VHOST_USER_PROTOCOL_F_REPLY_ACK) | \
 			      (1ULL << VHOST_USER_PROTOCOL_F_NET_MTU))
 
-static void
-vp_close_fd(void *ctx, int fd)
-{
-	RTE_SET_USED(ctx);
-	close(fd);
-}
-
-static const struct vhost_be_ops vp_be_ops = { .map_mem = vp_mem_map, .close_fd = vp_close_fd };
-
 /* ------------------------------------------------------------------ link */
 
-bool
-vp_frontend_present(const struct vp_internals *in)
-{
-#ifdef VP_HAVE_PRING
-	if (in->vvu != NULL)
-		return in->vvu->connected;
-#endif
-	return in->conn_fd >= 0;
-}
-
-void
+/* The link-change callback the transports call (vp_internals.link_changed). */
+static void
 vp_link_update_notify(struct vp_internals *in)
 {
 	struct rte_eth_dev *dev = &rte_eth_devices[in->port_id];
-	int up = vp_frontend_present(in) && vhost_be_vring_ready(&in->be, 0) &&
+	int up = in->transport->frontend_present(in) && vhost_be_vring_ready(&in->be, 0) &&
 		 vhost_be_vring_ready(&in->be, 1);
 
 	if (up == in->link_up)
@@ -100,12 +77,10 @@ vp_set_started(struct rte_eth_dev *dev, int started)
 {
 	struct vp_internals *in = dev->data->dev_private;
 
-	pthread_mutex_lock(&in->ctl_lock);
-	vp_lock_all(in);
+	vp_quiesce(in);
 	in->started = started;
 	vp_sync_all(in);
-	vp_unlock_all(in);
-	pthread_mutex_unlock(&in->ctl_lock);
+	vp_resume(in);
 }
 
 /* The longest frame rx takes on every queue (a 32-bit store the datapath reads per frame). */
@@ -167,12 +142,7 @@ vp_dev_close(struct rte_eth_dev *dev)
 	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
 		return 0;
 	vp_dev_stop(dev);
-#ifdef VP_HAVE_PRING
-	if (in->vvu != NULL)
-		vp_vvu_ctl_stop(in); /* and the device: reset, memory freed */
-	else
-#endif
-		vp_ctl_stop(in);
+	in->transport->close(in);
 	vp_calls_close(in);
 	/* the MAC lives in dev_private, not in its own allocation */
 	dev->data->mac_addrs = NULL;
@@ -223,9 +193,10 @@ vp_rx_queue_setup(struct rte_eth_dev *dev, uint16_t id, uint16_t nb_desc, unsign
 	vp_desc_hint(dev, "rx", id, nb_desc);
 	RTE_SET_USED(socket);
 	RTE_SET_USED(conf);
-	rte_spinlock_lock(&q->lock);
+	/* the control thread reads it when it attaches the ring (vp_sync_all) */
+	pthread_mutex_lock(&in->ctl_lock);
 	q->mb_pool = mp;
-	rte_spinlock_unlock(&q->lock);
+	pthread_mutex_unlock(&in->ctl_lock);
 	dev->data->rx_queues[id] = q;
 	return 0;
 }
@@ -447,7 +418,7 @@ static const struct eth_dev_ops vp_ops = {
 
 void
 vp_internals_init(struct vp_internals *in, const struct vp_args *a, uint16_t port_id,
-		  bool fdless, const struct vhost_be_ops *ops)
+		  bool fdless, const struct vhost_be_ops *ops, const struct vp_transport_ops *t)
 {
 	/* none of the protocol features offered lets the back-end send fds */
 	struct vhost_be_config cfg = {
@@ -459,10 +430,10 @@ vp_internals_init(struct vp_internals *in, const struct vp_args *a, uint16_t por
 	};
 	uint16_t i;
 
-#ifdef VP_HAVE_PRING
 	cfg.features |= 1ULL << VIRTIO_F_RING_PACKED;
-#endif
 	in->port_id = port_id;
+	in->transport = t;
+	in->link_changed = vp_link_update_notify;
 	in->max_queue_pairs = a->queues;
 	in->mac = a->mac;
 	in->client = a->client;
@@ -472,8 +443,8 @@ vp_internals_init(struct vp_internals *in, const struct vp_args *a, uint16_t por
 	for (i = 0; i < VP_MAX_QUEUE_PAIRS; i++) {
 		struct vp_queue *r = &in->rxq[i], *t = &in->txq[i];
 
-		rte_spinlock_init(&r->lock);
-		rte_spinlock_init(&t->lock);
+		burst_gate_open(&r->gate);
+		burst_gate_open(&t->gate);
 		r->vring = (uint16_t)(2 * i + 1);
 		t->vring = (uint16_t)(2 * i);
 		r->queue_id = t->queue_id = i;
@@ -485,7 +456,24 @@ vp_internals_init(struct vp_internals *in, const struct vp_args *a, uint16_t por
 			vp_call_open(&t->call);
 		}
 	}
-	vhost_be_init(&in->be, &cfg, ops != NULL ? ops : &vp_be_ops, in);
+	vhost_be_init(&in->be, &cfg, ops, in);
+}
+
+void
+vp_ethdev_abort(struct rte_eth_dev *dev)
+{
+	vp_calls_close(dev->data->dev_private);
+	/* the MAC lives in dev_private, not in its own allocation */
+	dev->data->mac_addrs = NULL;
+	rte_eth_dev_release_port(dev);
+}
+
+/* Unlike rte_eth_dev_close, also for a port still started (hot-unplug, EAL cleanup). */
+int
+vp_ethdev_remove(struct rte_eth_dev *dev)
+{
+	vp_dev_close(dev);
+	return rte_eth_dev_release_port(dev);
 }
 
 void
@@ -498,60 +486,3 @@ vp_ethdev_setup(struct rte_eth_dev *dev, struct vp_internals *in)
 	dev->data->dev_flags |= RTE_ETH_DEV_INTR_LSC;
 	dev->data->dev_link.link_status = RTE_ETH_LINK_DOWN;
 }
-
-static int
-vp_probe(struct rte_vdev_device *vdev)
-{
-	const char *name = rte_vdev_device_name(vdev);
-	struct rte_eth_dev *dev;
-	struct vp_internals *in;
-	struct vp_args a;
-	int ret;
-
-	if (rte_eal_process_type() != RTE_PROC_PRIMARY) {
-		VP_LOG(ERR, "%s: secondary processes are not supported", name);
-		return -ENOTSUP;
-	}
-	ret = vp_devargs_parse(rte_vdev_device_args(vdev), &a);
-	if (ret < 0)
-		return ret;
-	dev = rte_eth_vdev_allocate(vdev, sizeof(struct vp_internals));
-	if (dev == NULL)
-		return -ENOMEM;
-	in = dev->data->dev_private;
-	vp_internals_init(in, &a, dev->data->port_id, false, NULL);
-	vp_ethdev_setup(dev, in);
-	if (vp_ctl_start(in) < 0) {
-		vp_calls_close(in);
-		dev->data->mac_addrs = NULL;
-		rte_eth_dev_release_port(dev);
-		return -EIO;
-	}
-	rte_eth_dev_probing_finish(dev);
-	VP_LOG(INFO, "%s: port %u, %s %s, %u queue pair(s)", name, dev->data->port_id,
-	       a.client ? "client of" : "server on", a.iface, a.queues);
-	return 0;
-}
-
-static int
-vp_remove(struct rte_vdev_device *vdev)
-{
-	struct rte_eth_dev *dev = rte_eth_dev_allocated(rte_vdev_device_name(vdev));
-
-	if (dev == NULL)
-		return 0;
-	vp_dev_close(dev);
-	return rte_eth_dev_release_port(dev);
-}
-
-static struct rte_vdev_driver vp_vdev_drv = {
-	.probe = vp_probe,
-	.remove = vp_remove,
-};
-
-RTE_PMD_REGISTER_VDEV(net_vhost_pci, vp_vdev_drv);
-RTE_PMD_REGISTER_PARAM_STRING(net_vhost_pci,
-	"iface=<unix socket path> "
-	"client=<0|1> "
-	"queues=<1..8> "
-	"mac=<xx:xx:xx:xx:xx:xx>");

@@ -16,13 +16,13 @@
 #include <rte_ether.h>
 #include <rte_log.h>
 #include <rte_mbuf.h>
-#include <rte_spinlock.h>
-
+#include "burst_gate.h"
 #include "pring.h"
 #include "vhost_be.h"
 #include "vp_call.h"
 #include "vp_peer_log.h"
 #include "vp_split.h"
+#include "vp_transport.h"
 
 struct rte_eth_dev;
 struct vvu;
@@ -54,7 +54,7 @@ enum vp_drop {
 
 /** One side of a queue pair, bound to one front-end vring while running. */
 struct vp_queue {
-	rte_spinlock_t lock;   /**< datapath trylocks per burst; the control thread holds it to reconfigure */
+	struct burst_gate gate; /**< bursts enter it; vp_quiesce closes it to reconfigure */
 	uint8_t running;       /**< a ring is attached */
 	uint8_t packed;        /**< attached ring is packed (pring) rather than split */
 	uint8_t mrg_rxbuf;     /**< tx: MRG_RXBUF negotiated */
@@ -103,7 +103,7 @@ struct vp_internals {
 	volatile int ctl_stop;
 	int listen_fd;
 	int conn_fd;
-	pthread_mutex_t ctl_lock;   /**< serialises control thread against dev_start/stop */
+	pthread_mutex_t ctl_lock;   /**< serialises control thread against dev_start/stop (vp_quiesce) */
 	struct vhost_be be;
 	struct pring_xlate gpa;     /**< guest-physical → local, used by every ring */
 	struct {
@@ -120,28 +120,29 @@ struct vp_internals {
 	uint64_t disconnects;
 	uint64_t ring_violations;   /**< connections closed because a ring broke */
 	struct peer_log peer_log; /**< rate limit of the log lines the front-end causes */
+	const struct vp_transport_ops *transport; /**< set at creation; the ethdev's only way to it */
+	vp_link_changed_cb link_changed; /**< set at creation; the transport's only way to the ethdev */
 	/* PCI (virtio-vhost-user) flavour; NULL for the socket flavour */
 	struct vvu *vvu;            /**< the transport: messages, memory in BAR 2, doorbells */
 	void *pci;                  /**< vp_vvu_pci.c's device state */
 };
 
-/** True while a front-end is attached (socket connected, or MASTER_UP seen). */
-bool vp_frontend_present(const struct vp_internals *in);
-
-/* vp_mem.c */
+/* vp_mem.c (socket flavour: the front-end's memory mapped from its fds) */
 int vp_mem_map(void *ctx, const struct vhost_mem_table *mem, const int *fds);
 void vp_mem_unmap(struct vp_internals *in);
 void *vp_mem_uva(const struct vp_internals *in, uint64_t uaddr, uint64_t len);
 
 /* vp_ring.c */
-void vp_pre_handle(struct vp_internals *in, const uint8_t *buf, size_t len);
+/** vhost_be_ops.pre_handle of both transports (ctx = the port). */
+void vp_pre_handle(void *ctx, const struct vhost_msg_decoded *msg);
 void vp_detach_all(struct vp_internals *in);
 void vp_queue_sync(struct vp_internals *in, struct vp_queue *q, bool want);
 void vp_queue_detach(struct vp_queue *q);
 void vp_sync_all(struct vp_internals *in);
 void vp_stop_all(struct vp_internals *in);
-void vp_lock_all(struct vp_internals *in);
-void vp_unlock_all(struct vp_internals *in);
+/** Stop the datapath of every queue and exclude other control-side changes; vp_resume undoes it. */
+void vp_quiesce(struct vp_internals *in);
+void vp_resume(struct vp_internals *in);
 bool vp_any_broken(struct vp_internals *in);
 const struct pring_stats *vp_queue_ring_stats(const struct vp_queue *q);
 
@@ -161,27 +162,37 @@ uint16_t vp_tx_peek(struct vp_queue *q, struct pring_chain *c, uint16_t max, str
 		    uint32_t max_segs);
 
 /* vp_socket.c */
+extern const struct vp_transport_ops vp_sock_transport;
+extern const struct vhost_be_ops vp_sock_be_ops;
 int vp_ctl_start(struct vp_internals *in);
-void vp_ctl_stop(struct vp_internals *in);
 
 /* vp_vvu_ctl.c (PCI flavour; in->vvu set, in->be initialised with vp_vvu_be_ops) */
 extern const struct vhost_be_ops vp_vvu_be_ops;
-/** vvu_dev.pre_handle for a port (ctx = the port's vp_internals). */
-void vp_vvu_pre_handle(void *ctx, const void *msg, size_t len);
+bool vp_vvu_frontend_present(const struct vp_internals *in);
+void *vp_vvu_uva(const struct vp_internals *in, uint64_t uaddr, uint64_t len);
+volatile uint16_t *vp_vvu_call_doorbell(const struct vp_internals *in, uint16_t vring);
 /** One control step: messages and status when pending; ring violations if @p check_rings. */
 void vp_vvu_ctl_poll(struct vp_internals *in, bool check_rings);
 /** Detach every ring and forget the translations (port closing). */
 void vp_vvu_ctl_detach(struct vp_internals *in);
 
 /* vp_vvu_pci.c */
-void vp_vvu_ctl_stop(struct vp_internals *in);
+extern const struct vp_transport_ops vp_vvu_transport;
 
 /* vp_ethdev.c */
-void vp_link_update_notify(struct vp_internals *in);
-/** Fill @p in for port @p port_id; @p fdless and @p ops select the transport. */
+/**
+ * Fill @p in for port @p port_id over transport @p t, whose state machine
+ * hooks are @p ops (@p fdless: the transport passes no fds); registers the
+ * ethdev's link-change callback.
+ */
 void vp_internals_init(struct vp_internals *in, const struct vp_args *a, uint16_t port_id,
-		       bool fdless, const struct vhost_be_ops *ops);
+		       bool fdless, const struct vhost_be_ops *ops,
+		       const struct vp_transport_ops *t);
 /** Ops, burst functions, MAC and flags of a port over @p in (both flavours). */
 void vp_ethdev_setup(struct rte_eth_dev *dev, struct vp_internals *in);
+/** Undo vp_internals_init and vp_ethdev_setup when the transport cannot start; releases the port. */
+void vp_ethdev_abort(struct rte_eth_dev *dev);
+/** Stop and close the port, then release it (bus remove). */
+int vp_ethdev_remove(struct rte_eth_dev *dev);
 
 #endif /* VP_INTERNAL_H */

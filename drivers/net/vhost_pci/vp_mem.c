@@ -14,7 +14,6 @@
 
 #include "peer_mem_guard.h"
 #include "vp_internal.h"
-#include "vp_vvu.h"
 
 void
 vp_mem_unmap(struct vp_internals *in)
@@ -108,10 +107,6 @@ vp_mem_uva(const struct vp_internals *in, uint64_t uaddr, uint64_t len)
 	const struct vhost_mem_table *m = &in->be.mem;
 	int i;
 
-#ifdef VP_HAVE_PRING
-	if (in->vvu != NULL)
-		return vvu_uva(in->vvu, uaddr, len); /* the regions are in BAR 2 */
-#endif
 	i = vhost_mem_find_uaddr(m, uaddr, len);
 	if (i < 0 || (uint32_t)i >= in->nr_map)
 		return NULL;

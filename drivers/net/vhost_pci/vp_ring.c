@@ -4,31 +4,37 @@
 
 /* Attach and detach our queues to the front-end's vrings as the vhost-user state changes. */
 
-#include <string.h>
-
 #include "vp_ring.h"
-#include "vp_vvu.h"
 
+/*
+ * Every change to the port's state (started, the state machine, the rings,
+ * the memory table) happens between these two: one control-side actor at a
+ * time (ctl_lock: the control thread against dev_start/stop), and no burst
+ * inside any queue. The wait for a burst to leave is bounded by one burst:
+ * the datapath never blocks (calls go out through vp_call.c, which cannot).
+ */
 void
-vp_lock_all(struct vp_internals *in)
+vp_quiesce(struct vp_internals *in)
 {
 	uint16_t i;
 
+	pthread_mutex_lock(&in->ctl_lock);
 	for (i = 0; i < in->max_queue_pairs; i++) {
-		rte_spinlock_lock(&in->rxq[i].lock);
-		rte_spinlock_lock(&in->txq[i].lock);
+		burst_gate_close(&in->rxq[i].gate);
+		burst_gate_close(&in->txq[i].gate);
 	}
 }
 
 void
-vp_unlock_all(struct vp_internals *in)
+vp_resume(struct vp_internals *in)
 {
 	uint16_t i;
 
 	for (i = 0; i < in->max_queue_pairs; i++) {
-		rte_spinlock_unlock(&in->rxq[i].lock);
-		rte_spinlock_unlock(&in->txq[i].lock);
+		burst_gate_open(&in->rxq[i].gate);
+		burst_gate_open(&in->txq[i].gate);
 	}
+	pthread_mutex_unlock(&in->ctl_lock);
 }
 
 /* Report where the ring stopped to the state machine (for GET_VRING_BASE). */
@@ -37,11 +43,9 @@ save_base(struct vp_internals *in, struct vp_queue *q)
 {
 	uint16_t base;
 
-#ifdef VP_HAVE_PRING
 	if (q->packed)
 		base = pring_dev_base(&q->r.packed);
 	else
-#endif
 		base = vp_split_base(&q->r.split);
 	vhost_be_save_base(&in->be, q->vring, base);
 }
@@ -65,7 +69,7 @@ vp_queue_detach(struct vp_queue *q)
 	q->doorbell = NULL;
 }
 
-/* The front-end is gone: forget every ring without touching its memory. Caller holds every lock. */
+/* The front-end is gone: forget every ring without touching its memory. Caller has quiesced the port. */
 void
 vp_detach_all(struct vp_internals *in)
 {
@@ -77,28 +81,28 @@ vp_detach_all(struct vp_internals *in)
 	}
 }
 
-/* GET_VRING_BASE stops a ring: stop ours first so the reply says where it really stopped. */
+/*
+ * vhost_be_ops.pre_handle of both transports (ctx = the port): GET_VRING_BASE
+ * stops a ring, so stop ours first and the reply says where it really stopped.
+ * The caller has quiesced the port.
+ */
 void
-vp_pre_handle(struct vp_internals *in, const uint8_t *buf, size_t len)
+vp_pre_handle(void *ctx, const struct vhost_msg_decoded *msg)
 {
-	struct vhost_msg_hdr hdr;
-	struct vhost_vring_state s;
+	struct vp_internals *in = ctx;
+	uint32_t index = msg->payload.state.index;
 
-	if (len != VHOST_MSG_HDR_SIZE + sizeof(s))
+	if (msg->hdr.request != VHOST_USER_GET_VRING_BASE || index >= vhost_be_nr_vrings(&in->be))
 		return;
-	memcpy(&hdr, buf, sizeof(hdr));
-	memcpy(&s, buf + VHOST_MSG_HDR_SIZE, sizeof(s));
-	if (hdr.request != VHOST_USER_GET_VRING_BASE || s.index >= vhost_be_nr_vrings(&in->be))
-		return;
-	vp_queue_sync(in, (s.index & 1) ? &in->rxq[s.index / 2] : &in->txq[s.index / 2], false);
+	vp_queue_sync(in, (index & 1) ? &in->rxq[index / 2] : &in->txq[index / 2], false);
 }
 
 static int
 attach_split(struct vp_internals *in, struct vp_queue *q, const struct vhost_be_vring *v)
 {
-	void *desc = vp_mem_uva(in, v->desc_addr, 16ULL * v->num);
-	void *avail = vp_mem_uva(in, v->avail_addr, 6 + 2ULL * v->num);
-	void *used = vp_mem_uva(in, v->used_addr, 6 + 8ULL * v->num);
+	void *desc = in->transport->uva(in, v->desc_addr, 16ULL * v->num);
+	void *avail = in->transport->uva(in, v->avail_addr, 6 + 2ULL * v->num);
+	void *used = in->transport->uva(in, v->used_addr, 6 + 8ULL * v->num);
 
 	if (desc == NULL || avail == NULL || used == NULL)
 		return -1;
@@ -120,14 +124,13 @@ attach_split(struct vp_internals *in, struct vp_queue *q, const struct vhost_be_
 static int
 attach_packed(struct vp_internals *in, struct vp_queue *q, const struct vhost_be_vring *v)
 {
-#ifdef VP_HAVE_PRING
 	uint16_t base = vhost_be_vring_avail_base(v);
 	struct pring_layout l;
 
-	l.avail = vp_mem_uva(in, v->desc_addr, 16ULL * v->num);
+	l.avail = in->transport->uva(in, v->desc_addr, 16ULL * v->num);
 	l.used = l.avail;
-	l.drv_event = vp_mem_uva(in, v->avail_addr, 4);
-	l.dev_event = vp_mem_uva(in, v->used_addr, 4);
+	l.drv_event = in->transport->uva(in, v->avail_addr, 4);
+	l.dev_event = in->transport->uva(in, v->used_addr, 4);
 	l.size = (uint16_t)v->num;
 	if (l.avail == NULL || l.drv_event == NULL || l.dev_event == NULL || v->num > UINT16_MAX)
 		return -1;
@@ -137,12 +140,6 @@ attach_packed(struct vp_internals *in, struct vp_queue *q, const struct vhost_be
 	/* We poll: the front-end need not kick. */
 	pring_dev_set_event(&q->r.packed, PRING_EVENT_DISABLE);
 	return 0;
-#else
-	RTE_SET_USED(in);
-	RTE_SET_USED(q);
-	RTE_SET_USED(v);
-	return -1;
-#endif
 }
 
 static void
@@ -163,9 +160,8 @@ start_ring(struct vp_internals *in, struct vp_queue *q)
 	q->mem_gen = in->be.mem_gen;
 	q->call_fd = v->call_fd;
 	q->doorbell = NULL;
-	/* PCI flavour: calls ring the vring's doorbell slot in BAR 2 (vp_vvu.h) */
-	if (in->vvu != NULL && v->call_doorbell && q->vring < in->vvu->dev.max_vhost_queues)
-		q->doorbell = (volatile uint16_t *)in->vvu->dev.bar2 + q->vring;
+	if (v->call_doorbell && in->transport->call_doorbell != NULL)
+		q->doorbell = in->transport->call_doorbell(in, q->vring);
 	q->st_nr = q->st_used = 0;
 	q->st_segs = 0;
 	q->broken_seen = 0;
@@ -174,7 +170,7 @@ start_ring(struct vp_internals *in, struct vp_queue *q)
 	       q->packed ? "packed" : "split", v->num, v->base);
 }
 
-/* Caller holds q->lock. @p want: the application side is ready for this queue. */
+/* Caller has quiesced the port. @p want: the application side is ready for this queue. */
 void
 vp_queue_sync(struct vp_internals *in, struct vp_queue *q, bool want)
 {
@@ -187,7 +183,7 @@ vp_queue_sync(struct vp_internals *in, struct vp_queue *q, bool want)
 		start_ring(in, q);
 }
 
-/* Caller holds every queue lock. */
+/* Caller has quiesced the port. */
 void
 vp_sync_all(struct vp_internals *in)
 {
@@ -203,7 +199,7 @@ vp_sync_all(struct vp_internals *in)
  * The memory table is about to be replaced: stop every running ring while
  * its memory is still mapped (stashed tx buffers are handed back into the
  * old ring, bases saved); the rings resume on the new table.
- * Caller holds every queue lock.
+ * Caller has quiesced the port.
  */
 void
 vp_stop_all(struct vp_internals *in)
@@ -218,25 +214,31 @@ vp_stop_all(struct vp_internals *in)
 	}
 }
 
+/*
+ * A ring the datapath found broken and we have not acted on yet. Polled by
+ * the control thread, so it leaves the datapath alone: running, packed and
+ * broken_seen change only under ctl_lock (which keeps dev_start/stop out),
+ * and the broken flag is read as vp_ring_broken says.
+ */
 bool
 vp_any_broken(struct vp_internals *in)
 {
 	uint16_t i;
 	bool broken = false;
 
+	pthread_mutex_lock(&in->ctl_lock);
 	for (i = 0; i < in->max_queue_pairs; i++) {
 		struct vp_queue *q[2] = { &in->rxq[i], &in->txq[i] };
 		int k;
 
 		for (k = 0; k < 2; k++) {
-			rte_spinlock_lock(&q[k]->lock);
 			if (q[k]->running && vp_ring_broken(q[k]) && !q[k]->broken_seen) {
 				q[k]->broken_seen = 1;
 				broken = true;
 			}
-			rte_spinlock_unlock(&q[k]->lock);
 		}
 	}
+	pthread_mutex_unlock(&in->ctl_lock);
 	return broken;
 }
 

@@ -168,20 +168,18 @@ vp_rx_burst(void *qp, struct rte_mbuf **pkts, uint16_t n)
 	struct vp_queue *q = qp;
 	uint16_t nb = 0, taken;
 
-	if (unlikely(!rte_spinlock_trylock(&q->lock)))
+	if (unlikely(!burst_gate_enter(&q->gate)))
 		return 0;
 	if (unlikely(!q->running))
 		goto out;
-#ifdef VP_HAVE_PRING
 	if (q->packed)
 		taken = vp_rx_packed(q, pkts, n, &nb);
 	else
-#endif
 		taken = vp_rx_chains(q, pkts, n, &nb);
 	if (taken)
 		vp_notify(q);
 out:
-	rte_spinlock_unlock(&q->lock);
+	burst_gate_leave(&q->gate);
 	return nb;
 }
 
@@ -384,10 +382,10 @@ vp_tx_burst(void *qp, struct rte_mbuf **pkts, uint16_t n)
 	uint16_t i, sent = 0;
 	enum place_result r;
 
-	if (unlikely(!rte_spinlock_trylock(&q->lock)))
+	if (unlikely(!burst_gate_enter(&q->gate)))
 		return 0;
 	if (unlikely(!q->running)) {
-		rte_spinlock_unlock(&q->lock);
+		burst_gate_leave(&q->gate);
 		return 0;
 	}
 	for (i = 0; i < n; i++) {
@@ -407,7 +405,7 @@ vp_tx_burst(void *qp, struct rte_mbuf **pkts, uint16_t n)
 	q->bytes += bytes;
 	if (sent)
 		vp_notify(q);
-	rte_spinlock_unlock(&q->lock);
+	burst_gate_leave(&q->gate);
 	/* Copied (or dropped as too big): ours to free. */
 	rte_pktmbuf_free_bulk(pkts, i);
 	return i;

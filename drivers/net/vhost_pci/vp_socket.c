@@ -23,6 +23,20 @@
 #include "vp_internal.h"
 #include "vp_sock_msg.h"
 
+static void
+vp_close_fd(void *ctx, int fd)
+{
+	RTE_SET_USED(ctx);
+	close(fd);
+}
+
+/* The state machine's hooks: memory is mapped from the fds the message carried. */
+const struct vhost_be_ops vp_sock_be_ops = {
+	.map_mem = vp_mem_map,
+	.close_fd = vp_close_fd,
+	.pre_handle = vp_pre_handle,
+};
+
 #define VP_POLL_MS 100
 #define VP_RECV_TIMEOUT_S 1
 #define VP_RECONNECT_MS 500
@@ -57,7 +71,7 @@ vp_disconnect(struct vp_internals *in, const char *why)
 	if (in->conn_fd < 0)
 		return;
 	VP_PEER_LOG(in, NOTICE, "port %u: front-end disconnected (%s)", in->port_id, why);
-	vp_lock_all(in);
+	vp_quiesce(in);
 	vp_detach_all(in);
 	vhost_be_reset(&in->be);
 	vp_mem_unmap(in);
@@ -69,11 +83,11 @@ vp_disconnect(struct vp_internals *in, const char *why)
 	 */
 	if (__atomic_exchange_n(&in->mem_fault, 0, __ATOMIC_ACQ_REL))
 		in->mem_faults++;
-	vp_unlock_all(in);
+	vp_resume(in);
 	close(in->conn_fd);
 	in->conn_fd = -1;
 	in->disconnects++;
-	vp_link_update_notify(in);
+	in->link_changed(in);
 }
 
 static void
@@ -111,14 +125,11 @@ vp_handle_one(struct vp_internals *in)
 		vp_disconnect(in, "kick/call/err fd is not an eventfd");
 		return;
 	}
-	pthread_mutex_lock(&in->ctl_lock);
-	vp_lock_all(in);
-	vp_pre_handle(in, buf, (size_t)n);
+	vp_quiesce(in);
 	e = vhost_be_handle(&in->be, buf, (size_t)n, fds, nfds, &reply, &rlen, &act);
 	if (e == VHOST_MSG_OK)
 		vp_sync_all(in);
-	vp_unlock_all(in);
-	pthread_mutex_unlock(&in->ctl_lock);
+	vp_resume(in);
 	/*
 	 * Never wait for the front-end to read: a reply that does not fit in the
 	 * socket's buffer now means it stopped reading, and waiting would wedge
@@ -138,7 +149,7 @@ vp_handle_one(struct vp_internals *in)
 		return;
 	}
 	VP_LOG(DEBUG, "port %u: %s", in->port_id, vhost_msg_name(hdr.request));
-	vp_link_update_notify(in);
+	in->link_changed(in);
 }
 
 static void
@@ -283,7 +294,7 @@ vp_ctl_start(struct vp_internals *in)
 	return 0;
 }
 
-void
+static void
 vp_ctl_stop(struct vp_internals *in)
 {
 	if (!in->ctl_started)
@@ -297,3 +308,17 @@ vp_ctl_stop(struct vp_internals *in)
 		in->listen_fd = -1;
 	}
 }
+
+static bool
+vp_sock_frontend_present(const struct vp_internals *in)
+{
+	return in->conn_fd >= 0;
+}
+
+const struct vp_transport_ops vp_sock_transport = {
+	.name = "vhost-user socket",
+	.close = vp_ctl_stop,
+	.frontend_present = vp_sock_frontend_present,
+	.uva = vp_mem_uva,
+	.call_doorbell = NULL, /* calls go to the call eventfds */
+};

@@ -15,7 +15,6 @@
 /* Largest chunk taken per vp_batch_take call: bounds the items array. */
 #define VP_TX_TAKE 32
 
-#ifdef VP_HAVE_PRING
 /* Append @p nt taken items as one-segment chains at c[*n], segments at s[*ns]. */
 static inline void
 items_to_chains(const struct vp_batch_item *it, uint16_t nt, struct pring_chain *c,
@@ -39,13 +38,11 @@ items_to_chains(const struct vp_batch_item *it, uint16_t nt, struct pring_chain 
 	*n = (uint16_t)(*n + nt);
 	*ns += nt;
 }
-#endif
 
 uint16_t
 vp_tx_peek(struct vp_queue *q, struct pring_chain *c, uint16_t max, struct pring_seg *s,
 	   uint32_t max_segs)
 {
-#ifdef VP_HAVE_PRING
 	struct vp_batch_item it[VP_TX_TAKE];
 	uint16_t n = 0, nt, gap, k;
 	uint32_t ns = 0;
@@ -72,7 +69,4 @@ vp_tx_peek(struct vp_queue *q, struct pring_chain *c, uint16_t max, struct pring
 		n = (uint16_t)(n + nt);
 	}
 	return n;
-#else
-	return vp_ring_peek(q, c, max, s, max_segs);
-#endif
 }

@@ -260,8 +260,6 @@ vvu_poll(struct vvu *v)
 	for (i = 0; i < n; i++) {
 		enum vhost_msg_err e;
 
-		if (v->dev.pre_handle != NULL)
-			v->dev.pre_handle(v->dev.ctx, cookie[i], rlen_u[i]);
 		e = vhost_be_handle(v->be, cookie[i], rlen_u[i], NULL, 0, &reply, &rlen, &act);
 		if ((act & VHOST_BE_ACT_REPLY) && send_reply(v, &reply, rlen) < 0)
 			e = e != VHOST_MSG_OK ? e : VHOST_ERR_STATE;

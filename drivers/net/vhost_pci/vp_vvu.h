@@ -56,8 +56,6 @@ struct vvu_dev {
 	uint64_t (*iova)(void *ctx, const void *p);
 	/** Notify the device that virtqueue @p vq (0 rxq, 1 txq) has new buffers. */
 	void (*notify)(void *ctx, uint16_t vq);
-	/** Optional: called with each received message before the state machine sees it. */
-	void (*pre_handle)(void *ctx, const void *msg, size_t len);
 	void *ctx;
 };
 

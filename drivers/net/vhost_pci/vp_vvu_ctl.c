@@ -14,12 +14,6 @@
 #include "vp_internal.h"
 #include "vp_vvu.h"
 
-void
-vp_vvu_pre_handle(void *ctx, const void *msg, size_t len)
-{
-	vp_pre_handle(ctx, msg, len);
-}
-
 /* vhost_be_ops.map_mem: the regions are placed in BAR 2; the rings translate through in->gpa. */
 static int
 vp_vvu_map_mem(void *ctx, const struct vhost_mem_table *m, const int *fds)
@@ -44,11 +38,36 @@ vp_vvu_close_fd(void *ctx, int fd)
 const struct vhost_be_ops vp_vvu_be_ops = {
 	.map_mem = vp_vvu_map_mem,
 	.close_fd = vp_vvu_close_fd,
+	.pre_handle = vp_pre_handle,
 };
+
+/* ------------------------------------------------- transport queries */
+
+bool
+vp_vvu_frontend_present(const struct vp_internals *in)
+{
+	return in->vvu != NULL && in->vvu->connected;
+}
+
+/* The regions are in BAR 2. */
+void *
+vp_vvu_uva(const struct vp_internals *in, uint64_t uaddr, uint64_t len)
+{
+	return vvu_uva(in->vvu, uaddr, len);
+}
+
+/* Calls ring the vring's doorbell slot in BAR 2 (vp_vvu.h). */
+volatile uint16_t *
+vp_vvu_call_doorbell(const struct vp_internals *in, uint16_t vring)
+{
+	if (vring >= in->vvu->dev.max_vhost_queues)
+		return NULL;
+	return (volatile uint16_t *)in->vvu->dev.bar2 + vring;
+}
 
 /* -------------------------------------------------------- control step */
 
-/* The front-end is gone: rings dropped, translations forgotten. Caller holds every lock. */
+/* The front-end is gone: rings dropped, translations forgotten. Caller has quiesced the port. */
 static void
 forget_frontend(struct vp_internals *in)
 {
@@ -65,8 +84,7 @@ poll_device(struct vp_internals *in)
 	uint8_t was;
 	int rc;
 
-	pthread_mutex_lock(&in->ctl_lock);
-	vp_lock_all(in);
+	vp_quiesce(in);
 	was = v->connected;
 	drops = v->drops;
 	rc = vvu_poll(v);
@@ -75,28 +93,25 @@ poll_device(struct vp_internals *in)
 	else if (!was && v->connected)
 		in->connects++;
 	vp_sync_all(in);
-	vp_unlock_all(in);
-	pthread_mutex_unlock(&in->ctl_lock);
+	vp_resume(in);
 	if (rc < 0)
 		VP_LOG(ERR, "port %u: front-end broke a message rule: disconnected", in->port_id);
 	else if (was != v->connected)
 		VP_LOG(NOTICE, "port %u: front-end %s", in->port_id,
 		       v->connected ? "connected" : "disconnected");
-	vp_link_update_notify(in);
+	in->link_changed(in);
 }
 
 static void
 ring_violation(struct vp_internals *in)
 {
-	pthread_mutex_lock(&in->ctl_lock);
-	vp_lock_all(in);
+	vp_quiesce(in);
 	vvu_disconnect(in->vvu);
 	forget_frontend(in);
 	in->ring_violations++;
-	vp_unlock_all(in);
-	pthread_mutex_unlock(&in->ctl_lock);
+	vp_resume(in);
 	VP_LOG(ERR, "port %u: front-end broke a ring rule: disconnected", in->port_id);
-	vp_link_update_notify(in);
+	in->link_changed(in);
 }
 
 void
@@ -111,8 +126,8 @@ vp_vvu_ctl_poll(struct vp_internals *in, bool check_rings)
 void
 vp_vvu_ctl_detach(struct vp_internals *in)
 {
-	vp_lock_all(in);
+	vp_quiesce(in);
 	vp_detach_all(in);
 	memset(&in->gpa, 0, sizeof(in->gpa));
-	vp_unlock_all(in);
+	vp_resume(in);
 }

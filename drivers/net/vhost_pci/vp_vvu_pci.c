@@ -196,7 +196,6 @@ start_device(struct vp_internals *in, uint32_t max_vhost_queues)
 		.bar2_len = pci->mem_resource[VVU_PCI_SHM_BAR].len,
 		.iova = vvu_pci_iova,
 		.notify = vvu_pci_notify,
-		.pre_handle = vp_vvu_pre_handle,
 		.ctx = in,
 	};
 	const char *why = NULL;
@@ -241,7 +240,7 @@ release_device(struct vp_internals *in)
 	rte_free(pp);
 }
 
-void
+static void
 vp_vvu_ctl_stop(struct vp_internals *in)
 {
 	struct vvu_pci *pp = in->pci;
@@ -256,6 +255,15 @@ vp_vvu_ctl_stop(struct vp_internals *in)
 	vp_vvu_ctl_detach(in);
 	release_device(in);
 }
+
+/* The ethdev's view of this transport; the port's close stops the thread and the device. */
+const struct vp_transport_ops vp_vvu_transport = {
+	.name = "virtio-vhost-user PCI",
+	.close = vp_vvu_ctl_stop,
+	.frontend_present = vp_vvu_frontend_present,
+	.uva = vp_vvu_uva,
+	.call_doorbell = vp_vvu_call_doorbell,
+};
 
 static int
 open_device(struct rte_eth_dev *eth_dev, struct rte_pci_device *pci, struct vp_args *a)
@@ -283,7 +291,7 @@ open_device(struct rte_eth_dev *eth_dev, struct rte_pci_device *pci, struct vp_a
 		return -EINVAL;
 	}
 	snprintf(a->iface, sizeof(a->iface), "%s", pci->device.name);
-	vp_internals_init(in, a, eth_dev->data->port_id, true, &vp_vvu_be_ops);
+	vp_internals_init(in, a, eth_dev->data->port_id, true, &vp_vvu_be_ops, &vp_vvu_transport);
 	snprintf(name, sizeof(name), "vvu_%s", pci->device.name);
 	pp->mz = rte_memzone_reserve_aligned(name, sizeof(struct vvu), pci->device.numa_node,
 					     RTE_MEMZONE_IOVA_CONTIG, 4096);
