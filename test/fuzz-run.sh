@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
-# Run one libFuzzer harness for a bounded time (VM2VM_FUZZ_SECONDS, default 30).
+# Run one libFuzzer harness for a bounded time (VM2VM_FUZZ_SECONDS, default 20).
 # usage: fuzz-run.sh HARNESS [SEED_DIR] [extra libFuzzer flags...]
 # The corpus grows in the build tree next to the harness; a crash, leak or
 # sanitizer report makes libFuzzer exit 1 (its default, 77, would read as SKIP
@@ -14,6 +14,6 @@ corpus="$(dirname "$bin")/corpus-$(basename "$bin")"
 mkdir -p "$corpus"
 seeds=()
 if [ $# -gt 0 ] && [ -d "$1" ]; then seeds=("$1"); shift; fi
-exec "$bin" -max_total_time="${VM2VM_FUZZ_SECONDS:-30}" -print_final_stats=1 \
+exec "$bin" -max_total_time="${VM2VM_FUZZ_SECONDS:-20}" -print_final_stats=1 \
 	-error_exitcode=1 -timeout_exitcode=1 \
 	-rss_limit_mb=2048 -artifact_prefix="$(dirname "$bin")/" "$@" "$corpus" "${seeds[@]}"
