@@ -24,6 +24,7 @@ usage: iv_guest.py SCENARIO
 """
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -296,7 +297,10 @@ def garbage(s):
     make_file(s.shm)
     g = s.guest('g')
     # the hostile peer's layout: state 2 MiB, no R/W section, the rest split in two
-    g.start_testpmd('rxonly', 'id=0,state_size=2M')
+    # The counters, printed every second, say what the attacks did: the log
+    # lines about them are rate-limited (lib/peer_log), the counters are not.
+    g.start_testpmd('rxonly', 'id=0,state_size=2M',
+                    extra='--stats-period 1 --display-xstats ring_protocol_errors,peer_incompatible')
     g.wait_log('packet forwarding', 120)
     log(f'hostile peer: {iv_plain.HOSTILE} {s.shm} {good}')
     r = subprocess.run(['taskset', '-c', '0', iv_plain.HOSTILE, s.shm, str(good)],
@@ -304,17 +308,23 @@ def garbage(s):
     for line in r.stdout.splitlines():
         log(f'  peer: {line}')
     expect(g.running(), 'guest testpmd survived the attacks')
+    time.sleep(3)   # a stats period after the last attack
     totals, text = g.stop_testpmd()
-    resets = text.count('peer violated the ring protocol')
-    rejected = text.count('peer section rejected')
-    log(f'guest RX-packets {totals["RX-packets"]}, {resets} ring-protocol resets, '
-        f'{rejected} rejected sections')
+
+    def last(name):
+        v = re.findall(r'^\s*%s\s+(\d+)' % name, text, re.M)
+        return int(v[-1]) if v else 0
+    resets, rejected = last('ring_protocol_errors'), last('peer_incompatible')
+    lines = len(re.findall(r'iv2_[a-z_]+\(\): port 0: (?:peer|link|the peer|shared)', text))
+    log(f'guest RX-packets {totals["RX-packets"]}, ring_protocol_errors {resets}, '
+        f'peer_incompatible {rejected}, {lines} peer-caused log lines')
     expect(r.returncode == 0, f'hostile peer exited {r.returncode}: the link recovered and '
            'its good frames were taken' + ('' if r.returncode == 0 else '\n' + r.stderr))
     expect(totals['RX-packets'] >= 2 * good, f'guest received {totals["RX-packets"]} frames'
            f' (>= {2 * good} good ones)')
     expect(resets >= 5, f'{resets} ring protocol violations reset the link')
     expect(rejected >= 1, 'the bad header was rejected')
+    expect(lines <= 2 * 21, f'{lines} peer-caused log lines (rate limit: 20 per 10 s)')
 
 
 SCENARIOS = {'guest-host': guest_host, 'guest-tx': guest_tx, 'guest-rx': guest_rx, 'kill': kill,
