@@ -90,6 +90,30 @@ model_notify(void *ctx, uint16_t vq)
 	FZ_CHECK(vq <= 1);
 }
 
+/*
+ * Every message the transport hands to the state machine must lie inside one
+ * of its rx buffers (a used length the device inflated must not reach past
+ * it). The harness links with --wrap=vhost_be_handle, so the transport's call
+ * comes here first.
+ */
+enum vhost_msg_err __real_vhost_be_handle(struct vhost_be *be, const void *buf, size_t len,
+					  int *fds, unsigned int nfds, struct vhost_msg *reply,
+					  size_t *reply_len, uint32_t *act);
+enum vhost_msg_err __wrap_vhost_be_handle(struct vhost_be *be, const void *buf, size_t len,
+					  int *fds, unsigned int nfds, struct vhost_msg *reply,
+					  size_t *reply_len, uint32_t *act);
+
+enum vhost_msg_err
+__wrap_vhost_be_handle(struct vhost_be *be, const void *buf, size_t len, int *fds,
+		       unsigned int nfds, struct vhost_msg *reply, size_t *reply_len, uint32_t *act)
+{
+	const uint8_t *p = buf, *b0 = in->vvu->rxq.buf[0];
+
+	FZ_CHECK(p >= b0 && p < b0 + sizeof(in->vvu->rxq.buf));
+	FZ_CHECK((size_t)(p - b0) % VVU_BUF == 0 && len <= VVU_BUF);
+	return __real_vhost_be_handle(be, buf, len, fds, nfds, reply, reply_len, act);
+}
+
 /* The device writes status bits it owns; the driver's write may have clobbered MASTER_UP. */
 static void
 model_assert_status(void)
