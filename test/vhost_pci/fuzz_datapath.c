@@ -57,6 +57,7 @@
 #include "vp_internal.h"
 #include "vp_devargs.h"
 #include "fuzz_input.h"
+#include "fuzz_seed.h"
 
 #if defined(__has_feature)
 #if __has_feature(address_sanitizer)
@@ -882,25 +883,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 /* ------------------------------------------------------------ seeds */
 
-struct seed {
-	uint8_t b[4096];
-	size_t n;
-};
-
-static void
-put8(struct seed *s, unsigned int v)
-{
-	if (s->n < sizeof(s->b))
-		s->b[s->n++] = (uint8_t)v;
-}
-
-static void
-put16(struct seed *s, unsigned int v)
-{
-	put8(s, v & 0xff);
-	put8(s, v >> 8);
-}
-
 /* Post one chain of @p n buffers of @p len bytes each at region-0 offset @p off on vring @p q. */
 static void
 seed_post(struct seed *s, unsigned int q, unsigned int n, unsigned int off, unsigned int len)
@@ -1041,21 +1023,6 @@ seed_stash_full(struct seed *s)
 	put8(s, 0);
 	put8(s, 0);
 	put16(s, 60);
-}
-
-static int
-write_seed(const char *dir, const char *name, const struct seed *s)
-{
-	char path[4096];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "wb");
-	if (f == NULL || fwrite(s->b, 1, s->n, f) != s->n) {
-		perror(path);
-		return -1;
-	}
-	return fclose(f);
 }
 
 static int

@@ -47,6 +47,7 @@
 #include "vp_internal.h"
 #include "vp_vvu.h"
 #include "fuzz_input.h"
+#include "fuzz_seed.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -547,40 +548,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 }
 
 /* ------------------------------------------------------------ seeds */
-
-struct seed {
-	uint8_t b[1024];
-	size_t n;
-};
-
-static void
-put8(struct seed *s, unsigned int v)
-{
-	if (s->n < sizeof(s->b))
-		s->b[s->n++] = (uint8_t)v;
-}
-
-static void
-put16(struct seed *s, unsigned int v)
-{
-	put8(s, v & 0xff);
-	put8(s, v >> 8);
-}
-
-static int
-write_seed(const char *dir, const char *name, const struct seed *s)
-{
-	char path[4096];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "wb");
-	if (f == NULL || fwrite(s->b, 1, s->n, f) != s->n) {
-		perror(path);
-		return -1;
-	}
-	return fclose(f);
-}
 
 /* Connect, a frame each way, a message from fields, MASTER_UP dropped, connect again. */
 static void
