@@ -57,6 +57,7 @@
 #include "vp_internal.h"
 #include "vp_devargs.h"
 #include "fuzz_input.h"
+#include "fuzz_eal.h"
 #include "fuzz_seed.h"
 
 #if defined(__has_feature)
@@ -1053,37 +1054,16 @@ make_seeds(const char *dir)
 
 /* ------------------------------------------------------------ set-up */
 
-static char runtime_dir[4096];
-
-static void
-eal_cleanup(void)
-{
-	rte_eal_cleanup();
-	rmdir(runtime_dir); /* EAL leaves its empty --no-shconf runtime directory behind */
-}
-
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	char prefix[64];
-	char *eal[] = { "fuzz_vp_datapath", "-l", "0", "--no-huge", "-m", "256", "--no-pci",
-			"--no-shconf", "--no-telemetry", prefix, "--log-level=crit", NULL };
 	struct vp_args a;
 	int i;
 
 	for (i = 1; i < *argc; i++)
 		if (strncmp((*argv)[i], "-seed_dir=", 10) == 0)
 			exit(make_seeds((*argv)[i] + 10) == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
-	trace = getenv("FUZZ_VP_TRACE") != NULL;
-	if (trace)
-		eal[RTE_DIM(eal) - 2] = "--log-level=*:debug";
-	snprintf(prefix, sizeof(prefix), "--file-prefix=fzdp%d", getpid());
-	if (rte_eal_init((int)RTE_DIM(eal) - 1, eal) < 0) {
-		fprintf(stderr, "fuzz_vp_datapath: EAL: %s\n", rte_strerror(rte_errno));
-		exit(EXIT_FAILURE);
-	}
-	snprintf(runtime_dir, sizeof(runtime_dir), "%s", rte_eal_get_runtime_dir());
-	atexit(eal_cleanup);
+	trace = fz_eal_init("fuzz_vp_datapath", "fzdp", "256");
 	pools[0] = rte_pktmbuf_pool_create("fzdp_big", 1023, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 					   SOCKET_ID_ANY);
 	pools[1] = rte_pktmbuf_pool_create("fzdp_small", 4095, 0, 0, 128 + RTE_PKTMBUF_HEADROOM,

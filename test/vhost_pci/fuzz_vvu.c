@@ -47,6 +47,7 @@
 #include "vp_internal.h"
 #include "vp_vvu.h"
 #include "fuzz_input.h"
+#include "fuzz_eal.h"
 #include "fuzz_seed.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -629,21 +630,9 @@ make_seeds(const char *dir)
 
 /* ------------------------------------------------------------ set-up */
 
-static char runtime_dir[4096];
-
-static void
-eal_cleanup(void)
-{
-	rte_eal_cleanup();
-	rmdir(runtime_dir);
-}
-
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	char prefix[64];
-	char *eal[] = { "fuzz_vp_vvu", "-l", "0", "--no-huge", "-m", "128", "--no-pci",
-			"--no-shconf", "--no-telemetry", prefix, "--log-level=crit", NULL };
 	struct rte_eth_conf conf;
 	struct rte_eth_dev *dev;
 	struct vp_args a;
@@ -652,16 +641,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	for (i = 1; i < *argc; i++)
 		if (strncmp((*argv)[i], "-seed_dir=", 10) == 0)
 			exit(make_seeds((*argv)[i] + 10) == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
-	trace = getenv("FUZZ_VP_TRACE") != NULL;
-	if (trace)
-		eal[RTE_DIM(eal) - 2] = "--log-level=*:debug";
-	snprintf(prefix, sizeof(prefix), "--file-prefix=fzvvu%d", getpid());
-	if (rte_eal_init((int)RTE_DIM(eal) - 1, eal) < 0) {
-		fprintf(stderr, "fuzz_vp_vvu: EAL: %s\n", rte_strerror(rte_errno));
-		exit(EXIT_FAILURE);
-	}
-	snprintf(runtime_dir, sizeof(runtime_dir), "%s", rte_eal_get_runtime_dir());
-	atexit(eal_cleanup);
+	trace = fz_eal_init("fuzz_vp_vvu", "fzvvu", "128");
 	mp = rte_pktmbuf_pool_create("fzvvu", 511, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
 	md.bar2 = malloc(BAR2_LEN); /* exact size: ASan catches anything past it */
 	dev = rte_eth_dev_allocate("net_vhost_pci_vvu_fuzz");
