@@ -352,7 +352,8 @@ vvu_pci_remove(struct rte_pci_device *pci)
 
 	if (eth_dev == NULL)
 		return 0;
-	return rte_eth_dev_close(eth_dev->data->port_id);
+	/* hot-unplug and EAL clean-up come with the port still started: rte_eth_dev_close refuses it */
+	return vp_ethdev_remove(eth_dev);
 }
 
 static const struct rte_pci_id vvu_pci_ids[] = {
