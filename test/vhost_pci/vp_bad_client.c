@@ -250,6 +250,20 @@ c_region_beyond_file(int fd)
 	return send_mem(fd, 1, &r, &mem_fd, 1);
 }
 
+/*
+ * The region's user address and file offset differ by 8 bytes modulo 16: a
+ * ring aligned in the front-end's address space would be misaligned in ours.
+ */
+static int
+c_region_offset_align(int fd)
+{
+	struct vhost_mem_region r = { GPA, 1u << 20, UVA, 8 }; /* the file holds 2 MiB */
+
+	if (mem_setup() < 0)
+		return -1;
+	return send_mem(fd, 1, &r, &mem_fd, 1);
+}
+
 static int
 c_queue_index(int fd)
 {
@@ -434,6 +448,7 @@ static const struct bad_case cases[] = {
 	{ "region_empty", c_region_empty, VHOST_ERR_REGION_RANGE },
 	{ "region_wrap", c_region_wrap, VHOST_ERR_REGION_RANGE },
 	{ "map", c_region_beyond_file, VHOST_ERR_MAP },
+	{ "map_align", c_region_offset_align, VHOST_ERR_MAP },
 	{ "queue_index", c_queue_index, VHOST_ERR_QUEUE_INDEX },
 	{ "kick_queue_index", c_kick_queue_index, VHOST_ERR_QUEUE_INDEX },
 	{ "ring_size", c_ring_size, VHOST_ERR_RING_SIZE },

@@ -29,6 +29,9 @@ vp_mem_unmap(struct vp_internals *in)
 	memset(&in->gpa, 0, sizeof(in->gpa));
 }
 
+/* The strictest alignment a ring needs (split and packed descriptors: 16 bytes). */
+#define VP_RING_ALIGN 16
+
 /*
  * Map one region. The file must really hold mmap_offset + memory_size bytes:
  * touching a mapping beyond the end of its file raises SIGBUS, so a peer that
@@ -43,6 +46,17 @@ map_region(struct vp_internals *in, const struct vhost_mem_region *r, int fd, ui
 	uint64_t align;
 	void *p;
 
+	/*
+	 * Rings are found by user address and reached at base + mmap_offset +
+	 * (uaddr - userspace_addr): unless both are aligned alike, a ring the
+	 * front-end aligned is misaligned here, and its atomics need natural
+	 * alignment. No real front-end sends this (QEMU and DPDK map whole pages);
+	 * refusing the table tells the peer, where refusing the ring later would not.
+	 */
+	if ((r->mmap_offset - r->userspace_addr) & (VP_RING_ALIGN - 1)) {
+		VP_PEER_LOG(in, ERR, "region user address and mmap_offset aligned differently");
+		return -1;
+	}
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size < need) {
 		VP_PEER_LOG(in, ERR, "region fd too small or not a file (need %" PRIu64 " bytes)", need);
 		return -1;

@@ -108,8 +108,9 @@ attach_split(struct vp_internals *in, struct vp_queue *q, const struct vhost_be_
 		return -1;
 	/*
 	 * The state machine checked the alignment of the user addresses, but a
-	 * region whose user address and mmap_offset are aligned differently
-	 * shifts them here. The rings are accessed with atomics, which need
+	 * region whose user address and local address are aligned differently
+	 * shifts them here (the socket transport refuses such a table when it
+	 * maps it; this check holds for every transport). The rings are accessed with atomics, which need
 	 * natural alignment (some CPUs fault otherwise): refuse, as pring does
 	 * for packed rings.
 	 */
