@@ -15,7 +15,13 @@ from vm2vm_perf.procs import StartError
 
 
 def cfg_for(argv):
-    return cli.Config(cli.parser().parse_args(argv))
+    """A configuration as the command line makes it, without the cross-core
+    probe: it is a real program spinning two CPUs before every run, 1.4 s a
+    run on a loaded host, which made these tests time out (TestConditions
+    covers the probe with a fake)."""
+    cfg = cli.Config(cli.parser().parse_args(argv))
+    cfg.xcore_probe = None
+    return cfg
 
 
 class FakeSession:
