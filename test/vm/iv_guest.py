@@ -32,7 +32,7 @@ import time
 
 import iv_plain
 from iv_plain import GUEST_SIZES, SHM_SIZE, GuestPort, HostPort, make_file, shm_path
-from vmtest import log, require_qemu, vm2vm_guest, workdir
+from vmtest import log, remove_dpdk_leftovers, require_qemu, vm2vm_guest, workdir
 from vp_backend import eal_args
 
 MIN_FRAMES = 10000
@@ -237,6 +237,7 @@ def integrity_run(s, g, count, host_role, before_host=None):
         if host.poll() is None:
             host.kill()
             host.wait()
+        remove_dpdk_leftovers(argv[argv.index('--file-prefix') + 1])
     with open(host_log, errors='replace') as f:
         text = f.read()
     gtext = g.log_text('it')
