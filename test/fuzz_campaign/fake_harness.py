@@ -1,0 +1,42 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 vm2vm authors
+"""A stand-in for a libFuzzer harness, for test_vm2vm_fuzz.py: it burns CPU
+for -max_total_time seconds (or the FAKE_BURN seconds of CPU, if set), prints
+the final statistics libFuzzer prints, and on SIGINT prints them at once and
+exits 72, as libFuzzer does. With FAKE_FINDING set it writes a crash file
+under -artifact_prefix and exits 1."""
+
+import os
+import signal
+import sys
+import time
+
+args = {a.split('=')[0]: a.split('=', 1)[1] for a in sys.argv[1:] if a.startswith('-') and '=' in a}
+execs = 0
+
+
+def final(code):
+    print(f'stat::number_of_executed_units: {execs}')
+    print('#1 DONE cov: 42 ft: 1')
+    sys.stdout.flush()
+    sys.exit(code)
+
+
+signal.signal(signal.SIGINT, lambda s, f: final(72))
+if os.environ.get('FAKE_FINDING'):
+    with open(args['-artifact_prefix'] + 'crash-fake', 'w') as f:
+        f.write('x')
+    os.environ.pop('FAKE_FINDING')
+    execs = 7
+    final(1)
+burn = float(os.environ.get('FAKE_BURN', '0'))
+end = time.monotonic() + int(args.get('-max_total_time', '1'))
+runs = int(args.get('-runs', '0'))
+while time.monotonic() < end:
+    if burn and time.process_time() >= burn:
+        break
+    execs += 1
+    if runs and execs >= runs:
+        break
+final(0)

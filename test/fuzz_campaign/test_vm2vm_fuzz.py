@@ -1,0 +1,106 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 vm2vm authors
+"""usertools/vm2vm-fuzz against fake_harness.py: ledgers, goals, findings,
+pausing with a signal, and CPU charged per harness with --jobs."""
+
+import importlib.machinery
+import importlib.util
+import json
+import os
+import shutil
+import signal
+import sys
+import tempfile
+import threading
+import time
+import unittest
+from unittest import mock
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOOL = os.path.join(HERE, '..', '..', 'usertools', 'vm2vm-fuzz')
+FAKE = os.path.join(HERE, 'fake_harness.py')
+
+
+def load_tool():
+    loader = importlib.machinery.SourceFileLoader('vm2vm_fuzz', TOOL)
+    spec = importlib.util.spec_from_loader('vm2vm_fuzz', loader)
+    mod = importlib.util.module_from_spec(spec)
+    loader.exec_module(mod)
+    return mod
+
+
+class Campaign(unittest.TestCase):
+    def setUp(self):
+        self.fz = load_tool()
+        self.dir = tempfile.mkdtemp(prefix='vm2vm-fuzz-test-')
+        self.env = mock.patch.dict(os.environ, {})
+        self.env.start()
+
+    def tearDown(self):
+        self.env.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def ledger(self, name):
+        with open(os.path.join(self.dir, name, 'ledger.json')) as f:
+            return json.load(f)
+
+    def test_run_adds_to_ledger(self):
+        for _ in range(2):
+            execs, units, cov, new, allf, led = self.fz.run_one('h', FAKE, None, [], 1, self.dir)
+            self.assertGreater(execs, 0)
+            self.assertEqual(cov, '42')
+            self.assertEqual(new, [])
+        led = self.ledger('h')
+        self.assertEqual(len(led['runs']), 2)
+        self.assertEqual(led['executions'], sum(r['executions'] for r in led['runs']))
+        self.assertGreater(led['cpu_seconds'], 0)
+
+    def test_goal_stops_at_missing_executions(self):
+        execs = self.fz.run_one('h', FAKE, None, [], 30, self.dir, max_execs=1000)[0]
+        self.assertEqual(execs, 1000)
+        self.assertTrue(self.fz.done(self.ledger('h'), 1000, 0))
+        self.assertFalse(self.fz.done(self.ledger('h'), 1001, 0))
+
+    def test_finding_is_kept_and_reported(self):
+        os.environ['FAKE_FINDING'] = '1'
+        new, allf = self.fz.run_one('h', FAKE, None, [], 1, self.dir)[3:5]
+        self.assertEqual(new, ['crash-fake'])
+        self.assertEqual(allf, ['crash-fake'])
+        self.assertTrue(os.path.exists(os.path.join(self.dir, 'h', 'findings', 'crash-fake')))
+
+    def test_signal_pauses_and_keeps_executions(self):
+        got = {}
+
+        def run():
+            got['r'] = self.fz.run_one('h', FAKE, None, [], 60, self.dir)
+        t = threading.Thread(target=run)
+        start = time.monotonic()
+        t.start()
+        time.sleep(1.5)
+        self.fz.Stop.handler(signal.SIGTERM, None)
+        t.join(30)
+        self.assertFalse(t.is_alive())
+        self.assertLess(time.monotonic() - start, 30)
+        self.assertGreater(got['r'][0], 0)          # the interrupted run's executions
+        self.assertEqual(self.ledger('h')['executions'], got['r'][0])
+        self.assertEqual(got['r'][3], [])            # an interruption is not a finding
+
+    def test_jobs_charge_each_harness_its_own_cpu(self):
+        # each fake burns 1 s of CPU and stops: summing the children's CPU
+        # (what RUSAGE_CHILDREN would give) would charge the later one about 2 s
+        os.environ['FAKE_BURN'] = '1.0'
+        hs = [('a', FAKE, None, []), ('b', FAKE, None, [])]
+        argv = ['vm2vm-fuzz', '--corpus', self.dir, '--seconds', '60', '--jobs', '2']
+        with mock.patch.object(self.fz, 'setup_build', lambda b: None), \
+                mock.patch.object(self.fz, 'harnesses', lambda b: hs), \
+                mock.patch.object(sys, 'argv', argv), \
+                mock.patch('sys.stdout', new=open(os.devnull, 'w')):
+            self.assertEqual(self.fz.main(), 0)
+        for n in ('a', 'b'):
+            cpu = self.ledger(n)['cpu_seconds']
+            self.assertGreaterEqual(cpu, 0.9, n)
+            self.assertLessEqual(cpu, 1.5, n)
+
+
+if __name__ == '__main__':
+    unittest.main()
