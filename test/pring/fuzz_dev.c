@@ -18,35 +18,13 @@
 #include <string.h>
 
 #include "pring.h"
+#include "fuzz_ring.h"
 
 #define DATA0 0x1000ULL
 #define DATA0_LEN 512
 #define DATA1 0x7fff0000ULL
 #define DATA1_LEN 256
 #define MAX_SIZE 40
-
-struct input {
-	const uint8_t *p;
-	size_t n;
-};
-
-static uint8_t take(struct input *in)
-{
-	if (in->n == 0)
-		return 0;
-	in->n--;
-	return *in->p++;
-}
-
-static void take_bytes(struct input *in, void *dst, size_t n)
-{
-	size_t k = n < in->n ? n : in->n;
-
-	memset(dst, 0, n);
-	memcpy(dst, in->p, k);
-	in->p += k;
-	in->n -= k;
-}
 
 struct world {
 	struct pring_layout l;
@@ -214,21 +192,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t mode = take(&in);
 	bool split = mode & 1;
 	size_t ring = (size_t)n * sizeof(struct pring_desc);
-	void *m0, *m1 = NULL;
+	struct fz_ring r;
 	int ops = 0;
 
-	/* Exact-size allocations: ASan flags any access past the ring. */
-	if (split) {
-		m0 = aligned_alloc(16, ring + 16);
-		m1 = aligned_alloc(16, ring + 16);
-		memset(m1, 0, ring + 16);
-		w->l = (struct pring_layout){ m0, m1, (struct pring_event *)((uint8_t *)m0 + ring),
-					      (struct pring_event *)((uint8_t *)m1 + ring), n };
-	} else {
-		m0 = aligned_alloc(16, (pring_plain_mem_size(n) + 15) & ~(size_t)15);
-		memset(m0, 0, pring_plain_mem_size(n));
-		pring_layout_plain(&w->l, m0, n);
-	}
+	fz_ring_alloc(&r, &w->l, n, split);
 	take_bytes(&in, w->l.avail, ring);
 	take_bytes(&in, w->l.drv_event, sizeof(*w->l.drv_event));
 	w->data0 = malloc(DATA0_LEN);
@@ -243,8 +210,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		run_op(w, &in);
 	free(w->data0);
 	free(w->data1);
-	free(m0);
-	free(m1);
+	fz_ring_free(&r);
 	free(w);
 	return 0;
 }

@@ -20,32 +20,10 @@
 #include <string.h>
 
 #include "pring.h"
+#include "fuzz_ring.h"
 
 #define MAX_SIZE 40
 #define MAX_TOKENS 8192
-
-struct input {
-	const uint8_t *p;
-	size_t n;
-};
-
-static uint8_t take(struct input *in)
-{
-	if (in->n == 0)
-		return 0;
-	in->n--;
-	return *in->p++;
-}
-
-static void take_bytes(struct input *in, void *dst, size_t n)
-{
-	size_t k = n < in->n ? n : in->n;
-
-	memset(dst, 0, n);
-	memcpy(dst, in->p, k);
-	in->p += k;
-	in->n -= k;
-}
 
 /* What the harness knows about each buffer it posted (cookie = token + 1). */
 struct token {
@@ -238,20 +216,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint16_t n = (uint16_t)(1 + take(&in) % MAX_SIZE);
 	uint8_t mode = take(&in);
 	size_t ring = (size_t)n * sizeof(struct pring_desc);
-	void *m0, *m1 = NULL;
+	struct fz_ring r;
 	int ops = 0;
 
-	if (mode & 1) {
-		m0 = aligned_alloc(16, ring + 16);
-		m1 = aligned_alloc(16, ring + 16);
-		memset(m0, 0, ring + 16);
-		w->l = (struct pring_layout){ m0, m1, (struct pring_event *)((uint8_t *)m0 + ring),
-					      (struct pring_event *)((uint8_t *)m1 + ring), n };
-	} else {
-		m0 = aligned_alloc(16, (pring_plain_mem_size(n) + 15) & ~(size_t)15);
-		memset(m0, 0, pring_plain_mem_size(n));
-		pring_layout_plain(&w->l, m0, n);
-	}
+	fz_ring_alloc(&r, &w->l, n, mode & 1);
 	take_bytes(&in, w->l.used, ring);
 	take_bytes(&in, w->l.dev_event, sizeof(*w->l.dev_event));
 	w->in_order = (mode >> 1) & 1;
@@ -261,8 +229,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	while (in.n > 0 && ops++ < 4096)
 		run_op(w, &in);
 	free(w->slot);
-	free(m0);
-	free(m1);
+	fz_ring_free(&r);
 	free(w);
 	return 0;
 }
