@@ -22,6 +22,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "scm_send.h"
 #include "vp_sock_msg.h"
 
 #define GUARD 0x5a5a5a5a
@@ -30,43 +31,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static int devnull = -1;
 
-static unsigned int
-open_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	unsigned int n = 0;
-
-	while (readdir(d) != NULL)
-		n++;
-	closedir(d);
-	return n;
-}
-
 static void
 send_chunk(int fd, const uint8_t *p, size_t len, unsigned int nfds)
 {
-	char ctl[CMSG_SPACE(16 * sizeof(int))];
-	struct iovec iov = { (void *)p, len };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-	int fds[16];
+	int fds[SCM_SEND_MAX_FDS];
 	unsigned int i;
 
-	if (nfds > 0 && len > 0) {
-		struct cmsghdr *c;
-
-		for (i = 0; i < nfds; i++)
-			fds[i] = devnull;
-		memset(ctl, 0, sizeof(ctl));
-		mh.msg_control = ctl;
-		mh.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
-		c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(nfds * sizeof(int));
-		memcpy(CMSG_DATA(c), fds, nfds * sizeof(int));
-	}
-	if (len > 0 && sendmsg(fd, &mh, MSG_DONTWAIT) < 0)
-		return; /* socket buffer full: the rest is lost, as with a peer that gives up */
+	if (len == 0)
+		return;
+	for (i = 0; i < nfds; i++)
+		fds[i] = devnull;
+	/* socket buffer full: the rest is lost, as with a peer that gives up */
+	(void)scm_send(fd, p, len, fds, nfds, MSG_DONTWAIT);
 }
 
 int
@@ -86,7 +62,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		devnull = open("/dev/null", O_RDONLY);
 	if (size > 16384 || socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
 		return 0;
-	before = open_fds();
+	before = count_open_fds();
 	while (size >= 2) {
 		size_t len = data[1] < size - 2 ? data[1] : size - 2;
 
@@ -114,7 +90,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	close(sv[0]);
 	close(sv[1]);
 	/* fds still queued in the socket were closed with it */
-	if (open_fds() != before - 2)
+	if (count_open_fds() != before - 2)
 		abort();
 	return 0;
 }

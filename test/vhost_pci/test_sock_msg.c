@@ -17,6 +17,7 @@
 
 #include <check.h>
 
+#include "scm_send.h"
 #include "vp_sock_msg.h"
 
 #define GUARD 0x5a5a5a5a
@@ -41,41 +42,14 @@ pair_down(void)
 	close(sv[1]);
 }
 
-static unsigned int
-open_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	unsigned int n = 0;
-
-	while (readdir(d) != NULL)
-		n++;
-	closedir(d);
-	return n;
-}
-
 static void
 send_with_fds(const void *buf, size_t len, int fd, int nfds)
 {
-	char ctl[CMSG_SPACE(16 * sizeof(int))];
-	struct iovec iov = { (void *)buf, len };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-	int fds[16], i;
+	int fds[SCM_SEND_MAX_FDS], i;
 
 	for (i = 0; i < nfds; i++)
 		fds[i] = fd;
-	if (nfds > 0) {
-		struct cmsghdr *c;
-
-		memset(ctl, 0, sizeof(ctl));
-		mh.msg_control = ctl;
-		mh.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
-		c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(nfds * sizeof(int));
-		memcpy(CMSG_DATA(c), fds, nfds * sizeof(int));
-	}
-	ck_assert_int_eq(sendmsg(sv[1], &mh, 0), (ssize_t)len);
+	ck_assert_int_eq(scm_send(sv[1], buf, len, fds, (unsigned int)nfds, 0), (ssize_t)len);
 }
 
 static void
@@ -140,7 +114,7 @@ START_TEST(fds_in_second_read_of_short_message)
 	bool over;
 
 	pair_up();
-	before = open_fds();
+	before = count_open_fds();
 	fd_buf_init(&b);
 	send_with_fds(&h, sizeof(h), STDIN_FILENO, VHOST_MSG_MAX_FDS);
 	send_with_fds(part, sizeof(part), STDIN_FILENO, VHOST_MSG_MAX_FDS);
@@ -149,7 +123,7 @@ START_TEST(fds_in_second_read_of_short_message)
 	guards_intact(&b);
 	ck_assert_uint_le(nfds, VHOST_MSG_MAX_FDS);
 	vp_close_fds(b.fds, nfds);
-	ck_assert_uint_eq(open_fds(), before);
+	ck_assert_uint_eq(count_open_fds(), before);
 	pair_down();
 }
 END_TEST
@@ -164,7 +138,7 @@ START_TEST(fds_with_payload)
 	bool over;
 
 	pair_up();
-	before = open_fds();
+	before = count_open_fds();
 	fd_buf_init(&b);
 	send_with_fds(&h, sizeof(h), STDIN_FILENO, 2);
 	send_with_fds(payload, sizeof(payload), STDIN_FILENO, VHOST_MSG_MAX_FDS);
@@ -173,7 +147,7 @@ START_TEST(fds_with_payload)
 	ck_assert(over);
 	guards_intact(&b);
 	vp_close_fds(b.fds, nfds);
-	ck_assert_uint_eq(open_fds(), before);
+	ck_assert_uint_eq(count_open_fds(), before);
 	pair_down();
 }
 END_TEST
@@ -188,7 +162,7 @@ START_TEST(too_many_fds_with_header)
 	bool over;
 
 	pair_up();
-	before = open_fds();
+	before = count_open_fds();
 	fd_buf_init(&b);
 	send_with_fds(&h, sizeof(h), STDIN_FILENO, 12);
 	ck_assert_int_eq(vp_recv_msg(sv[0], buf, sizeof(buf), b.fds, &nfds, &over),
@@ -197,7 +171,7 @@ START_TEST(too_many_fds_with_header)
 	guards_intact(&b);
 	ck_assert_uint_le(nfds, VHOST_MSG_MAX_FDS);
 	vp_close_fds(b.fds, nfds);
-	ck_assert_uint_eq(open_fds(), before);
+	ck_assert_uint_eq(count_open_fds(), before);
 	pair_down();
 }
 END_TEST

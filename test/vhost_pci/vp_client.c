@@ -14,6 +14,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "scm_send.h"
 #include "vp_client.h"
 
 const char *sock_path;
@@ -40,22 +41,9 @@ conn_open(void)
 int
 send_raw(int fd, const void *buf, size_t len, const int *fds, int nfds)
 {
-	char ctl[CMSG_SPACE(16 * sizeof(int))];
-	struct iovec iov = { (void *)buf, len };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-	struct cmsghdr *c;
-
-	if (nfds > 0) {
-		memset(ctl, 0, sizeof(ctl));
-		mh.msg_control = ctl;
-		mh.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
-		c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(nfds * sizeof(int));
-		memcpy(CMSG_DATA(c), fds, nfds * sizeof(int));
-	}
-	return sendmsg(fd, &mh, MSG_NOSIGNAL) == (ssize_t)len ? 0 : -1;
+	if (nfds < 0)
+		return -1;
+	return scm_send(fd, buf, len, fds, (unsigned int)nfds, MSG_NOSIGNAL) == (ssize_t)len ? 0 : -1;
 }
 
 size_t
