@@ -143,6 +143,7 @@ iv2_dev_close(struct rte_eth_dev *dev)
 		iv2_rxq_free(p, q);
 		iv2_txq_free(p, q);
 	}
+	iv2_tx_pools_free(p);
 	/* The lock stays usable: ethdev still releases the (already freed) queues. */
 	return 0;
 }
@@ -288,6 +289,7 @@ static const struct eth_dev_ops iv2_ops = {
 	.tx_queue_setup = iv2_tx_queue_setup,
 	.rx_queue_release = iv2_rx_queue_release,
 	.tx_queue_release = iv2_tx_queue_release,
+	.tx_done_cleanup = iv2_tx_done_cleanup,
 	.link_update = iv2_link_update,
 	.mtu_set = iv2_mtu_set,
 	.promiscuous_enable = iv2_noop,
@@ -301,6 +303,12 @@ static const struct eth_dev_ops iv2_ops = {
 	.xstats_get_names = iv2_xstats_get_names,
 	.xstats_reset = iv2_xstats_reset,
 };
+
+bool
+iv2_is_port(const struct rte_eth_dev *dev)
+{
+	return dev->dev_ops == &iv2_ops;
+}
 
 /* Everything after device access is flavour-independent. */
 int
@@ -402,4 +410,5 @@ RTE_PMD_REGISTER_PARAM_STRING(net_ivshmem2,
 	"zero_copy=<0|1> "
 	"state_size=<bytes> "
 	"rw_size=<bytes> "
-	"out_size=<bytes>");
+	"out_size=<bytes> "
+	"tx_pool=<buffers per queue for rte_pmd_ivshmem2_tx_pool_get, 0>");
