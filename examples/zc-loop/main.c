@@ -16,12 +16,20 @@
  * zero-copy=yes sends the program's mbufs in place). At most --window
  * frames per direction are in flight, so every frame sent is received.
  *
+ * --fwd instead forwards, as testpmd's io mode with --tx-first: --window
+ * frames per direction are generated once, then every frame received on
+ * one port is sent out of the other. Each port's RX queue takes its mbufs
+ * from the other port's TX pool when there is one, so a frame received by
+ * copy is sent on without a second copy (net_ivshmem2 then runs copy RX:
+ * zero-copy RX cannot take a pool of pinned buffers, and its mbufs point
+ * into the peer's section, which a TX would copy anyway).
+ *
  * The figure is frames received per second of the lcore's thread CPU time
  * (CLOCK_THREAD_CPUTIME_ID, read twice per measurement, never per frame),
  * which stays meaningful when other work shares the CPU.
  *
  * usage: dpdk-zc-loop [EAL args] -- [--size B] [--time S] [--warmup S]
- *        [--window N] [--ring N] [--no-tx-pool]
+ *        [--window N] [--ring N] [--no-tx-pool] [--fwd]
  * prints: "RESULT mpkt_per_cpu_s=X pkts=N cpu_s=Y zc_pool=0|1 size=B"
  */
 
@@ -56,6 +64,7 @@ struct zcl_opts {
 	uint32_t window;
 	uint16_t ring;
 	bool no_tx_pool;
+	bool fwd;
 };
 
 struct zcl_dir {
@@ -138,23 +147,51 @@ zcl_recv(struct zcl_dir *d)
 	rte_pktmbuf_free_bulk(m, n);
 }
 
+/* --fwd: every frame received on one port goes out of the other. */
+static void
+zcl_forward(struct zcl_dir *d)
+{
+	struct rte_mbuf *m[ZCL_BURST];
+	uint16_t n = rte_eth_rx_burst(d->rx_port, 0, m, ZCL_BURST), sent;
+
+	if (n == 0)
+		return;
+	d->rcvd += n;
+	sent = rte_eth_tx_burst(d->tx_port, 0, m, n);
+	if (sent < n) {
+		d->bad += n - sent;
+		rte_pktmbuf_free_bulk(m + sent, n - sent);
+	}
+}
+
 static int
 zcl_lcore(void *arg)
 {
-	uint64_t hz = rte_get_timer_hz(), start = rte_get_timer_cycles();
-	uint64_t warm_end = start + (uint64_t)(opts.warmup * (double)hz);
-	uint64_t end = warm_end + (uint64_t)(opts.time * (double)hz);
+	uint64_t hz = rte_get_timer_hz(), start, warm_end, end;
 	uint64_t pkts0 = 0, now, iter = 0;
 	double cpu0 = 0;
 	bool measuring = false;
 	unsigned int k;
 
 	(void)arg;
+	if (opts.fwd)
+		for (k = 0; k < 2; k++)
+			while (!quit && dirs[k].sent < opts.window)
+				zcl_send(&dirs[k], opts.size, opts.window);
+	start = rte_get_timer_cycles();
+	warm_end = start + (uint64_t)(opts.warmup * (double)hz);
+	end = warm_end + (uint64_t)(opts.time * (double)hz);
 	while (!quit) {
-		for (k = 0; k < 2; k++)
-			zcl_send(&dirs[k], opts.size, opts.window);
-		for (k = 0; k < 2; k++)
-			zcl_recv(&dirs[k]);
+		if (opts.fwd) {
+			/* As testpmd io: what port 1 - k receives goes out of port k. */
+			for (k = 0; k < 2; k++)
+				zcl_forward(&dirs[k]);
+		} else {
+			for (k = 0; k < 2; k++)
+				zcl_send(&dirs[k], opts.size, opts.window);
+			for (k = 0; k < 2; k++)
+				zcl_recv(&dirs[k]);
+		}
 		if ((++iter & 0xff) != 0)
 			continue;
 		now = rte_get_timer_cycles();
@@ -188,6 +225,7 @@ zcl_parse(int argc, char **argv)
 		{ "window", required_argument, NULL, 'n' },
 		{ "ring", required_argument, NULL, 'r' },
 		{ "no-tx-pool", no_argument, NULL, 'p' },
+		{ "fwd", no_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -200,6 +238,7 @@ zcl_parse(int argc, char **argv)
 		case 'n': opts.window = (uint32_t)atoi(optarg); break;
 		case 'r': opts.ring = (uint16_t)atoi(optarg); break;
 		case 'p': opts.no_tx_pool = true; break;
+		case 'f': opts.fwd = true; break;
 		default: return -1;
 		}
 	}
@@ -223,14 +262,22 @@ zcl_tx_pool(uint16_t port)
 	return get != NULL ? get(port, 0) : NULL;
 }
 
+/* RX from @p rx_pool, or @p mp when the driver refuses it (net_ivshmem2 zero-copy RX). */
 static int
-zcl_port_init(uint16_t port, struct rte_mempool *mp)
+zcl_port_init(uint16_t port, struct rte_mempool *rx_pool, struct rte_mempool *mp)
 {
 	struct rte_eth_conf conf = { 0 };
 
-	if (rte_eth_dev_configure(port, 1, 1, &conf) < 0 ||
-	    rte_eth_rx_queue_setup(port, 0, opts.ring, rte_socket_id(), NULL, mp) < 0 ||
-	    rte_eth_tx_queue_setup(port, 0, opts.ring, rte_socket_id(), NULL) < 0)
+	if (rte_eth_dev_configure(port, 1, 1, &conf) < 0)
+		return -1;
+	if (rte_eth_rx_queue_setup(port, 0, opts.ring, rte_socket_id(), NULL, rx_pool) < 0) {
+		if (rx_pool == mp ||
+		    rte_eth_rx_queue_setup(port, 0, opts.ring, rte_socket_id(), NULL, mp) < 0)
+			return -1;
+		rx_pool = mp;
+	}
+	printf("zc-loop: port %u receives into %s\n", port, rx_pool->name);
+	if (rte_eth_tx_queue_setup(port, 0, opts.ring, rte_socket_id(), NULL) < 0)
 		return -1;
 	return rte_eth_dev_start(port);
 }
@@ -275,8 +322,8 @@ main(int argc, char **argv)
 	signal(SIGTERM, zcl_signal);
 	mp = rte_pktmbuf_pool_create("zcl", ZCL_NB_MBUF, 256, 0, ZCL_SEG + RTE_PKTMBUF_HEADROOM,
 				     rte_socket_id());
-	if (mp == NULL || zcl_port_init(0, mp) < 0 || zcl_port_init(1, mp) < 0) {
-		fprintf(stderr, "zc-loop: port set-up failed\n");
+	if (mp == NULL) {
+		fprintf(stderr, "zc-loop: no mbuf pool\n");
 		return 2;
 	}
 	for (k = 0; k < 2; k++) {
@@ -287,6 +334,12 @@ main(int argc, char **argv)
 		dirs[k].pool = pool != NULL ? pool : mp;
 		zc_pool = pool != NULL;
 		printf("zc-loop: port %u sends from %s\n", k, dirs[k].pool->name);
+	}
+	/* --fwd: port k's RX feeds port 1 - k's TX, so it takes that port's pool. */
+	if (zcl_port_init(0, opts.fwd ? dirs[1].pool : mp, mp) < 0 ||
+	    zcl_port_init(1, opts.fwd ? dirs[0].pool : mp, mp) < 0) {
+		fprintf(stderr, "zc-loop: port set-up failed\n");
+		return 2;
 	}
 	if (!zcl_links_up(20)) {
 		fprintf(stderr, "zc-loop: links did not come up\n");

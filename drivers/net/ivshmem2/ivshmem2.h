@@ -78,6 +78,7 @@ struct iv2_rxq {
 	uint32_t mbuf_room;          /**< data room of mp's mbufs */
 	uint64_t rearm;              /**< data_off, refcnt, nb_segs, port of a fresh mbuf */
 	uint64_t rearm_zc;           /**< the same with data_off 0 (external buffer) */
+	uint64_t ol_flags;           /**< of a fresh mbuf of mp: RTE_MBUF_F_EXTERNAL for pinned buffers */
 	struct burst_gate gate;      /**< open while the ring is bound and the link up */
 	uint64_t pkts;
 	uint64_t bytes;

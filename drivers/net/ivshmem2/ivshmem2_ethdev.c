@@ -164,6 +164,13 @@ iv2_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc, unsi
 			dev->data->port_id, qid, mp->name);
 		return -EINVAL;
 	}
+	if (p->cfg.zero_copy &&
+	    (rte_pktmbuf_priv_flags(mp) & RTE_PKTMBUF_POOL_F_PINNED_EXT_BUF) != 0) {
+		/* Zero-copy RX attaches the peer's buffers to the pool's mbufs: they must have none. */
+		IV2_LOG(ERR, "port %u rxq %u: pool %s has pinned external buffers (a TX pool?):"
+			" not with zero_copy=1", dev->data->port_id, qid, mp->name);
+		return -EINVAL;
+	}
 	q = rte_zmalloc_socket("iv2_rxq", sizeof(*q), RTE_CACHE_LINE_SIZE, (int)socket);
 	if (q == NULL)
 		return -ENOMEM;
@@ -178,6 +185,13 @@ iv2_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc, unsi
 	}
 	q->mp = mp;
 	q->mbuf_room = rte_pktmbuf_data_room_size(mp) - RTE_PKTMBUF_HEADROOM;
+	/*
+	 * A pool of pinned external buffers (a TX pool of ours, forwarding
+	 * without a copy on the way out) keeps its flag: without it a free
+	 * would take the mbuf for a direct one.
+	 */
+	q->ol_flags = (rte_pktmbuf_priv_flags(mp) & RTE_PKTMBUF_POOL_F_PINNED_EXT_BUF) != 0 ?
+		      RTE_MBUF_F_EXTERNAL : 0;
 	q->port_id = dev->data->port_id;
 	q->queue_id = qid;
 	/* What rte_pktmbuf_reset() would write into the rearm word, computed once. */

@@ -323,7 +323,7 @@ iv2_rx_general(struct iv2_rxq *q, struct rte_mbuf **pkts, uint16_t nb_pkts, uint
 		struct rte_mbuf *m = pkts[i];
 
 		memcpy(&m->data_off, &q->rearm, sizeof(q->rearm)); /* the rearm_data word */
-		m->ol_flags = 0;
+		m->ol_flags = q->ol_flags;
 		m->packet_type = 0;
 		if (unlikely(iv2_rx_bad(q, c))) {
 			rte_pktmbuf_free(m);
@@ -358,7 +358,7 @@ eth_iv2_rx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	void *src[IV2_BURST];
 	uint32_t len[IV2_BURST];
 	uint16_t i, n, got = 0;
-	uint64_t bytes = 0, rearm;
+	uint64_t bytes = 0, rearm, olf;
 	bool other;
 
 	if (unlikely(!burst_gate_enter(&q->gate)))
@@ -375,13 +375,14 @@ eth_iv2_rx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		q->drops[IV2_DROP_NO_MBUF] += n;
 		goto complete;
 	}
-	rearm = q->rearm; /* a local: the copies' stores could alias q */
+	rearm = q->rearm; /* locals: the copies' stores could alias q */
+	olf = q->ol_flags;
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		uint32_t l = len[i];
 
 		memcpy(&m->data_off, &rearm, sizeof(rearm)); /* the rearm_data word */
-		m->ol_flags = 0;
+		m->ol_flags = olf;
 		m->packet_type = 0;
 		iv2_copy_frame(rte_pktmbuf_mtod(m, void *), src[i], l);
 		m->data_len = (uint16_t)l;

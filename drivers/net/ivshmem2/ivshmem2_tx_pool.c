@@ -85,6 +85,33 @@ iv2_txq_pool_release(struct iv2_txq *q)
 }
 
 /*
+ * Return completed pool mbufs. The usual ones (sole reference, one segment,
+ * not indirect, their pinned buffer not shared by a clone) go back with one
+ * bulk put, as rte_pktmbuf_free would leave them (ol_flags only
+ * RTE_MBUF_F_EXTERNAL); from the first other one on, rte_pktmbuf_free_bulk
+ * does the work.
+ */
+static __rte_always_inline void
+iv2_tx_pool_free(struct rte_mbuf **m, uint16_t n)
+{
+	struct rte_mempool *mp = m[0]->pool;
+	uint16_t i;
+
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *x = m[i];
+
+		if (unlikely(x->pool != mp || rte_mbuf_refcnt_read(x) != 1 || x->next != NULL ||
+			     (x->ol_flags & RTE_MBUF_F_INDIRECT) != 0 ||
+			     rte_mbuf_ext_refcnt_read(x->shinfo) != 1))
+			break;
+		x->ol_flags = RTE_MBUF_F_EXTERNAL;
+	}
+	rte_mempool_put_bulk(mp, (void **)m, i);
+	if (unlikely(i < n))
+		rte_pktmbuf_free_bulk(m + i, (unsigned int)(n - i));
+}
+
+/*
  * Take back at most @p budget completed buffers: copy buffers are counted
  * free again, pool mbufs go back to their pool.
  */
@@ -110,7 +137,7 @@ iv2_tx_pool_reap(struct iv2_txq *q, uint16_t budget)
 		}
 		q->copy_out -= copies;
 		if (nd != 0) {
-			rte_pktmbuf_free_bulk(done, nd);
+			iv2_tx_pool_free(done, nd);
 			q->zc_reaped += nd;
 		}
 		if (got < want)
