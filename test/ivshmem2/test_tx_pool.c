@@ -419,6 +419,49 @@ START_TEST(foreign_pool_copied)
 }
 END_TEST
 
+/*
+ * A TX pool as another port's RX pool (copy RX): received mbufs keep their
+ * pinned-buffer flag and go home whole. Zero-copy RX refuses such a pool.
+ */
+START_TEST(tx_pool_as_rx_pool)
+{
+	struct rte_mempool *pool = rte_pmd_ivshmem2_tx_pool_get(c0, 0);
+	struct rte_mbuf *tx[8], *rx[8];
+	uint16_t i;
+
+	ck_assert(pool_full(pool, c0, 2000));
+	ck_assert_int_eq(rte_eth_dev_stop(d1), 0);
+	ck_assert_int_eq(rte_eth_rx_queue_setup(d1, 0, RING, 0, NULL, pool), 0);
+	ck_assert_int_eq(rte_eth_dev_start(d1), 0);
+	ck_assert(link_is(d0, true, 10000));
+	ck_assert(link_is(d1, true, 10000));
+	ck_assert_int_eq(rte_pktmbuf_alloc_bulk(mp, tx, 8), 0);
+	for (i = 0; i < 8; i++)
+		fill(tx[i], 900, 60 + i);
+	ck_assert_uint_eq(rte_eth_tx_burst(d0, 0, tx, 8), 8);
+	ck_assert_uint_eq(rx_wait(d1, rx, 8, 2000), 8);
+	for (i = 0; i < 8; i++) {
+		ck_assert_ptr_eq(rx[i]->pool, pool);
+		ck_assert(RTE_MBUF_HAS_EXTBUF(rx[i]));
+		ck_assert(frame_ok(rx[i], 900, 60 + i));
+	}
+	ck_assert_uint_eq(rte_mempool_avail_count(pool), POOL - 8);
+	rte_pktmbuf_free_bulk(rx, 8);
+	ck_assert_uint_eq(rte_mempool_avail_count(pool), POOL);
+	/* Back to the ordinary pool before close (the TX pool goes with c0). */
+	ck_assert_int_eq(rte_eth_dev_stop(d1), 0);
+	ck_assert_int_eq(rte_eth_rx_queue_setup(d1, 0, RING, 0, NULL, mp), 0);
+	ck_assert_int_eq(rte_eth_dev_start(d1), 0);
+
+	ck_assert_int_eq(rte_eth_dev_stop(c1), 0);
+	ck_assert_int_eq(rte_eth_rx_queue_setup(c1, 0, RING, 0, NULL, pool), -EINVAL);
+	ck_assert_int_eq(rte_eth_rx_queue_setup(c1, 0, RING, 0, NULL, mp), 0);
+	ck_assert_int_eq(rte_eth_dev_start(c1), 0);
+	ck_assert(link_is(c1, true, 10000));
+	ck_assert(link_is(d1, true, 10000));
+}
+END_TEST
+
 static Suite *
 tx_pool_suite(void)
 {
@@ -434,6 +477,7 @@ tx_pool_suite(void)
 	tcase_add_test(tc, peer_gone_returns_all);
 	tcase_add_test(tc, own_stop_returns_all);
 	tcase_add_test(tc, foreign_pool_copied);
+	tcase_add_test(tc, tx_pool_as_rx_pool);
 	suite_add_tcase(s, tc);
 	return s;
 }
