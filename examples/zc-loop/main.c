@@ -174,18 +174,22 @@ zcl_lcore(void *arg)
 	unsigned int k;
 
 	(void)arg;
-	if (opts.fwd)
-		for (k = 0; k < 2; k++)
-			while (!quit && dirs[k].sent < opts.window)
-				zcl_send(&dirs[k], opts.size, opts.window);
 	start = rte_get_timer_cycles();
 	warm_end = start + (uint64_t)(opts.warmup * (double)hz);
 	end = warm_end + (uint64_t)(opts.time * (double)hz);
 	while (!quit) {
 		if (opts.fwd) {
-			/* As testpmd io: what port 1 - k receives goes out of port k. */
-			for (k = 0; k < 2; k++)
+			/*
+			 * As testpmd io: what port 1 - k receives goes out of port k.
+			 * The first --window frames are generated here, between
+			 * receives: a memif client refills its zero-copy RX ring only
+			 * in its RX burst, and the server cannot send before that.
+			 */
+			for (k = 0; k < 2; k++) {
+				if (dirs[k].sent < opts.window)
+					zcl_send(&dirs[k], opts.size, opts.window);
 				zcl_forward(&dirs[k]);
+			}
 		} else {
 			for (k = 0; k < 2; k++)
 				zcl_send(&dirs[k], opts.size, opts.window);
