@@ -7,7 +7,7 @@
  * 9000 bytes across a link (port 0) and verify every one on the other side.
  *
  *   ivshmem2-integrity [EAL args] -- --role tx|rx [--count N] [--queues Q]
- *                      [--min B] [--max B] [--timeout S]
+ *                      [--min B] [--max B] [--timeout S] [--tx-pool] [--until-link-down]
  *
  * Each queue carries its own sequence; frame n on a queue has a length and
  * payload that are functions of n, so the receiver checks length, content
@@ -15,6 +15,13 @@
  * full (no loss by overload) and stays attached until the receiver leaves,
  * so nothing in flight is thrown away. Exit status 0 only if the receiver
  * got all N frames of every queue intact and in order.
+ *
+ * --tx-pool (sender, port with tx_pool=): frames that fit one buffer are
+ * built straight in mbufs of the queue's zero-copy TX pool
+ * (rte_pmd_ivshmem2_tx_pool_get), the others in ordinary chains; once the
+ * link is down every pool mbuf must be back in its pool. With
+ * --until-link-down the link going down (the receiver killed) ends the run
+ * early and is not a failure; the pools must be full all the same.
  */
 
 #include <getopt.h>
@@ -26,9 +33,12 @@
 
 #include <rte_cycles.h>
 #include <rte_eal.h>
+#include <rte_errno.h>
 #include <rte_ethdev.h>
 #include <rte_hash_crc.h>
 #include <rte_mbuf.h>
+
+#include "rte_pmd_ivshmem2.h"
 
 #define INTEG_ETHERTYPE 0x88B5 /* IEEE local experimental */
 #define INTEG_MAGIC 0x49544731u
@@ -53,6 +63,8 @@ struct integ_opts {
 	uint32_t min;
 	uint32_t max;
 	unsigned int timeout;
+	bool tx_pool;         /**< build frames in the TX pool when they fit */
+	bool until_link_down; /**< the link going down ends the run (peer killed) */
 };
 
 struct integ_rxstat {
@@ -142,25 +154,98 @@ integ_link_wait(uint16_t port, bool up, unsigned int seconds)
 	return false;
 }
 
+static uint64_t
+integ_xstat(const char *name)
+{
+	uint64_t id, v = UINT64_MAX;
+
+	if (rte_eth_xstats_get_id_by_name(0, name, &id) == 0)
+		rte_eth_xstats_get_by_id(0, &id, &v, 1);
+	return v;
+}
+
+/* Frame @p seq of queue @p q built in place in a TX pool mbuf, or NULL when it does not fit. */
+static struct rte_mbuf *
+integ_pool_mbuf(const struct integ_opts *o, struct rte_mempool *pool, uint16_t q, uint64_t seq)
+{
+	struct rte_mbuf *m;
+	uint32_t len;
+
+	if (pool == NULL ||
+	    integ_len(o, seq) > (uint32_t)(rte_pktmbuf_data_room_size(pool) - RTE_PKTMBUF_HEADROOM))
+		return NULL;
+	m = rte_pktmbuf_alloc(pool);
+	if (m == NULL)
+		return NULL;
+	len = integ_build(o, q, seq, rte_pktmbuf_mtod(m, uint8_t *));
+	m->data_len = (uint16_t)len;
+	m->pkt_len = len;
+	return m;
+}
+
+/* Every pool mbuf must be home once the link is down. @return 0 when they are. */
+static int
+integ_pools_check(const struct integ_opts *o, struct rte_mempool *const *pool)
+{
+	int bad = 0;
+	uint16_t q;
+
+	for (q = 0; q < o->queues && o->tx_pool; q++) {
+		unsigned int avail = rte_mempool_avail_count(pool[q]);
+
+		printf("integrity tx: queue %u TX pool: %u of %u mbufs back\n", q, avail, pool[q]->size);
+		bad |= avail != pool[q]->size;
+	}
+	if (o->tx_pool)
+		printf("integrity tx: tx_zc_pkts %" PRIu64 ", tx_zc_reaped %" PRIu64
+		       ", tx_zc_released %" PRIu64 "\n", integ_xstat("tx_zc_pkts"),
+		       integ_xstat("tx_zc_reaped"), integ_xstat("tx_zc_released"));
+	return bad;
+}
+
+static bool
+integ_link_up_now(void)
+{
+	struct rte_eth_link link;
+
+	return rte_eth_link_get_nowait(0, &link) == 0 && link.link_status;
+}
+
 static int
 integ_tx(const struct integ_opts *o, struct rte_mempool *mp)
 {
 	static uint8_t buf[INTEG_MAX_FRAME];
+	struct rte_mempool *pool[INTEG_MAX_QUEUES] = { NULL };
 	uint64_t seq[INTEG_MAX_QUEUES] = { 0 }, sent = 0, total = o->count * o->queues;
 	uint64_t end = rte_get_timer_cycles() + o->timeout * rte_get_timer_hz();
+	bool lost_link = false;
 	uint16_t q;
 
+	for (q = 0; q < o->queues && o->tx_pool; q++) {
+		pool[q] = rte_pmd_ivshmem2_tx_pool_get(0, q);
+		if (pool[q] == NULL) {
+			fprintf(stderr, "integrity tx: no TX pool on queue %u: %s\n", q,
+				rte_strerror(rte_errno));
+			return 1;
+		}
+	}
 	if (!integ_link_wait(0, true, o->timeout)) {
 		fprintf(stderr, "integrity tx: link did not come up\n");
 		return 1;
 	}
 	while (!quit && sent < total && rte_get_timer_cycles() < end) {
+		if (o->until_link_down && (sent & 1023) == 0 && !integ_link_up_now()) {
+			lost_link = true;
+			break;
+		}
 		for (q = 0; q < o->queues; q++) {
 			struct rte_mbuf *m;
 
 			if (seq[q] == o->count)
 				continue;
-			m = integ_mbuf(mp, buf, integ_build(o, q, seq[q], buf));
+			m = integ_pool_mbuf(o, pool[q], q, seq[q]);
+			if (m == NULL)
+				m = integ_mbuf(mp, buf, integ_build(o, q, seq[q], buf));
 			if (m == NULL)
 				continue;
 			/* Ring full: retry the same frame, never drop it. */
@@ -171,10 +256,15 @@ integ_tx(const struct integ_opts *o, struct rte_mempool *mp)
 			sent++;
 		}
 	}
-	printf("integrity tx: %" PRIu64 " frames sent on %u queues\n", sent, o->queues);
+	printf("integrity tx: %" PRIu64 " frames sent on %u queues%s\n", sent, o->queues,
+	       lost_link ? ", then the link went down" : "");
 	/* Stay attached until the receiver is done with what is in flight. */
 	integ_link_wait(0, false, o->timeout);
-	return sent == total ? 0 : 1;
+	if (integ_pools_check(o, pool) != 0) {
+		fprintf(stderr, "integrity tx: TX pool mbufs missing after the link went down\n");
+		return 1;
+	}
+	return sent == total || lost_link ? 0 : 1;
 }
 
 static void
@@ -245,6 +335,8 @@ integ_parse(int argc, char **argv, struct integ_opts *o)
 		{ "min", required_argument, NULL, 'a' },
 		{ "max", required_argument, NULL, 'b' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "tx-pool", no_argument, NULL, 'p' },
+		{ "until-link-down", no_argument, NULL, 'd' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -260,6 +352,8 @@ integ_parse(int argc, char **argv, struct integ_opts *o)
 		case 'a': o->min = (uint32_t)atoi(optarg); break;
 		case 'b': o->max = (uint32_t)atoi(optarg); break;
 		case 't': o->timeout = (unsigned int)atoi(optarg); break;
+		case 'p': o->tx_pool = true; break;
+		case 'd': o->until_link_down = true; break;
 		default: return -1;
 		}
 	}
@@ -305,7 +399,7 @@ main(int argc, char **argv)
 	}
 	if (integ_parse(argc - ret, argv + ret, &o) < 0 || o.tx < 0) {
 		fprintf(stderr, "usage: %s [EAL args] -- --role tx|rx [--count N] [--queues Q]"
-			" [--min B] [--max B] [--timeout S]\n", argv[0]);
+			" [--min B] [--max B] [--timeout S] [--tx-pool] [--until-link-down]\n", argv[0]);
 		return 2;
 	}
 	signal(SIGINT, integ_signal);

@@ -13,11 +13,18 @@
  * first --warmup round trips are discarded. At the end it prints percentiles
  * in microseconds, and a machine-readable line starting with "RESULT".
  *
+ * On a net_ivshmem2 port with tx_pool= (its zero-copy TX pool, found with
+ * dlsym as doc/guides/nics/ivshmem2.md says), ping builds its frames in
+ * the pool and pong receives into it, so neither copies a frame on the way
+ * out (pong with zero_copy=1 falls back to its own pool: zero-copy RX
+ * cannot take the TX pool). Other ports, or --no-tx-pool: the program's pool.
+ *
  * usage: dpdk-ping-pong [EAL args] -- --role ping|pong [--port N]
  *        [--size B] [--count N] [--warmup N] [--burst N] [--timeout-us U]
- *        [--run-time S] [--link-timeout S]
+ *        [--run-time S] [--link-timeout S] [--no-tx-pool]
  */
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -32,6 +39,7 @@
 #include <rte_mbuf.h>
 #include <rte_random.h>
 
+#include "rte_pmd_ivshmem2.h"
 #include "stats.h"
 
 #define RING_SIZE 512
@@ -60,6 +68,7 @@ static unsigned int opt_burst = 1;
 static uint64_t opt_timeout_us = 100000;
 static double opt_run_time;
 static unsigned int opt_link_timeout = 20;
+static bool opt_no_tx_pool;
 static volatile int quit;
 
 static void
@@ -73,7 +82,8 @@ static void
 usage(const char *prog)
 {
 	printf("usage: %s [EAL args] -- --role ping|pong [--port N] [--size B] [--count N]\n"
-	       "       [--warmup N] [--burst N] [--timeout-us U] [--run-time S] [--link-timeout S]\n",
+	       "       [--warmup N] [--burst N] [--timeout-us U] [--run-time S] [--link-timeout S]\n"
+	       "       [--no-tx-pool]\n",
 	       prog);
 }
 
@@ -104,6 +114,7 @@ parse_args(int argc, char **argv)
 		{"timeout-us", required_argument, NULL, 't'},
 		{"run-time", required_argument, NULL, 'T'},
 		{"link-timeout", required_argument, NULL, 'l'},
+		{"no-tx-pool", no_argument, NULL, 'n'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -157,6 +168,9 @@ parse_args(int argc, char **argv)
 				goto bad;
 			opt_link_timeout = (unsigned int)v;
 			break;
+		case 'n':
+			opt_no_tx_pool = true;
+			break;
 		case 'h':
 			usage(argv[0]);
 			exit(0);
@@ -174,8 +188,23 @@ bad:
 	return -1;
 }
 
+/* net_ivshmem2's zero-copy TX pool of @p port queue 0, or NULL (another driver, no tx_pool=). */
+static struct rte_mempool *
+tx_pool_lookup(uint16_t port)
+{
+	rte_pmd_ivshmem2_tx_pool_get_t get;
+	void *h = dlopen("librte_net_ivshmem2.so", RTLD_NOW | RTLD_NOLOAD);
+
+	if (h == NULL)
+		return NULL;
+	get = (rte_pmd_ivshmem2_tx_pool_get_t)dlsym(h, RTE_PMD_IVSHMEM2_TX_POOL_GET_SYM);
+	dlclose(h);
+	return get != NULL ? get(port, 0) : NULL;
+}
+
+/* RX from @p rx_mp, or @p mp when the driver refuses it. */
 static int
-port_init(uint16_t port, struct rte_mempool *mp)
+port_init(uint16_t port, struct rte_mempool *mp, struct rte_mempool *rx_mp)
 {
 	struct rte_eth_conf conf;
 	struct rte_eth_dev_info info;
@@ -197,7 +226,11 @@ port_init(uint16_t port, struct rte_mempool *mp)
 	ret = rte_eth_dev_adjust_nb_rx_tx_desc(port, &nb_rxd, &nb_txd);
 	if (ret != 0)
 		return ret;
-	ret = rte_eth_rx_queue_setup(port, 0, nb_rxd, rte_eth_dev_socket_id(port), NULL, mp);
+	ret = rte_eth_rx_queue_setup(port, 0, nb_rxd, rte_eth_dev_socket_id(port), NULL, rx_mp);
+	if (ret != 0 && rx_mp != mp)
+		ret = rte_eth_rx_queue_setup(port, 0, nb_rxd, rte_eth_dev_socket_id(port), NULL, mp);
+	else if (ret == 0 && rx_mp != mp)
+		printf("ping-pong: port %u receives into its zero-copy TX pool %s\n", port, rx_mp->name);
 	if (ret != 0)
 		return ret;
 	ret = rte_eth_tx_queue_setup(port, 0, nb_txd, rte_eth_dev_socket_id(port), NULL);
@@ -392,7 +425,7 @@ run_ping(uint16_t port, struct rte_mempool *mp)
 int
 main(int argc, char **argv)
 {
-	struct rte_mempool *mp;
+	struct rte_mempool *mp, *tx_mp;
 	uint32_t data_room;
 	int ret, rc = 0;
 
@@ -421,7 +454,18 @@ main(int argc, char **argv)
 		    RTE_PKTMBUF_HEADROOM;
 	mp = rte_pktmbuf_pool_create("pp_pool", NB_MBUFS, 256, 0, (uint16_t)data_room,
 				     rte_socket_id());
-	if (mp == NULL || port_init(opt_port, mp) != 0) {
+	tx_mp = mp;
+	/* Frames that fit one buffer of the port's zero-copy TX pool are built or received there. */
+	if (mp != NULL && !opt_no_tx_pool && opt_size <= RTE_MBUF_DEFAULT_DATAROOM) {
+		struct rte_mempool *txp = tx_pool_lookup(opt_port);
+
+		if (txp != NULL &&
+		    opt_size <= (uint32_t)(rte_pktmbuf_data_room_size(txp) - RTE_PKTMBUF_HEADROOM)) {
+			tx_mp = txp;
+			printf("ping-pong: frames from the zero-copy TX pool %s\n", txp->name);
+		}
+	}
+	if (mp == NULL || port_init(opt_port, mp, opt_role == ROLE_PONG ? tx_mp : mp) != 0) {
 		fprintf(stderr, "ping-pong: port %u set-up failed\n", opt_port);
 		rte_eal_cleanup();
 		return 1;
@@ -432,7 +476,7 @@ main(int argc, char **argv)
 		rc = 1;
 	} else if (opt_role == ROLE_PONG) {
 		run_pong(opt_port);
-	} else if (run_ping(opt_port, mp) != 0) {
+	} else if (run_ping(opt_port, tx_mp) != 0) {
 		rc = 1;
 	}
 	rte_eth_dev_stop(opt_port);

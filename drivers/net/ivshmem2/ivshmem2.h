@@ -51,6 +51,7 @@ struct iv2_config {
 	uint64_t rw_size;
 	uint64_t out_size;
 	bool zero_copy;      /**< RX hands out mbufs pointing into the peer's section */
+	uint16_t tx_pool;    /**< buffers per queue given to the zero-copy TX pool (0: none) */
 	bool have_mac;
 	struct rte_ether_addr mac;
 };
@@ -77,6 +78,7 @@ struct iv2_rxq {
 	uint32_t mbuf_room;          /**< data room of mp's mbufs */
 	uint64_t rearm;              /**< data_off, refcnt, nb_segs, port of a fresh mbuf */
 	uint64_t rearm_zc;           /**< the same with data_off 0 (external buffer) */
+	uint64_t ol_flags;           /**< of a fresh mbuf of mp: RTE_MBUF_F_EXTERNAL for pinned buffers */
 	struct burst_gate gate;      /**< open while the ring is bound and the link up */
 	uint64_t pkts;
 	uint64_t bytes;
@@ -115,6 +117,15 @@ struct iv2_txq {
 	uint64_t drops[IV2_DROP__MAX];
 	uint64_t doorbells;          /**< doorbell writes (bursts after which the peer wanted one) */
 	struct pring_drv_slot *slots;
+	/* tx_pool mode (ivshmem2_tx_pool.c): pool buffers posted in place */
+	uintptr_t pool_lo;           /**< first byte of this queue's pool buffers */
+	uintptr_t pool_span;         /**< their bytes: buf_addr - pool_lo < pool_span is ours */
+	uint32_t copy_mask;          /**< copy buffers - 1 (a power of two) */
+	uint32_t copy_head;          /**< next copy buffer, masked on use */
+	uint32_t copy_out;           /**< copy buffers posted and not yet reaped */
+	uint64_t zc_pkts;            /**< frames posted in place */
+	uint64_t zc_reaped;          /**< of those, returned to their pool after the peer completed them */
+	uint64_t zc_released;        /**< ... or when the ring was reset (peer gone, stop, close) */
 } __rte_cache_aligned;
 
 /** Per-port private data. */
@@ -151,6 +162,7 @@ struct pmd_internals {
 	uint64_t mem_faults;         /**< the peer truncated the shared memory */
 	bool mem_fault_seen;         /**< ... and it is not mapped again yet */
 	struct peer_log peer_log;    /**< rate limit of the log lines the peer causes */
+	struct rte_mempool *tx_pool[IV2_MAX_QUEUES]; /**< zero-copy TX pools, made on first request */
 };
 
 /* ivshmem2_ethdev.c */
@@ -209,6 +221,8 @@ void iv2_rxq_bind(struct pmd_internals *p, struct iv2_rxq *q);
 void iv2_txq_bind(struct pmd_internals *p, struct iv2_txq *q);
 void iv2_rxq_unbind(struct iv2_rxq *q);
 void iv2_txq_unbind(struct iv2_txq *q);
+int iv2_tx_copy_chain(struct iv2_txq *q, const struct rte_mbuf *m, uint32_t first, uint32_t mask,
+		      uint16_t need, void *cookie);
 
 /* ivshmem2_rx_zc.c */
 uint16_t iv2_rx_zc_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts);
@@ -216,6 +230,18 @@ int iv2_rxq_zc_init(struct iv2_rxq *q);
 void iv2_rxq_zc_retire(struct iv2_rxq *q);
 void iv2_rxq_zc_reap(struct iv2_rxq *q);
 void iv2_rxq_zc_fini(struct iv2_rxq *q);
+
+/* ivshmem2_tx_pool.c */
+uint16_t iv2_tx_pool_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts);
+int iv2_tx_done_cleanup(void *queue, uint32_t free_cnt);
+/** Set the pool-mode fields of @p q from the layout (bind time). */
+void iv2_txq_pool_bind(struct pmd_internals *p, struct iv2_txq *q);
+/** Return every buffer still posted on @p q (its ring is being reset): pool mbufs go home. */
+void iv2_txq_pool_release(struct iv2_txq *q);
+/** Free the port's TX pools (close). */
+void iv2_tx_pools_free(struct pmd_internals *p);
+/** True when @p dev is one of our ports. */
+bool iv2_is_port(const struct rte_eth_dev *dev);
 
 /* ivshmem2_xstats.c */
 int iv2_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st);

@@ -23,11 +23,12 @@
 #define IV2_ARG_STATE_SIZE "state_size"
 #define IV2_ARG_RW_SIZE    "rw_size"
 #define IV2_ARG_OUT_SIZE   "out_size"
+#define IV2_ARG_TX_POOL    "tx_pool"
 
 static const char * const valid_arguments[] = {
 	IV2_ARG_SHM, IV2_ARG_ID, IV2_ARG_QUEUES, IV2_ARG_RING_SIZE, IV2_ARG_BUF_SIZE,
 	IV2_ARG_MAC, IV2_ARG_ZERO_COPY, IV2_ARG_STATE_SIZE, IV2_ARG_RW_SIZE,
-	IV2_ARG_OUT_SIZE, NULL
+	IV2_ARG_OUT_SIZE, IV2_ARG_TX_POOL, NULL
 };
 
 /* Parse an unsigned decimal/hex number with an optional K/M/G suffix. */
@@ -200,6 +201,18 @@ iv2_set_out_size(const char *key, const char *value, void *extra)
 	return iv2_parse_size(key, value, 4096, &((struct iv2_config *)extra)->out_size);
 }
 
+static int
+iv2_set_tx_pool(const char *key, const char *value, void *extra)
+{
+	struct iv2_config *cfg = extra;
+	uint64_t v;
+
+	if (iv2_parse_range(key, value, 0, IV2_MAX_RING - 1, &v) < 0)
+		return -EINVAL;
+	cfg->tx_pool = (uint16_t)v;
+	return 0;
+}
+
 static void
 iv2_config_defaults(struct iv2_config *cfg)
 {
@@ -237,12 +250,37 @@ iv2_config_check_plain(struct iv2_config *cfg)
 	return 0;
 }
 
+/*
+ * tx_pool=N gives the last N of a queue's ring_size buffers to the zero-copy
+ * TX pool; the copy path keeps the first ring_size - N, used round-robin
+ * with a mask, so that many must be a power of two and hold the longest
+ * chain a copied frame may need.
+ */
+static int
+iv2_config_check_tx_pool(const struct iv2_config *cfg)
+{
+	uint32_t copy = (uint32_t)cfg->ring_size - cfg->tx_pool;
+	uint32_t chain = RTE_MAX(IV2_MAX_FRAME / cfg->buf_size, 1u);
+
+	if (cfg->tx_pool == 0)
+		return 0;
+	if (cfg->tx_pool >= cfg->ring_size || !rte_is_power_of_2(copy) || copy < chain) {
+		IV2_LOG(ERR, "tx_pool=%u: ring_size (%u) - tx_pool must be a power of two of at least %u"
+			" (the copy buffers a %u B frame needs), e.g. tx_pool=%u",
+			cfg->tx_pool, cfg->ring_size, chain, IV2_MAX_FRAME, cfg->ring_size / 2);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* Checks across keys, once all are parsed. */
 static int
 iv2_config_check(struct iv2_config *cfg, enum iv2_args_flavour fl)
 {
 	uint64_t need = iv2_section_need(cfg->queues, cfg->ring_size, cfg->buf_size);
 
+	if (iv2_config_check_tx_pool(cfg) < 0)
+		return -EINVAL;
 	if (fl == IV2_ARGS_PLAIN)
 		return iv2_config_check_plain(cfg);
 	if (fl == IV2_ARGS_PCI) {
@@ -288,6 +326,7 @@ iv2_devargs_parse_flavour(const char *args, struct iv2_config *cfg, enum iv2_arg
 		{ IV2_ARG_STATE_SIZE, iv2_set_state_size },
 		{ IV2_ARG_RW_SIZE, iv2_set_rw_size },
 		{ IV2_ARG_OUT_SIZE, iv2_set_out_size },
+		{ IV2_ARG_TX_POOL, iv2_set_tx_pool },
 	};
 	struct rte_kvargs *kv = NULL;
 	unsigned int i;

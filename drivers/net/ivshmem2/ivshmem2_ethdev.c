@@ -143,6 +143,7 @@ iv2_dev_close(struct rte_eth_dev *dev)
 		iv2_rxq_free(p, q);
 		iv2_txq_free(p, q);
 	}
+	iv2_tx_pools_free(p);
 	/* The lock stays usable: ethdev still releases the (already freed) queues. */
 	return 0;
 }
@@ -163,6 +164,13 @@ iv2_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc, unsi
 			dev->data->port_id, qid, mp->name);
 		return -EINVAL;
 	}
+	if (p->cfg.zero_copy &&
+	    (rte_pktmbuf_priv_flags(mp) & RTE_PKTMBUF_POOL_F_PINNED_EXT_BUF) != 0) {
+		/* Zero-copy RX attaches the peer's buffers to the pool's mbufs: they must have none. */
+		IV2_LOG(ERR, "port %u rxq %u: pool %s has pinned external buffers (a TX pool?):"
+			" not with zero_copy=1", dev->data->port_id, qid, mp->name);
+		return -EINVAL;
+	}
 	q = rte_zmalloc_socket("iv2_rxq", sizeof(*q), RTE_CACHE_LINE_SIZE, (int)socket);
 	if (q == NULL)
 		return -ENOMEM;
@@ -177,6 +185,13 @@ iv2_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc, unsi
 	}
 	q->mp = mp;
 	q->mbuf_room = rte_pktmbuf_data_room_size(mp) - RTE_PKTMBUF_HEADROOM;
+	/*
+	 * A pool of pinned external buffers (a TX pool of ours, forwarding
+	 * without a copy on the way out) keeps its flag: without it a free
+	 * would take the mbuf for a direct one.
+	 */
+	q->ol_flags = (rte_pktmbuf_priv_flags(mp) & RTE_PKTMBUF_POOL_F_PINNED_EXT_BUF) != 0 ?
+		      RTE_MBUF_F_EXTERNAL : 0;
 	q->port_id = dev->data->port_id;
 	q->queue_id = qid;
 	/* What rte_pktmbuf_reset() would write into the rearm word, computed once. */
@@ -288,6 +303,7 @@ static const struct eth_dev_ops iv2_ops = {
 	.tx_queue_setup = iv2_tx_queue_setup,
 	.rx_queue_release = iv2_rx_queue_release,
 	.tx_queue_release = iv2_tx_queue_release,
+	.tx_done_cleanup = iv2_tx_done_cleanup,
 	.link_update = iv2_link_update,
 	.mtu_set = iv2_mtu_set,
 	.promiscuous_enable = iv2_noop,
@@ -301,6 +317,12 @@ static const struct eth_dev_ops iv2_ops = {
 	.xstats_get_names = iv2_xstats_get_names,
 	.xstats_reset = iv2_xstats_reset,
 };
+
+bool
+iv2_is_port(const struct rte_eth_dev *dev)
+{
+	return dev->dev_ops == &iv2_ops;
+}
 
 /* Everything after device access is flavour-independent. */
 int
@@ -402,4 +424,5 @@ RTE_PMD_REGISTER_PARAM_STRING(net_ivshmem2,
 	"zero_copy=<0|1> "
 	"state_size=<bytes> "
 	"rw_size=<bytes> "
-	"out_size=<bytes>");
+	"out_size=<bytes> "
+	"tx_pool=<buffers per queue for rte_pmd_ivshmem2_tx_pool_get, 0>");

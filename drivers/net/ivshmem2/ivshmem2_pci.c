@@ -192,4 +192,4 @@ RTE_PMD_REGISTER_PCI(net_ivshmem2_pci, iv2_pci_drv);
 RTE_PMD_REGISTER_PCI_TABLE(net_ivshmem2_pci, iv2_pci_ids);
 RTE_PMD_REGISTER_KMOD_DEP(net_ivshmem2_pci, "* vfio-pci | * uio_pci_generic | * igb_uio");
 RTE_PMD_REGISTER_PARAM_STRING(net_ivshmem2_pci,
-	"queues=<1..8> ring_size=<64..4096> buf_size=<512..16384> mac=<addr> zero_copy=<0|1>");
+	"queues=<1..8> ring_size=<64..4096> buf_size=<512..16384> mac=<addr> zero_copy=<0|1> tx_pool=<n>");

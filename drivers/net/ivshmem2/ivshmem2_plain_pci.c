@@ -117,4 +117,4 @@ RTE_PMD_REGISTER_PCI_TABLE(net_ivshmem2_plain, iv2_plain_ids);
 RTE_PMD_REGISTER_KMOD_DEP(net_ivshmem2_plain, "* uio_pci_generic | * vfio-pci");
 RTE_PMD_REGISTER_PARAM_STRING(net_ivshmem2_plain,
 	"id=<0|1> queues=<1..8> ring_size=<64..4096> buf_size=<512..16384> mac=<addr>"
-	" zero_copy=<0|1> state_size=<bytes> rw_size=<bytes> out_size=<bytes>");
+	" zero_copy=<0|1> state_size=<bytes> rw_size=<bytes> out_size=<bytes> tx_pool=<n>");

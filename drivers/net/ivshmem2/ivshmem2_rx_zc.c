@@ -191,7 +191,7 @@ iv2_rx_zc_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		if (c->ndesc == 1 && c->rlen <= IV2_ZC_COPY_MAX && c->rlen <= q->mbuf_room) {
 			/* Small frame: a copy costs less than an external buffer (if it fits). */
 			memcpy(&m->data_off, &q->rearm, sizeof(q->rearm));
-			m->ol_flags = 0;
+			m->ol_flags = q->ol_flags;
 			m->packet_type = 0;
 			rte_memcpy(rte_pktmbuf_mtod(m, void *), seg->ptr, c->rlen);
 			m->data_len = (uint16_t)c->rlen;

@@ -55,9 +55,14 @@ iv2_tx_reap(struct iv2_txq *q, uint16_t budget)
 	}
 }
 
-/* Copy a frame of @p need buffers (multi-segment mbuf or jumbo) and post it as a chain. */
-static int
-iv2_tx_chain(struct iv2_txq *q, struct rte_mbuf *m, uint16_t slot, uint16_t need)
+/*
+ * Copy a frame of @p need buffers (multi-segment mbuf or jumbo) into the
+ * buffers @p first, @p first + 1, ... (modulo @p mask + 1) and post it as a
+ * chain with @p cookie.
+ */
+int
+iv2_tx_copy_chain(struct iv2_txq *q, const struct rte_mbuf *m, uint32_t first, uint32_t mask,
+		  uint16_t need, void *cookie)
 {
 	struct pring_sg sg[IV2_MAX_CHAIN];
 	const uint32_t bsz = 1u << q->buf_shift;
@@ -65,7 +70,7 @@ iv2_tx_chain(struct iv2_txq *q, struct rte_mbuf *m, uint16_t slot, uint16_t need
 	uint32_t off = 0, seg_off = 0;
 	uint16_t k = 0;
 
-	sg[0].addr = q->bufs_off + ((uint64_t)slot << q->buf_shift);
+	sg[0].addr = q->bufs_off + ((uint64_t)(first & mask) << q->buf_shift);
 	sg[0].len = 0;
 	sg[0].write = 0;
 	while (s != NULL) {
@@ -74,7 +79,7 @@ iv2_tx_chain(struct iv2_txq *q, struct rte_mbuf *m, uint16_t slot, uint16_t need
 		if (off == bsz) {
 			if (++k == need)
 				return -EINVAL; /* pkt_len disagrees with the segments */
-			sg[k].addr = q->bufs_off + ((uint64_t)((slot + k) & q->mask) << q->buf_shift);
+			sg[k].addr = q->bufs_off + ((uint64_t)((first + k) & mask) << q->buf_shift);
 			sg[k].len = 0;
 			sg[k].write = 0;
 			off = 0;
@@ -92,7 +97,7 @@ iv2_tx_chain(struct iv2_txq *q, struct rte_mbuf *m, uint16_t slot, uint16_t need
 	}
 	if (k + 1 != need)
 		return -EINVAL;
-	return pring_drv_post_chain(&q->ring, sg, need, NULL);
+	return pring_drv_post_chain(&q->ring, sg, need, cookie);
 }
 
 /*
@@ -218,7 +223,8 @@ eth_iv2_tx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 			if (n != 0)
 				pring_drv_post(&q->ring, addr, len, NULL, n, false);
 			n = 0;
-			if (unlikely(iv2_tx_chain(q, m, (slot + used) & q->mask, need) != 1)) {
+			if (unlikely(iv2_tx_copy_chain(q, m, (uint16_t)(slot + used), q->mask, need,
+						       NULL) != 1)) {
 				q->drops[IV2_DROP_BAD_DESC]++;
 				continue;
 			}
@@ -317,7 +323,7 @@ iv2_rx_general(struct iv2_rxq *q, struct rte_mbuf **pkts, uint16_t nb_pkts, uint
 		struct rte_mbuf *m = pkts[i];
 
 		memcpy(&m->data_off, &q->rearm, sizeof(q->rearm)); /* the rearm_data word */
-		m->ol_flags = 0;
+		m->ol_flags = q->ol_flags;
 		m->packet_type = 0;
 		if (unlikely(iv2_rx_bad(q, c))) {
 			rte_pktmbuf_free(m);
@@ -352,7 +358,7 @@ eth_iv2_rx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	void *src[IV2_BURST];
 	uint32_t len[IV2_BURST];
 	uint16_t i, n, got = 0;
-	uint64_t bytes = 0, rearm;
+	uint64_t bytes = 0, rearm, olf;
 	bool other;
 
 	if (unlikely(!burst_gate_enter(&q->gate)))
@@ -369,13 +375,14 @@ eth_iv2_rx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		q->drops[IV2_DROP_NO_MBUF] += n;
 		goto complete;
 	}
-	rearm = q->rearm; /* a local: the copies' stores could alias q */
+	rearm = q->rearm; /* locals: the copies' stores could alias q */
+	olf = q->ol_flags;
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		uint32_t l = len[i];
 
 		memcpy(&m->data_off, &rearm, sizeof(rearm)); /* the rearm_data word */
-		m->ol_flags = 0;
+		m->ol_flags = olf;
 		m->packet_type = 0;
 		iv2_copy_frame(rte_pktmbuf_mtod(m, void *), src[i], l);
 		m->data_len = (uint16_t)l;
@@ -423,6 +430,8 @@ iv2_txq_bind(struct pmd_internals *p, struct iv2_txq *q)
 	q->reap_below = (uint16_t)(ring / 2);
 	q->buf_shift = (uint16_t)rte_log2_u32(p->cfg.buf_size);
 	pring_drv_init(&q->ring, &l, q->slots, true, false);
+	if (p->cfg.tx_pool != 0)
+		iv2_txq_pool_bind(p, q);
 	q->notify = p->dev.ops->doorbell;
 	q->dev = &p->dev;
 	q->vector = iv2_data_vector(p->dev.nb_vectors, q->queue_id);
@@ -431,18 +440,12 @@ iv2_txq_bind(struct pmd_internals *p, struct iv2_txq *q)
 	q->bound = 1;
 }
 
-static void
-iv2_no_cookie(void *cookie, void *arg)
-{
-	RTE_SET_USED(cookie);
-	RTE_SET_USED(arg);
-}
-
 void
 iv2_txq_unbind(struct iv2_txq *q)
 {
+	/* Frees the pool mbufs still posted (tx_pool): the peer no longer reads them. */
 	if (q->bound)
-		pring_drv_reset(&q->ring, iv2_no_cookie, NULL);
+		iv2_txq_pool_release(q);
 	q->bound = 0;
 }
 
@@ -491,5 +494,5 @@ iv2_select_burst(struct rte_eth_dev *dev)
 	struct pmd_internals *p = dev->data->dev_private;
 
 	dev->rx_pkt_burst = p->cfg.zero_copy ? iv2_rx_zc_burst : eth_iv2_rx;
-	dev->tx_pkt_burst = eth_iv2_tx;
+	dev->tx_pkt_burst = p->cfg.tx_pool != 0 ? iv2_tx_pool_burst : eth_iv2_tx;
 }

@@ -34,6 +34,9 @@ enum iv2_xstat_misc {
 	IV2_XS_STATE_IRQS,
 	IV2_XS_DOORBELLS,
 	IV2_XS_SHM_FAULTS,
+	IV2_XS_TX_ZC_PKTS,
+	IV2_XS_TX_ZC_REAPED,
+	IV2_XS_TX_ZC_RELEASED,
 	IV2_XS__MAX
 };
 
@@ -48,6 +51,9 @@ static const char *const iv2_misc_names[IV2_XS__MAX] = {
 	[IV2_XS_STATE_IRQS] = "state_interrupts",
 	[IV2_XS_DOORBELLS] = "tx_doorbells",
 	[IV2_XS_SHM_FAULTS] = "shm_faults",
+	[IV2_XS_TX_ZC_PKTS] = "tx_zc_pkts",
+	[IV2_XS_TX_ZC_REAPED] = "tx_zc_reaped",
+	[IV2_XS_TX_ZC_RELEASED] = "tx_zc_released",
 };
 
 #define IV2_NB_XSTATS (2 * IV2_DROP__MAX + 2 * PRING_ERR__MAX + IV2_XS__MAX)
@@ -102,6 +108,7 @@ iv2_stats_reset(struct rte_eth_dev *dev)
 		}
 		if (t != NULL) {
 			t->pkts = t->bytes = t->doorbells = 0;
+			t->zc_pkts = t->zc_reaped = t->zc_released = 0;
 			memset(t->drops, 0, sizeof(t->drops));
 		}
 	}
@@ -158,8 +165,14 @@ iv2_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs, unsigned int s
 		if (t != NULL)
 			v[2 * IV2_DROP__MAX + 2 * PRING_ERR__MAX + IV2_XS_RING_RESETS] +=
 				t->ring.stats.resets;
-		if (t != NULL)
-			v[2 * IV2_DROP__MAX + 2 * PRING_ERR__MAX + IV2_XS_DOORBELLS] += t->doorbells;
+		if (t != NULL) {
+			uint64_t *m = &v[2 * IV2_DROP__MAX + 2 * PRING_ERR__MAX];
+
+			m[IV2_XS_DOORBELLS] += t->doorbells;
+			m[IV2_XS_TX_ZC_PKTS] += t->zc_pkts;
+			m[IV2_XS_TX_ZC_REAPED] += t->zc_reaped;
+			m[IV2_XS_TX_ZC_RELEASED] += t->zc_released;
+		}
 	}
 	i = 2 * IV2_DROP__MAX + 2 * PRING_ERR__MAX;
 	v[i + IV2_XS_LOCAL_STATE] = p->local_state;
