@@ -221,6 +221,37 @@ START_TEST(in_place_never_copied)
 }
 END_TEST
 
+/*
+ * A pool mbuf whose length reaches past its own buffer (an application bug)
+ * is dropped and counted, not posted: the peer would read the next buffer,
+ * another mbuf's data. The one after it, well-formed, still goes in place.
+ */
+START_TEST(in_place_stays_in_its_buffer)
+{
+	struct rte_mempool *pool = rte_pmd_ivshmem2_tx_pool_get(c0, 0);
+	struct pmd_internals *ps = priv(c0);
+	struct rte_mbuf *tx[2], *rx[2];
+	uint64_t over0 = xstat(c0, "tx_drop_oversize"), zc0 = xstat(c0, "tx_zc_pkts");
+	uint32_t room = ps->cfg.buf_size - RTE_PKTMBUF_HEADROOM;
+
+	ck_assert(link_is(c0, true, 10000));
+	ck_assert(link_is(c1, true, 10000));
+	ck_assert_int_eq(rte_pktmbuf_alloc_bulk(pool, tx, 2), 0);
+	fill(tx[0], 64, 7);
+	tx[0]->pkt_len = room + 64;      /* lies: reaches 64 bytes into the next buffer */
+	tx[0]->data_len = (uint16_t)(room + 64);
+	fill(tx[1], 100, 9);
+	ck_assert_uint_eq(rte_eth_tx_burst(c0, 0, tx, 2), 2);
+	ck_assert_uint_eq(rx_wait(c1, rx, 2, 500), 1);
+	ck_assert(frame_ok(rx[0], 100, 9));
+	rte_pktmbuf_free(rx[0]);
+	ck_assert_uint_eq(xstat(c0, "tx_drop_oversize"), over0 + 1);
+	ck_assert_uint_eq(xstat(c0, "tx_zc_pkts"), zc0 + 1);
+	drain(c1);
+	ck_assert(pool_full(pool, c0, 2000));
+}
+END_TEST
+
 /* Pool and ordinary mbufs, single and multi-segment, jumbo: order and bytes kept. */
 START_TEST(mixed_burst_keeps_order)
 {
@@ -471,6 +502,7 @@ tx_pool_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, api_contract);
 	tcase_add_test(tc, in_place_never_copied);
+	tcase_add_test(tc, in_place_stays_in_its_buffer);
 	tcase_add_test(tc, mixed_burst_keeps_order);
 	tcase_add_test(tc, bogus_id_completion);
 	tcase_add_test(tc, stale_id_completion);

@@ -222,8 +222,12 @@ iv2_tx_pool_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		uint16_t need;
 
 		if (likely(d < pool_span && m->nb_segs == 1)) {
-			/* In place: one compare for "ours", one for "fits" (the peer checks too). */
-			if (unlikely(plen == 0 || plen > pool_span - d)) {
+			/*
+			 * In place: one compare for "ours", one for "fits in its own
+			 * buffer" (a pkt_len reaching into the next buffer would show
+			 * the peer another mbuf's data).
+			 */
+			if (unlikely(plen == 0 || (d & bmask) + plen > bmask + 1)) {
 				q->drops[IV2_DROP_OVERSIZE]++;
 				copied[nc++] = m;
 				continue;
