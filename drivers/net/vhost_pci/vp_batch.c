@@ -50,12 +50,14 @@ member_read(const struct pring_desc *d, const struct pring_region *r, uint16_t s
 	it->len = len;
 	it->id = id;
 	/*
-	 * One region for the batch; each buffer still bounded inside it. An
-	 * address below the region wraps off past r->len (a region never
-	 * reaches past 2^64), so off >= r->len also rejects it.
+	 * One region for the batch; each buffer still bounded inside it. The
+	 * caller capped min_len + len_span at r->len, so for a length that
+	 * passes its own test r->len - len cannot wrap, and off > r->len - len
+	 * is off + len > r->len. An address below the region wraps off past
+	 * r->len (a region never reaches past 2^64): rejected too. A length
+	 * that fails makes the rest irrelevant.
 	 */
-	return (off >= r->len) | (len > r->len - off) |
-	       (len - min_len > len_span) | (id >= size);
+	return (len - min_len > len_span) | (off > r->len - len) | (id >= size);
 }
 
 /* Check and translate the batch at @p d into @p it. @return 0 if it qualifies. */
@@ -97,9 +99,14 @@ vp_batch_take(struct pring_dev *v, struct vp_batch_item *it, uint16_t max, uint3
 	uint32_t room = (uint32_t)size - v->pending_desc;
 	const uint16_t want = write ? PRING_DESC_F_WRITE : 0;
 
-	if (v->broken || hint == NULL || max_len < min_len)
+	if (v->broken || hint == NULL)
 		return 0;
 	r = *hint;
+	/* no longer buffer fits in the region: member_read() relies on it */
+	if (max_len > r.len)
+		max_len = (uint32_t)r.len;
+	if (max_len < min_len)
+		return 0;
 	while (max - n >= VP_BATCH && room - n >= VP_BATCH &&
 	       (idx & (VP_BATCH - 1)) == 0 && (uint32_t)idx + VP_BATCH <= size) {
 		if (batch_read(&v->l.avail[idx], &r, want | pring_avail_bits(wrap), size, min_len,
