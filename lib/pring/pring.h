@@ -359,6 +359,14 @@ void pring_dev_complete(struct pring_dev *v, const struct pring_chain *chains, u
  */
 void pring_dev_complete_in_order(struct pring_dev *v, const struct pring_chain *chains, uint16_t n);
 
+/**
+ * pring_dev_complete_in_order() for @p n single-descriptor read-only buffers,
+ * the last of which has id @p last_id: no chain array to build or walk.
+ * Only valid when the driver end runs in order and the @p n oldest peeked
+ * buffers are each one descriptor (a batch take guarantees it).
+ */
+void pring_dev_complete_flat_in_order(struct pring_dev *v, uint16_t n, uint16_t last_id);
+
 /** True when the driver asked to be notified of what was completed since the last call. */
 bool pring_dev_need_call(struct pring_dev *v);
 

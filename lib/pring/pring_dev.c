@@ -410,14 +410,55 @@ static inline void dev_publish(struct pring_dev *v, uint16_t head, uint8_t wrap,
 		pring_st64_rel(&e->addr, lap);
 }
 
+/* Bytes to report for chain @p i: what was written, never more than the driver offered. */
+static inline uint32_t used_len(const struct pring_chain *c, const uint32_t *written, uint16_t i)
+{
+	uint32_t len = written != NULL ? written[i] : 0;
+
+	/* Never claim more than the driver offered: it would take us for hostile. */
+	return len < c[i].wlen ? len : c[i].wlen;
+}
+
+/*
+ * The plain layout's used entries after a batch's head: len, id and flags
+ * as one store each (pring_desc_tail_store), the flags of a lap computed
+ * once per lap, WRITE by arithmetic. Nothing but the head's flags orders
+ * these stores: dev_publish() releases them.
+ */
+static inline uint32_t dev_write_tail(struct pring_dev *v, const struct pring_chain *chains,
+				      uint16_t n, const uint32_t *written)
+{
+	struct pring_desc *used = v->l.used;
+	const uint32_t size = v->l.size;
+	uint32_t idx = v->used_idx, ndesc = 0;
+	uint16_t bits = pring_used_bits(v->used_wrap);
+
+	for (uint16_t i = 1; i < n; i++) {
+		uint32_t len = used_len(chains, written, i);
+
+		pring_desc_tail_store(&used[idx], len, chains[i].id,
+				      (uint16_t)(bits | (len != 0) * PRING_DESC_F_WRITE));
+		idx += chains[i].ndesc;
+		ndesc += chains[i].ndesc;
+		if (idx >= size) {
+			idx -= size;
+			v->used_wrap ^= 1;
+			v->used_lap++;
+			bits = pring_used_bits(v->used_wrap);
+		}
+	}
+	v->used_idx = (uint16_t)idx;
+	return ndesc;
+}
+
 void pring_dev_complete(struct pring_dev *v, const struct pring_chain *chains, uint16_t n,
 			const uint32_t *written)
 {
 	uint16_t head = v->used_idx;
 	uint8_t head_wrap = v->used_wrap;
 	uint64_t head_lap = v->used_lap;
-	uint32_t head_len = 0;
-	uint32_t ndesc = 0;
+	uint32_t head_len;
+	uint32_t ndesc;
 
 	if (v->broken)
 		return;
@@ -425,17 +466,22 @@ void pring_dev_complete(struct pring_dev *v, const struct pring_chain *chains, u
 		n = v->pending;
 	if (n == 0)
 		return;
-	for (uint16_t i = 0; i < n; i++) {
-		uint32_t len = written != NULL ? written[i] : 0;
-
-		/* Never claim more than the driver offered: it would take us for hostile. */
-		if (len > chains[i].wlen)
-			len = chains[i].wlen;
-		if (i == 0)
-			head_len = len;
-		dev_write_used(v, chains[i].id, len, i == 0);
-		dev_used_advance(v, chains[i].ndesc);
-		ndesc += chains[i].ndesc;
+	/* the head: id and len now, its flags (and lap) published last */
+	head_len = used_len(chains, written, 0);
+	dev_write_used(v, chains[0].id, head_len, true);
+	dev_used_advance(v, chains[0].ndesc);
+	ndesc = chains[0].ndesc;
+	if (v->split) {
+		/* each entry carries its lap too: the general writer */
+		for (uint16_t i = 1; i < n; i++) {
+			dev_write_used(v, chains[i].id, used_len(chains, written, i), false);
+			dev_used_advance(v, chains[i].ndesc);
+			ndesc += chains[i].ndesc;
+		}
+	} else if (written == NULL) {
+		ndesc += dev_write_tail(v, chains, n, NULL);
+	} else {
+		ndesc += dev_write_tail(v, chains, n, written);
 	}
 	dev_publish(v, head, head_wrap, head_lap, head_len);
 	v->pending = (uint16_t)(v->pending - n);
@@ -467,6 +513,28 @@ void pring_dev_complete_in_order(struct pring_dev *v, const struct pring_chain *
 	v->pending_desc = (uint16_t)(ndesc < v->pending_desc ? v->pending_desc - ndesc : 0);
 	v->stats.bufs += n;
 	v->stats.descs += ndesc;
+}
+
+void pring_dev_complete_flat_in_order(struct pring_dev *v, uint16_t n, uint16_t last_id)
+{
+	uint16_t head = v->used_idx;
+	uint8_t head_wrap = v->used_wrap;
+	uint64_t head_lap = v->used_lap;
+
+	if (v->broken)
+		return;
+	if (n > v->pending)
+		n = v->pending;
+	if (n == 0)
+		return;
+	/* One entry naming the last buffer; each buffer was one descriptor. */
+	dev_write_used(v, last_id, 0, true);
+	dev_used_advance(v, n);
+	dev_publish(v, head, head_wrap, head_lap, 0);
+	v->pending = (uint16_t)(v->pending - n);
+	v->pending_desc = (uint16_t)(n < v->pending_desc ? v->pending_desc - n : 0);
+	v->stats.bufs += n;
+	v->stats.descs += n;
 }
 
 void pring_dev_complete_pending_in_order(struct pring_dev *v)

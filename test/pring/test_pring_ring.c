@@ -122,6 +122,45 @@ START_TEST(writable_roundtrip)
 }
 END_TEST
 
+/*
+ * A batch's entries after its head (written by the tail writer) each report
+ * what was written into their own buffer, clamped to it, flagged WRITE only
+ * when non-zero, and the batches cross the ring's end.
+ */
+START_TEST(batch_written_per_entry)
+{
+	static const uint32_t offered[3] = { 10, 20, 30 }, written[3] = { 5, 1000, 0 },
+			      want[3] = { 5, 20, 0 };
+	struct penv e;
+	struct pring_chain ch[4];
+	struct pring_seg seg[4];
+	uint32_t len[3];
+	void *got[3];
+
+	penv_init(&e, 4, _i == SPLIT, false, false);
+	/* slots 0-2, then 3,0,1 and 2,3,0: the tail crosses the ring's end */
+	for (int round = 0; round < 4; round++) {
+		for (uint16_t k = 0; k < 3; k++)
+			ck_assert_uint_eq(penv_post1(&e, 256u * k, offered[k], true,
+						     (void *)ck(10u * round + k + 1)), 1);
+		ck_assert_uint_eq(pring_dev_peek(&e.v, ch, 4, seg, 4), 3);
+		pring_dev_complete(&e.v, ch, 3, written);
+		ck_assert_uint_eq(pring_drv_reap(&e.d, got, len, 3), 3);
+		for (uint16_t k = 0; k < 3; k++) {
+			ck_assert_ptr_eq(got[k], (void *)ck(10u * round + k + 1));
+			ck_assert_uint_eq(len[k], want[k]);
+		}
+		ck_assert_uint_eq(penv_errs(&e.d.stats), 0);
+		ck_assert_uint_eq(e.v.pending, 0);
+		ck_assert_uint_eq(e.v.pending_desc, 0);
+	}
+	ck_assert_uint_eq(e.v.used_idx, 0);
+	ck_assert_uint_eq(e.v.used_wrap, 0);
+	ck_assert_uint_eq(e.v.stats.bufs, 12);
+	penv_fini(&e);
+}
+END_TEST
+
 /* Deterministic generator for the traffic tests. */
 static uint32_t rnd(uint64_t *s)
 {
@@ -337,6 +376,48 @@ START_TEST(in_order_batch)
 END_TEST
 
 /* A foreign device that batches with IN_ORDER: one entry naming a middle id completes up to it. */
+/*
+ * pring_dev_complete_flat_in_order(): one entry per batch of single
+ * descriptors, across the ring's end, never more than was peeked.
+ */
+START_TEST(flat_in_order_batches)
+{
+	struct penv e;
+	struct pring_chain ch[8];
+	struct pring_seg seg[8];
+	void *got[8];
+	uint32_t len[8];
+	uint64_t next = 1;
+
+	penv_init(&e, 8, _i == SPLIT, true, false);
+	for (int round = 0; round < 5; round++) {
+		for (int i = 0; i < 6; i++)
+			ck_assert_uint_eq(penv_post1(&e, 16u * (uint32_t)i, 16, false,
+						     (void *)ck(next + (uint64_t)i)), 1);
+		ck_assert_uint_eq(pring_dev_peek(&e.v, ch, 8, seg, 8), 6);
+		/* asked for more than was peeked: only the 6 pending are completed */
+		pring_dev_complete_flat_in_order(&e.v, 8, ch[5].id);
+		ck_assert_uint_eq(e.v.pending, 0);
+		ck_assert_uint_eq(e.v.pending_desc, 0);
+		ck_assert_uint_eq(e.v.used_idx, (6u * (round + 1)) % 8);
+		ck_assert_uint_eq(pring_drv_reap(&e.d, got, len, 8), 6);
+		for (int i = 0; i < 6; i++) {
+			ck_assert_ptr_eq(got[i], (void *)ck(next + (uint64_t)i));
+			ck_assert_uint_eq(len[i], 0);
+		}
+		next += 6;
+		ck_assert_uint_eq(penv_errs(&e.d.stats), 0);
+	}
+	ck_assert_uint_eq(e.v.stats.bufs, 30);
+	ck_assert_uint_eq(e.v.stats.descs, 30);
+	/* nothing pending: nothing written */
+	pring_dev_complete_flat_in_order(&e.v, 4, 0);
+	ck_assert_uint_eq(e.v.used_idx, 6);
+	ck_assert_uint_eq(pring_drv_reap(&e.d, got, len, 8), 0);
+	penv_fini(&e);
+}
+END_TEST
+
 START_TEST(in_order_entry_completes_earlier)
 {
 	struct penv e;
@@ -658,10 +739,12 @@ static Suite *ring_suite(void)
 	tcase_add_loop_test(t, empty_ring, 0, 2);
 	tcase_add_loop_test(t, full_ring, 0, 2);
 	tcase_add_loop_test(t, writable_roundtrip, 0, 2);
+	tcase_add_loop_test(t, batch_written_per_entry, 0, 2);
 	tcase_add_loop_test(t, wrap_laps, 0, (int)(4 * sizeof(lap_sizes) / sizeof(lap_sizes[0])));
 	tcase_add_loop_test(t, chain_wraps_ring_end, 0, 2);
 	tcase_add_loop_test(t, post_chain_rejects_malformed, 0, 2);
 	tcase_add_loop_test(t, in_order_batch, 0, 2);
+	tcase_add_loop_test(t, flat_in_order_batches, 0, 2);
 	tcase_add_loop_test(t, in_order_entry_completes_earlier, 0, 2);
 	tcase_add_loop_test(t, out_of_order_completion, 0, 2);
 	tcase_add_loop_test(t, split_stale_used_slot, 0, 2);

@@ -1026,6 +1026,31 @@ seed_stash_full(struct seed *s)
 	put16(s, 60);
 }
 
+/*
+ * Whole batches both ways on packed rings (the batched rx take and the
+ * four-at-a-time tx placement): 8 single buffers on the front-end's tx ring
+ * then a burst, 8 writable ones on its rx ring then 8 one-segment frames.
+ */
+static void
+seed_batches(struct seed *s, unsigned int flags)
+{
+	unsigned int i;
+
+	seed_header(s, flags, 31);              /* packed, 32 entries */
+	for (i = 0; i < 8; i++)
+		seed_post(s, 1, 1, 0x2000 + 0x80 * i, 12 + 60);
+	put8(s, OP_RX);
+	put8(s, 62);
+	for (i = 0; i < 8; i++)
+		seed_post(s, 0, 1, 0x3000 + 0x80 * i, 128);
+	put8(s, OP_TX);
+	put8(s, 7 << 1);                        /* queue 0, 8 frames */
+	for (i = 0; i < 8; i++) {
+		put8(s, 0);
+		put16(s, 60);
+	}
+}
+
 static int
 make_seeds(const char *dir)
 {
@@ -1047,6 +1072,12 @@ make_seeds(const char *dir)
 	}
 	seed_pool_exhausted(&s);
 	if (write_seed(dir, "split-pool-exhausted", &s) < 0)
+		return -1;
+	seed_batches(&s, 0x01);
+	if (write_seed(dir, "packed-batches", &s) < 0)
+		return -1;
+	seed_batches(&s, 0x05);
+	if (write_seed(dir, "packed-inorder-batches", &s) < 0)
 		return -1;
 	seed_stash_full(&s);
 	return write_seed(dir, "split-mrg-stash-full-stopped", &s);

@@ -263,6 +263,31 @@ START_TEST(broken_takes_nothing)
 }
 END_TEST
 
+/*
+ * Asked for any length (tx takes its buffers so), a member longer than the
+ * whole region is still refused: the take caps the length at the region.
+ */
+START_TEST(len_beyond_region)
+{
+	struct penv e;
+	struct vp_batch_item it[32];
+	uint16_t pos = 4 + (uint16_t)(_i / 2);
+
+	penv_init(&e, 64, false, _i & 1, false);
+	post(&e, 0, 8, FRAME);
+	penv_put_avail(&e, pos, penv_addr(0), PENV_DATA + 1, e.l.avail[pos].id,
+		       penv_avail_bits(true));
+	ck_assert_uint_eq(vp_batch_take(&e.v, it, 32, 1, UINT32_MAX, false), 4);
+	ck_assert_uint_eq(e.v.avail_idx, 4);
+	/* the whole region is one buffer: that one fits */
+	penv_put_avail(&e, pos, penv_addr(0), PENV_DATA, e.l.avail[pos].id,
+		       penv_avail_bits(true));
+	ck_assert_uint_eq(vp_batch_take(&e.v, it + 4, 28, 1, UINT32_MAX, false), 4);
+	ck_assert_uint_eq(it[pos].len, PENV_DATA);
+	penv_fini(&e);
+}
+END_TEST
+
 static Suite *batch_suite(void)
 {
 	Suite *s = suite_create("vp_batch");
@@ -277,6 +302,7 @@ static Suite *batch_suite(void)
 	tcase_add_loop_test(t, chain_mid_batch, 0, 2);
 	tcase_add_loop_test(t, respects_pending, 0, 2);
 	tcase_add_loop_test(t, broken_takes_nothing, 0, 2);
+	tcase_add_loop_test(t, len_beyond_region, 0, 8);
 	suite_add_tcase(s, t);
 	return s;
 }

@@ -292,6 +292,72 @@ START_TEST(tx_into_bar2_rings_doorbell)
 }
 END_TEST
 
+/* A frame of @p len bytes, byte i = seed ^ i, in one mbuf, or two if @p split is non-zero (at @p split). */
+static struct rte_mbuf *
+frame(uint32_t len, uint8_t seed, uint32_t split)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(mp), *m2;
+	uint8_t *d;
+	uint32_t i;
+
+	ck_assert_ptr_nonnull(m);
+	if (split == 0)
+		split = len;
+	d = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)split);
+	for (i = 0; i < split; i++)
+		d[i] = (uint8_t)(seed ^ i);
+	if (split < len) {
+		m2 = rte_pktmbuf_alloc(mp);
+		ck_assert_ptr_nonnull(m2);
+		d = (uint8_t *)rte_pktmbuf_append(m2, (uint16_t)(len - split));
+		for (i = split; i < len; i++)
+			d[i - split] = (uint8_t)(seed ^ i);
+		ck_assert_int_eq(rte_pktmbuf_chain(m, m2), 0);
+	}
+	return m;
+}
+
+/*
+ * Four frames at once (the tx path's batch of four), one of which does not
+ * qualify for it: buffer 2 too small (_i 0), buffer 1 read-only (_i 1),
+ * frame 1 in two mbufs (_i 2). Exactly what one-by-one placement does:
+ * the small or read-only buffer is never written and its frame and the ones
+ * after it are dropped as too big (no MRG_RXBUF); the two-mbuf frame
+ * arrives whole.
+ */
+START_TEST(tx_four_one_unfit)
+{
+	struct rte_mbuf *mb[4];
+	uint32_t used_len, want_used = _i == 0 ? 2 : _i == 1 ? 1 : 4;
+	uint16_t k, bad = _i == 0 ? 2 : 1;
+	uint8_t *f;
+	int i;
+
+	frontend_connect();
+	for (k = 0; k < 4; k++) {
+		memset(fe_mem(TX_BUF + 0x1000u * k), 0xee, 0x1000);
+		fe_offer(0, TX_BUF + 0x1000u * k, _i == 0 && k == bad ? 50 : 2048,
+			 !(_i == 1 && k == bad));
+		mb[k] = frame(100, (uint8_t)(0x10 * (k + 1)), _i == 2 && k == bad ? 60 : 0);
+	}
+	ck_assert_uint_eq(rte_eth_tx_burst(port, 0, mb, 4), 4);
+	ck_assert_uint_eq(fe_used_idx(0), want_used);
+	ck_assert_uint_eq(in->txq[0].drop[VP_DROP_TOO_BIG], 4 - want_used);
+	for (k = 0; k < want_used; k++) {
+		f = fe_mem(TX_BUF + 0x1000u * k);
+		memcpy(&used_len, fe_mem(ring_off(0) + 0x2000 + 4 + 8u * k + 4), 4);
+		ck_assert_uint_eq(used_len, 12 + 100);
+		for (i = 0; i < 100; i++)
+			ck_assert_uint_eq(f[12 + i], (uint8_t)((0x10 * (k + 1)) ^ i));
+	}
+	if (_i != 2) {
+		f = fe_mem(TX_BUF + 0x1000u * bad);
+		for (i = 0; i < 12 + 100; i++)
+			ck_assert_uint_eq(f[i], 0xee);
+	}
+}
+END_TEST
+
 /* The front-end goes (the device clears both bits): rings detached, link down, no mbuf kept. */
 START_TEST(frontend_gone_leaves_nothing)
 {
@@ -401,6 +467,7 @@ main(void)
 	tcase_add_test(tc, handshake_brings_link_up);
 	tcase_add_test(tc, rx_from_bar2_rings_doorbell);
 	tcase_add_test(tc, tx_into_bar2_rings_doorbell);
+	tcase_add_loop_test(tc, tx_four_one_unfit, 0, 3);
 	tcase_add_test(tc, frontend_gone_leaves_nothing);
 	tcase_add_test(tc, ring_violation_disconnects);
 	tcase_add_test(tc, message_violation_counted);

@@ -20,6 +20,12 @@ _Static_assert(VP_BATCH == 4, "batch_read() reads four members");
 #define VP_BATCH_FLAG_MASK (PRING_AVAIL_USED | PRING_DESC_F_NEXT | PRING_DESC_F_INDIRECT | \
 			       PRING_DESC_F_WRITE)
 
+static inline uint32_t
+min_u32(uint32_t a, uint32_t b)
+{
+	return a < b ? a : b;
+}
+
 /* The region that translated the last buffer, or NULL when the hint is stale. */
 static inline const struct pring_region *
 hint_region(const struct pring_dev *v)
@@ -50,12 +56,14 @@ member_read(const struct pring_desc *d, const struct pring_region *r, uint16_t s
 	it->len = len;
 	it->id = id;
 	/*
-	 * One region for the batch; each buffer still bounded inside it. An
-	 * address below the region wraps off past r->len (a region never
-	 * reaches past 2^64), so off >= r->len also rejects it.
+	 * One region for the batch; each buffer still bounded inside it. The
+	 * caller capped min_len + len_span at r->len, so for a length that
+	 * passes its own test r->len - len cannot wrap, and off > r->len - len
+	 * is off + len > r->len. An address below the region wraps off past
+	 * r->len (a region never reaches past 2^64): rejected too. A length
+	 * that fails makes the rest irrelevant.
 	 */
-	return (off >= r->len) | (len > r->len - off) |
-	       (len - min_len > len_span) | (id >= size);
+	return (len - min_len > len_span) | (off > r->len - len) | (id >= size);
 }
 
 /* Check and translate the batch at @p d into @p it. @return 0 if it qualifies. */
@@ -96,21 +104,32 @@ vp_batch_take(struct pring_dev *v, struct vp_batch_item *it, uint16_t max, uint3
 	uint8_t wrap = v->avail_wrap;
 	uint32_t room = (uint32_t)size - v->pending_desc;
 	const uint16_t want = write ? PRING_DESC_F_WRITE : 0;
+	uint32_t left, stop, k;
 
-	if (v->broken || hint == NULL || max_len < min_len)
+	if (v->broken || hint == NULL || (idx & (VP_BATCH - 1)) != 0)
 		return 0;
 	r = *hint;
-	while (max - n >= VP_BATCH && room - n >= VP_BATCH &&
-	       (idx & (VP_BATCH - 1)) == 0 && (uint32_t)idx + VP_BATCH <= size) {
-		if (batch_read(&v->l.avail[idx], &r, want | pring_avail_bits(wrap), size, min_len,
-			       max_len - min_len, &it[n]) != 0)
+	/* no longer buffer fits in the region: member_read() relies on it */
+	if (max_len > r.len)
+		max_len = (uint32_t)r.len;
+	if (max_len < min_len)
+		return 0;
+	/* never more than the caller takes or the ring holds */
+	left = min_u32(max, room);
+	while (n < left) {
+		/* whole batches up to the ring's end (or the limit): no end test per batch */
+		stop = min_u32(left - n, (uint32_t)size - idx) & ~(uint32_t)(VP_BATCH - 1);
+		for (k = 0; k < stop; k += VP_BATCH)
+			if (batch_read(&v->l.avail[idx + k], &r, want | pring_avail_bits(wrap), size,
+				       min_len, max_len - min_len, &it[n + k]) != 0)
+				break;
+		n = (uint16_t)(n + k);
+		idx = (uint16_t)(idx + k);
+		/* a member that does not qualify, or a ring's tail shorter than a batch */
+		if (k < stop || idx != size)
 			break;
-		n += VP_BATCH;
-		idx += VP_BATCH;
-		if (idx == size) {
-			idx = 0;
-			wrap ^= 1;
-		}
+		idx = 0;
+		wrap ^= 1;
 	}
 	v->avail_idx = idx;
 	v->avail_wrap = wrap;

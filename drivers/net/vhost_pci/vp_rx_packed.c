@@ -16,24 +16,42 @@
 #include "vp_ring.h"
 #include "vp_batch.h"
 
-/* Copy the taken items into fresh mbufs and complete them. @return mbufs written to @p pkts. */
-static uint16_t
-batch_to_mbufs(struct vp_queue *q, const struct vp_batch_item *it, uint16_t nt,
-	       struct rte_mbuf **pkts)
+/*
+ * Complete @p nt taken items, the oldest buffers peeked. In order (the
+ * usual front-end) one used entry names the last of them, written straight
+ * from the items; otherwise one entry each, through chains.
+ */
+static void
+batch_complete(struct vp_queue *q, const struct vp_batch_item *it, uint16_t nt)
 {
 	struct pring_chain done[VP_BURST];
-	uint64_t bytes = 0;
 	uint16_t i;
 
+	if (likely(q->in_order)) {
+		pring_dev_complete_flat_in_order(&q->r.packed, nt, it[nt - 1].id);
+		return;
+	}
 	for (i = 0; i < nt; i++) {
 		done[i].id = it[i].id;
 		done[i].ndesc = 1;
 		done[i].wlen = 0;
 	}
+	vp_ring_complete(q, done, nt, NULL);
+}
+
+/* Copy the taken items into fresh mbufs and complete them. @return mbufs written to @p pkts. */
+static uint16_t
+batch_to_mbufs(struct vp_queue *q, const struct vp_batch_item *it, uint16_t nt,
+	       struct rte_mbuf **pkts)
+{
+	const uint16_t port = q->port_id; /* a local: the mbuf stores below cannot change it */
+	uint64_t bytes = 0;
+	uint16_t i;
+
 	if (unlikely(rte_pktmbuf_alloc_bulk(q->mb_pool, pkts, nt) != 0)) {
 		/* taken buffers must be completed: the packets are lost */
 		q->drop[VP_DROP_NOMBUF] += nt;
-		vp_ring_complete(q, done, nt, NULL);
+		batch_complete(q, it, nt);
 		return 0;
 	}
 	/* The front-end wrote these frames on another core: pull them in before copying. */
@@ -48,10 +66,10 @@ batch_to_mbufs(struct vp_queue *q, const struct vp_batch_item *it, uint16_t nt,
 		rte_memcpy(rte_pktmbuf_mtod(m, void *), it[i].ptr + VP_HDR_LEN, flen);
 		m->data_len = (uint16_t)flen;
 		m->pkt_len = flen;
-		m->port = q->port_id;
+		m->port = port;
 		bytes += flen;
 	}
-	vp_ring_complete(q, done, nt, NULL);
+	batch_complete(q, it, nt);
 	q->pkts += nt;
 	q->bytes += bytes;
 	return nt;
