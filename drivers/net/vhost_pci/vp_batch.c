@@ -73,10 +73,11 @@ batch_read(const struct pring_desc *d, const struct pring_region *r, uint16_t wa
 {
 	unsigned int bad;
 
-	bad = ((pring_ld16(&d[0].flags) & VP_BATCH_FLAG_MASK) != want) |
-	      ((pring_ld16(&d[1].flags) & VP_BATCH_FLAG_MASK) != want) |
-	      ((pring_ld16(&d[2].flags) & VP_BATCH_FLAG_MASK) != want) |
-	      ((pring_ld16(&d[3].flags) & VP_BATCH_FLAG_MASK) != want);
+	/* one test for the four, without a branch each (hence |, on unsigned values) */
+	bad = (unsigned int)((pring_ld16(&d[0].flags) & VP_BATCH_FLAG_MASK) != want) |
+	      (unsigned int)((pring_ld16(&d[1].flags) & VP_BATCH_FLAG_MASK) != want) |
+	      (unsigned int)((pring_ld16(&d[2].flags) & VP_BATCH_FLAG_MASK) != want) |
+	      (unsigned int)((pring_ld16(&d[3].flags) & VP_BATCH_FLAG_MASK) != want);
 	if (bad)
 		return bad;
 	/*
