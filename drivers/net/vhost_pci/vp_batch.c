@@ -52,7 +52,11 @@ member_read(const struct pring_desc *d, const struct pring_region *r, uint16_t s
 	uint16_t id = pring_ld16(&d->id);
 	uint64_t off = addr - r->addr;
 
-	it->ptr = r->local + off;
+	/*
+	 * In integers: for a rejected member off may be anything, and pointer
+	 * arithmetic that leaves the region is undefined even if never used.
+	 */
+	it->ptr = (uint8_t *)((uintptr_t)r->local + (uintptr_t)off);
 	it->len = len;
 	it->id = id;
 	/*
