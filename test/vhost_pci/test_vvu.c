@@ -197,6 +197,30 @@ START_TEST(region_beyond_bar_drops_connection)
 }
 END_TEST
 
+/* A table refused for its second region leaves the mapped one whole (no region half replaced). */
+START_TEST(refused_table_leaves_mapping)
+{
+	struct vhost_mem_region ok = { 0x100000, 0x10000, 0x7f0000000000ULL, 0 };
+	struct vhost_mem_region bad[2] = {
+		{ 0x400000, 0x1000, 0x7f0000400000ULL, 0x2000 },
+		{ 0x500000, BAR2_LEN, 0x7f0000500000ULL, 0 },
+	};
+	struct vhost_mem_table t1 = { .nregions = 1 }, t2 = { .nregions = 2 };
+	uint8_t *shm = md->bar2 + 4096;
+
+	t1.regions[0] = ok;
+	t2.regions[0] = bad[0];
+	t2.regions[1] = bad[1];
+	ck_assert_int_eq(vvu_map_mem(vv, &t1, NULL), 0);
+	ck_assert_int_eq(vvu_map_mem(vv, &t2, NULL), -1);
+	ck_assert_ptr_eq(vv->region_local[0], shm);
+	ck_assert_uint_eq(vv->gpa.nr, 1);
+	ck_assert_uint_eq(vv->gpa.region[0].addr, 0x100000);
+	ck_assert_uint_eq(vv->gpa.region[0].len, 0x10000);
+	ck_assert_ptr_eq(vv->gpa.region[0].local, shm);
+}
+END_TEST
+
 START_TEST(violations_drop_connection)
 {
 	/* an fd-carrying request whose fd can only be a device resource is fine ... */
@@ -381,6 +405,7 @@ main(void)
 	tcase_add_test(tc, messages_and_replies);
 	tcase_add_test(tc, memory_table_in_bar_and_rings);
 	tcase_add_test(tc, region_beyond_bar_drops_connection);
+	tcase_add_test(tc, refused_table_leaves_mapping);
 	tcase_add_test(tc, violations_drop_connection);
 	tcase_add_test(tc, master_down_resets_state);
 	tcase_add_test(tc, pending);

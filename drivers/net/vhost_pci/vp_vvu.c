@@ -114,11 +114,13 @@ int
 vvu_map_mem(void *ctx, const struct vhost_mem_table *m, const int *fds)
 {
 	struct vvu *v = ctx;
+	uint8_t *local[VHOST_MEMORY_MAX_NREGIONS];
 	uint64_t off = 0;
 	uint32_t i;
 
-	if (fds != NULL)
+	if (fds != NULL || m->nregions > VHOST_MEMORY_MAX_NREGIONS)
 		return -1; /* this transport never carries fds */
+	/* all regions checked first: a refused table leaves the current one whole */
 	for (i = 0; i < m->nregions; i++) {
 		const struct vhost_mem_region *r = &m->regions[i];
 		uint64_t span = r->mmap_offset + r->memory_size;
@@ -126,11 +128,14 @@ vvu_map_mem(void *ctx, const struct vhost_mem_table *m, const int *fds)
 		/* vhost_mem_check() refused wrapping sizes; the regions must fit the BAR */
 		if (span < r->mmap_offset || off > v->shm_len || span > v->shm_len - off)
 			return -1;
-		v->region_local[i] = v->shm + off + r->mmap_offset;
-		v->gpa.region[i].addr = r->guest_phys_addr;
-		v->gpa.region[i].len = r->memory_size;
-		v->gpa.region[i].local = v->region_local[i];
+		local[i] = v->shm + off + r->mmap_offset;
 		off += span;
+	}
+	for (i = 0; i < m->nregions; i++) {
+		v->region_local[i] = local[i];
+		v->gpa.region[i].addr = m->regions[i].guest_phys_addr;
+		v->gpa.region[i].len = m->regions[i].memory_size;
+		v->gpa.region[i].local = local[i];
 	}
 	v->gpa.nr = m->nregions;
 	return 0;
