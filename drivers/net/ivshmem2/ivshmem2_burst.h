@@ -26,4 +26,18 @@ iv2_rx_bad(struct iv2_rxq *q, const struct pring_chain *c)
 	return false;
 }
 
+/*
+ * One doorbell for a whole TX burst, and only if the peer's event area asks
+ * for one (a polling peer writes DISABLE): an MMIO write traps to the
+ * hypervisor. Flavours without a doorbell skip even the check.
+ */
+static __rte_always_inline void
+iv2_tx_kick(struct iv2_txq *q, uint16_t sent)
+{
+	if (q->notify != NULL && sent != 0 && pring_drv_need_kick(&q->ring)) {
+		q->notify(q->dev, q->vector);
+		q->doorbells++;
+	}
+}
+
 #endif /* IVSHMEM2_BURST_H */

@@ -235,15 +235,7 @@ eth_iv2_tx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	}
 	if (n != 0)
 		pring_drv_post(&q->ring, addr, len, NULL, n, false);
-	/*
-	 * One doorbell for the whole burst, and only if the peer's event area
-	 * asks for one (a polling peer writes DISABLE): an MMIO write traps to
-	 * the hypervisor. Flavours without a doorbell skip even the check.
-	 */
-	if (q->notify != NULL && sent != 0 && pring_drv_need_kick(&q->ring)) {
-		q->notify(q->dev, q->vector);
-		q->doorbells++;
-	}
+	iv2_tx_kick(q, sent);
 	burst_gate_leave(&q->gate);
 
 	if (full)

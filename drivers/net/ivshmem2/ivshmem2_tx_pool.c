@@ -29,6 +29,7 @@
 #include <rte_mempool.h>
 
 #include "ivshmem2.h"
+#include "ivshmem2_burst.h"
 #include "ivshmem2_copy.h"
 #include "rte_pmd_ivshmem2.h"
 
@@ -286,10 +287,7 @@ iv2_tx_pool_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	}
 	if (n != 0)
 		pring_drv_post(&q->ring, addr, len, cookie, n, false);
-	if (q->notify != NULL && sent != 0 && pring_drv_need_kick(&q->ring)) {
-		q->notify(q->dev, q->vector);
-		q->doorbells++;
-	}
+	iv2_tx_kick(q, sent);
 	burst_gate_leave(&q->gate);
 
 	if (full)
