@@ -24,7 +24,6 @@
  *        [--run-time S] [--link-timeout S] [--no-tx-pool]
  */
 
-#include <dlfcn.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -186,20 +185,6 @@ parse_args(int argc, char **argv)
 bad:
 	fprintf(stderr, "ping-pong: bad option value '%s' (see --help)\n", optarg ? optarg : "");
 	return -1;
-}
-
-/* net_ivshmem2's zero-copy TX pool of @p port queue 0, or NULL (another driver, no tx_pool=). */
-static struct rte_mempool *
-tx_pool_lookup(uint16_t port)
-{
-	rte_pmd_ivshmem2_tx_pool_get_t get;
-	void *h = dlopen("librte_net_ivshmem2.so", RTLD_NOW | RTLD_NOLOAD);
-
-	if (h == NULL)
-		return NULL;
-	get = (rte_pmd_ivshmem2_tx_pool_get_t)dlsym(h, RTE_PMD_IVSHMEM2_TX_POOL_GET_SYM);
-	dlclose(h);
-	return get != NULL ? get(port, 0) : NULL;
 }
 
 /* RX from @p rx_mp, or @p mp when the driver refuses it. */
@@ -457,7 +442,7 @@ main(int argc, char **argv)
 	tx_mp = mp;
 	/* Frames that fit one buffer of the port's zero-copy TX pool are built or received there. */
 	if (mp != NULL && !opt_no_tx_pool && opt_size <= RTE_MBUF_DEFAULT_DATAROOM) {
-		struct rte_mempool *txp = tx_pool_lookup(opt_port);
+		struct rte_mempool *txp = rte_pmd_ivshmem2_tx_pool_find(opt_port, 0);
 
 		if (txp != NULL &&
 		    opt_size <= (uint32_t)(rte_pktmbuf_data_room_size(txp) - RTE_PKTMBUF_HEADROOM)) {

@@ -33,7 +33,6 @@
  * prints: "RESULT mpkt_per_cpu_s=X pkts=N cpu_s=Y zc_pool=0|1 size=B"
  */
 
-#include <dlfcn.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -252,20 +251,6 @@ zcl_parse(int argc, char **argv)
 	return 0;
 }
 
-/* net_ivshmem2's TX pool of @p port queue 0, or NULL (another driver, no tx_pool=). */
-static struct rte_mempool *
-zcl_tx_pool(uint16_t port)
-{
-	rte_pmd_ivshmem2_tx_pool_get_t get;
-	void *h = dlopen("librte_net_ivshmem2.so", RTLD_NOW | RTLD_NOLOAD);
-
-	if (h == NULL)
-		return NULL;
-	get = (rte_pmd_ivshmem2_tx_pool_get_t)dlsym(h, RTE_PMD_IVSHMEM2_TX_POOL_GET_SYM);
-	dlclose(h);
-	return get != NULL ? get(port, 0) : NULL;
-}
-
 /* RX from @p rx_pool, or @p mp when the driver refuses it (net_ivshmem2 zero-copy RX). */
 static int
 zcl_port_init(uint16_t port, struct rte_mempool *rx_pool, struct rte_mempool *mp)
@@ -331,7 +316,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 	for (k = 0; k < 2; k++) {
-		struct rte_mempool *pool = opts.no_tx_pool ? NULL : zcl_tx_pool(k);
+		struct rte_mempool *pool = opts.no_tx_pool ? NULL : rte_pmd_ivshmem2_tx_pool_find(k, 0);
 
 		dirs[k].tx_port = k;
 		dirs[k].rx_port = (uint16_t)(1 - k);

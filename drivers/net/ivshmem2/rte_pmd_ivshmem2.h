@@ -27,6 +27,7 @@
 #ifndef RTE_PMD_IVSHMEM2_H
 #define RTE_PMD_IVSHMEM2_H
 
+#include <dlfcn.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -53,6 +54,25 @@ struct rte_mempool *rte_pmd_ivshmem2_tx_pool_get(uint16_t port_id, uint16_t queu
 
 /** Type of rte_pmd_ivshmem2_tx_pool_get, for a pointer obtained with dlsym(). */
 typedef struct rte_mempool *(*rte_pmd_ivshmem2_tx_pool_get_t)(uint16_t port_id, uint16_t queue_id);
+
+/**
+ * rte_pmd_ivshmem2_tx_pool_get() through the driver EAL loaded, for an
+ * application that does not link it: NULL when no net_ivshmem2 is loaded,
+ * otherwise what that function returns (NULL for another driver's port or
+ * a port without tx_pool=).
+ */
+static inline struct rte_mempool *
+rte_pmd_ivshmem2_tx_pool_find(uint16_t port_id, uint16_t queue_id)
+{
+	rte_pmd_ivshmem2_tx_pool_get_t get;
+	void *h = dlopen("librte_net_ivshmem2.so", RTLD_NOW | RTLD_NOLOAD);
+
+	if (h == NULL)
+		return NULL;
+	get = (rte_pmd_ivshmem2_tx_pool_get_t)dlsym(h, RTE_PMD_IVSHMEM2_TX_POOL_GET_SYM);
+	dlclose(h); /* EAL still holds the library: the function stays loaded */
+	return get != NULL ? get(port_id, queue_id) : NULL;
+}
 
 #ifdef __cplusplus
 }
