@@ -22,8 +22,9 @@
  * never sets a status bit other than SLAVE_UP; doorbells rung only inside
  * [0, max_vhost_queues); no queue running without a memory table; after a
  * violation the session is gone (SLAVE_UP cleared, nothing running).
- * BAR 2 is a heap allocation of its exact size: ASan reports any access
- * beyond it.
+ * BAR 2 is a heap allocation of its exact size, and the port's private data
+ * and the transport state are heap allocations too: ASan reports any access
+ * beyond them.
  *
  * Seam to the driver: vp_internals_init, vp_ethdev_setup, vvu_start,
  * vp_vvu_ctl_poll, vp_rx_burst, vp_tx_burst, and the
@@ -410,6 +411,31 @@ enum {
 	OP_OFFER, OP_RX, OP_TX, OP_SHM_POKE, OP_MSG2, OP__MAX
 };
 
+/*
+ * What the device may reach through the addresses in descriptors: the two
+ * queues' rings and buffers, the memory the driver gives it, and nothing else
+ * of struct vvu. A device that writes anywhere (a descriptor poked to point at
+ * the driver's own state, then followed) is not one a driver can defend
+ * against. (When the whole of struct vvu was reachable, the campaign's only
+ * findings were such a device overwriting vvu.dev.status, read at the next
+ * poll: the model's doing, not the driver's.)
+ */
+static void
+model_share(struct vvu *v)
+{
+	uint8_t *areas[4] = { v->rxq.ring, v->rxq.buf[0], v->txq.ring, v->txq.buf[0] };
+	uint64_t lens[4] = { sizeof(v->rxq.ring), sizeof(v->rxq.buf), sizeof(v->txq.ring),
+			     sizeof(v->txq.buf) };
+	uint32_t i;
+
+	md.all.nr = RTE_DIM(areas);
+	for (i = 0; i < RTE_DIM(areas); i++) {
+		md.all.region[i].addr = (uint64_t)(uintptr_t)areas[i];
+		md.all.region[i].len = lens[i];
+		md.all.region[i].local = areas[i];
+	}
+}
+
 /* Transport and device from scratch: the port's rings detached, its state machine reset. */
 static bool
 model_reset(struct cur *c)
@@ -440,10 +466,7 @@ model_reset(struct cur *c)
 		FZ_CHECK(md.shm_off >= BAR2_LEN);
 		return false;
 	}
-	md.all.nr = 1;
-	md.all.region[0].addr = (uint64_t)(uintptr_t)in->vvu;
-	md.all.region[0].len = sizeof(struct vvu);
-	md.all.region[0].local = (uint8_t *)in->vvu;
+	model_share(in->vvu);
 	FZ_CHECK(pring_layout_plain(&l, in->vvu->rxq.ring, VVU_QSIZE) == 0);
 	FZ_CHECK(pring_dev_init(&md.rx, &l, &md.all, 0, true, false) == 0);
 	FZ_CHECK(pring_layout_plain(&l, in->vvu->txq.ring, VVU_QSIZE) == 0);
@@ -648,16 +671,21 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (mp == NULL || md.bar2 == NULL || dev == NULL)
 		exit(EXIT_FAILURE);
 	dev->device = &model_dev;
-	dev->data->dev_private = rte_zmalloc("vvu_fuzz", sizeof(*in), RTE_CACHE_LINE_SIZE);
-	in = dev->data->dev_private;
+	/* heap, not rte_malloc: ASan puts redzones around these two and sees any overflow */
+	in = aligned_alloc(RTE_CACHE_LINE_SIZE, RTE_ALIGN_CEIL(sizeof(*in), RTE_CACHE_LINE_SIZE));
+	if (in == NULL)
+		exit(EXIT_FAILURE);
+	memset(in, 0, sizeof(*in));
+	dev->data->dev_private = in;
 	port = dev->data->port_id;
 	memset(&a, 0, sizeof(a));
 	a.queues = 2;
 	snprintf(a.iface, sizeof(a.iface), "fuzz");
 	vp_internals_init(in, &a, port, true, &vp_vvu_be_ops, &vp_vvu_transport);
-	in->vvu = rte_zmalloc("vvu", sizeof(struct vvu), 64);
+	in->vvu = aligned_alloc(64, RTE_ALIGN_CEIL(sizeof(struct vvu), 64));
 	if (in->vvu == NULL)
 		exit(EXIT_FAILURE);
+	memset(in->vvu, 0, sizeof(struct vvu));
 	vp_ethdev_setup(dev, in);
 	rte_eth_dev_probing_finish(dev);
 	memset(&conf, 0, sizeof(conf));
