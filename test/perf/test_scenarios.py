@@ -635,6 +635,10 @@ class TestReceiverCost(unittest.TestCase):
         rec = record.Record(log=None)
         rec.throughput('cost', 'out of the back-end', 64, sysm, 0, r)
         self.assertEqual(rec.rows[0]['tx_idle_burst_pct'], 7)
+        self.assertEqual(len(rec.notes), 1)
+        self.assertIn('7% of the sender', rec.notes[0])
+        rec.throughput('cost', 'out of the back-end', 64, sysm, 1, dict(r, tx_idle_burst_pct=2))
+        self.assertEqual(len(rec.notes), 1)
         self.assertNotIn('TX bursts sending nothing %',
                          {s['metric'] for s in rec.summary()})
 

@@ -24,6 +24,8 @@ COST_METRICS = {CYCLES_KEY: CYCLES_METRIC, SERVER_CYCLES_KEY: 'server-cycles/pkt
 # nothing (testpmd's txonly counts their cycles too, so a sender held back
 # by a slower receiver pays for its futile attempts)
 CONTEXT_KEYS = {'tx_idle_burst_pct': 'TX bursts sending nothing %'}
+# From this share on, the report says the sender's figure is not its send cost alone
+TX_IDLE_NOTE_PCT = 5
 # JSON key of a throughput run's per-interval figures, by metric
 SAMPLE_KEYS = {'Mpps': 'samples_mpps', 'Mpkt/CPU-s': 'samples_mpkt_per_cpu_s'}
 
@@ -83,6 +85,11 @@ class Record:
         if not res['steady']:
             self.notes.append('%s %s %d B %s rep %d: rate not steady before the window'
                               % (scenario, case, size, system.name, rep + 1))
+        if r.get('tx_idle_burst_pct', 0) >= TX_IDLE_NOTE_PCT:
+            self.notes.append('%s %s %d B %s rep %d: %d%% of the sender\'s TX bursts sent nothing '
+                              '(the receiver was the slower end): its tx-cycles/pkt counts them '
+                              'too' % (scenario, case, size, system.name, rep + 1,
+                                       r['tx_idle_burst_pct']))
 
     def latency(self, scenario, case, size, system, rep, res):
         r = self._row(scenario, case, size, system, rep)
