@@ -568,6 +568,10 @@ class TestReceiverCost(unittest.TestCase):
                          scenarios.testpmd_argv(cfg, 'p', 0, 1, end, 'txonly', 64))
         self.assertIn('--record-core-cycles',
                       scenarios.testpmd_argv(cfg, 'p', 0, 1, end, 'rxonly', 64, busy_cycles=True))
+        self.assertIn('--record-burst-stats',
+                      scenarios.testpmd_argv(cfg, 'p', 0, 1, end, 'rxonly', 64, busy_cycles=True))
+        self.assertNotIn('--record-burst-stats',
+                         scenarios.testpmd_argv(cfg, 'p', 0, 1, end, 'txonly', 64))
         seen = []
 
         def fake_start(session, name, argv, prefix, nb_ports):
@@ -586,6 +590,57 @@ class TestReceiverCost(unittest.TestCase):
                 self.assertEqual([n for n, flag, a in seen if flag], [receiver], direction)
                 rxargv = [a for n, f, a in seen if f][0]
                 self.assertIn('--forward-mode=rxonly', rxargv)
+
+    def test_parse_idle_bursts(self):
+        from vm2vm_perf.counters import parse_idle_burst_pct
+        text = ('  RX-bursts : 85240451 [98% of 0 pkts + 1% of 32 pkts + 1% of other]\n'
+                '  TX-bursts : 0 [0% of 0 pkts]\n'
+                '  TX-bursts : 9000 [3% of 0 pkts + 97% of 32 pkts]\n'
+                '  TX-bursts : 8000 [4% of 0 pkts + 96% of 32 pkts]\n')
+        self.assertEqual(parse_idle_burst_pct(text, 'TX'), 4)
+        self.assertEqual(parse_idle_burst_pct(text, 'RX'), 98)
+        self.assertIsNone(parse_idle_burst_pct('  TX-bursts : 0 [0% of 0 pkts]\n', 'TX'))
+        self.assertIsNone(parse_idle_burst_pct(None, 'RX'))
+
+    def test_sender_interrupted_receiver_left_running(self):
+        ev = []
+        tx = FakeProc('tx', ev)
+        self.assertEqual(scenarios.sender_busy_cycles(tx, wait=lambda c, t: c()), 61.5)
+        self.assertEqual(ev, [('interrupt', 'tx')])
+        silent = FakeProc('tx', [])
+        silent.interrupt = lambda: None
+        self.assertIsNone(scenarios.sender_busy_cycles(silent, wait=lambda c, t: c()))
+
+    def test_out_of_the_backend_counts_the_sender(self):
+        cfg = cfg_for(['cost'])
+        seen = []
+
+        def fake_start(session, name, argv, prefix, nb_ports):
+            seen.append((name, '--record-core-cycles' in argv, argv))
+            log = '  TX-bursts : 100 [7% of 0 pkts + 93% of 32 pkts]\n'
+            return mock.Mock(proc=FakeProc(name, [], log))
+        sysm = systems.System('x', 'X', '', systems.End(['a']), systems.End(['b']))
+        with mock.patch.object(scenarios, 'start', fake_start), \
+                mock.patch.object(scenarios, 'wait_links', lambda *a: None), \
+                mock.patch.object(scenarios, 'rx_reader', lambda *a: None), \
+                mock.patch.object(scenarios, 'measure_rate', lambda *a, **k: res(10)), \
+                mock.patch.object(scenarios, 'receiver_busy_cycles',
+                                  lambda rx, others: self.fail('receiver read')), \
+                mock.patch.object(scenarios, 'sender_busy_cycles', lambda tx: 77.0):
+            r = scenarios.run_oneway(cfg, FakeSession(), sysm, 64, scenarios.S2C_TX)
+        self.assertEqual((r['tx_cycles_per_pkt'], r['tx_idle_burst_pct']), (77.0, 7))
+        self.assertNotIn('rx_cycles_per_pkt', r)
+        self.assertEqual([n for n, flag, a in seen if flag], ['server-x'])
+        self.assertIn('--forward-mode=txonly', [a for n, f, a in seen if f][0])
+        rec = record.Record(log=None)
+        rec.throughput('cost', 'out of the back-end', 64, sysm, 0, r)
+        self.assertEqual(rec.rows[0]['tx_idle_burst_pct'], 7)
+        self.assertEqual(len(rec.notes), 1)
+        self.assertIn('7% of the sender', rec.notes[0])
+        rec.throughput('cost', 'out of the back-end', 64, sysm, 1, dict(r, tx_idle_burst_pct=2))
+        self.assertEqual(len(rec.notes), 1)
+        self.assertNotIn('TX bursts sending nothing %',
+                         {s['metric'] for s in rec.summary()})
 
     def test_summary_ratio_and_markdown(self):
         rec = record.Record(log=None)
@@ -628,6 +683,9 @@ class TestCostView(unittest.TestCase):
 
         def oneway(cfg_, session, system, size, direction):
             ran.append(('oneway-' + direction, system.name))
+            if direction == scenarios.S2C_TX:
+                return dict(res(3), tx_cycles_per_pkt=120.0 if system.name == 'vhost_pci'
+                            else 200.0)
             return dict(res(3), rx_cycles_per_pkt=100.0 if system.name == 'vhost_pci' else 200.0)
         sess = FakeSession()
         rec = record.Record(log=None)
@@ -635,12 +693,14 @@ class TestCostView(unittest.TestCase):
                 mock.patch.object(scenarios, 'run_echo', echo), \
                 mock.patch.object(scenarios, 'run_oneway', oneway):
             scenarios.cost(cfg, sess, rec)
-        per_rep = 4 + 4 + 2 + 2
+        per_rep = 4 + 4 + 2 + 2 + 2
         self.assertEqual(len(ran), 2 * per_rep)
         self.assertEqual(sess.ended, 2 * per_rep)
         self.assertEqual({n for k, n in ran if k == 'loop'},
                          {'ivshmem2-copy', 'memif-copy', 'ivshmem2-zc', 'memif-zc'})
         self.assertEqual({n for k, n in ran if k == 'oneway-c2s'}, {'vhost_pci', 'net_vhost'})
+        self.assertEqual({n for k, n in ran if k == 'oneway-' + scenarios.S2C_TX},
+                         {'vhost_pci', 'net_vhost'})
         self.assertEqual(len([1 for k, n in ran if k == 'echo']), 2 * 6)
         self.assertEqual(cli.plan_text(cfg, ['cost'], False).split()[0], str(2 * per_rep))
         summ = {(s['case'], s['system'], s['metric']): s for s in rec.summary()}
@@ -651,6 +711,10 @@ class TestCostView(unittest.TestCase):
             summ[('back-end echo', 'vhost_pci', 'client-cycles/pkt')]['ratios']['net_vhost'], 1.0)
         self.assertAlmostEqual(
             summ[('into the back-end', 'vhost_pci', 'rx-cycles/pkt')]['ratios']['net_vhost'], 0.5)
+        self.assertAlmostEqual(
+            summ[('out of the back-end', 'vhost_pci', 'tx-cycles/pkt')]['ratios']['net_vhost'],
+            0.6)
+        self.assertNotIn(('out of the back-end', 'vhost_pci', 'rx-cycles/pkt'), summ)
         self.assertAlmostEqual(
             summ[('link io loop', 'ivshmem2-copy', 'Mpkt/CPU-s')]['ratios']['memif-copy'], 1.5)
         table = report.table(rec.summary())
@@ -669,7 +733,7 @@ class TestCostView(unittest.TestCase):
             with tempfile.TemporaryDirectory() as d:
                 files = [os.path.basename(f) for f in report.plots(d, rec.summary())]
                 for m in ('Mpkt-CPU-s', 'server-cycles-pkt', 'client-cycles-pkt',
-                          'rx-cycles-pkt'):
+                          'rx-cycles-pkt', 'tx-cycles-pkt'):
                     self.assertIn('cost-%s.png' % m, files)
 
     def test_echo_reads_each_end_while_it_runs(self):

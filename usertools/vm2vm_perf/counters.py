@@ -134,6 +134,17 @@ def parse_busy_cycles(text):
     return float(found[-1]) if found else None
 
 
+_BURSTS = re.compile(r'(RX|TX)-bursts : (\d+) \[(\d+)% of 0 pkts')
+
+
+def parse_idle_burst_pct(text, way):
+    """testpmd --record-burst-stats, at stop: 'TX-bursts : 1234 [3% of 0 pkts
+    + ...]'. The share (whole per cent, as testpmd prints it) of the last
+    such line's bursts of @way ('RX' or 'TX') that moved nothing, or None."""
+    found = [int(p) for w, n, p in _BURSTS.findall(text or '') if w == way and int(n)]
+    return found[-1] if found else None
+
+
 def median(values):
     v = sorted(values)
     n = len(v)

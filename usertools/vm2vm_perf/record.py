@@ -14,9 +14,18 @@ CYCLES_METRIC = 'rx-cycles/pkt'
 # An echo run's cost at each end: busy cycles per packet received and sent back
 SERVER_CYCLES_KEY = 'server_cycles_per_pkt'
 CLIENT_CYCLES_KEY = 'client_cycles_per_pkt'
+# A one-way run's sender cost (the back-end sending): busy cycles per packet sent
+TX_CYCLES_KEY = 'tx_cycles_per_pkt'
 # Result keys recorded beside a run's rate, and their metric names (all lower is cheaper)
 COST_METRICS = {CYCLES_KEY: CYCLES_METRIC, SERVER_CYCLES_KEY: 'server-cycles/pkt',
-                CLIENT_CYCLES_KEY: 'client-cycles/pkt'}
+                CLIENT_CYCLES_KEY: 'client-cycles/pkt', TX_CYCLES_KEY: 'tx-cycles/pkt'}
+# What tells how to read a cost figure, kept beside it and printed with the
+# run but not summarised: the share of the sender's TX bursts that sent
+# nothing (testpmd's txonly counts their cycles too, so a sender held back
+# by a slower receiver pays for its futile attempts)
+CONTEXT_KEYS = {'tx_idle_burst_pct': 'TX bursts sending nothing %'}
+# From this share on, the report says the sender's figure is not its send cost alone
+TX_IDLE_NOTE_PCT = 5
 # JSON key of a throughput run's per-interval figures, by metric
 SAMPLE_KEYS = {'Mpps': 'samples_mpps', 'Mpkt/CPU-s': 'samples_mpkt_per_cpu_s'}
 
@@ -64,17 +73,23 @@ class Record:
         r.update({'metric': metric, 'value': res['median'] / 1e6,
                   'mean': res['mean'] / 1e6, 'steady': res['steady'],
                   SAMPLE_KEYS.get(metric, 'samples'): [x / 1e6 for x in res['rates']]})
-        for k in ('cpu_s', 'wall_s') + tuple(COST_METRICS):
+        for k in ('cpu_s', 'wall_s') + tuple(COST_METRICS) + tuple(CONTEXT_KEYS):
             if res.get(k) is not None:
                 r[k] = res[k]
         self.rows.append(r)
         self._say('%s %s %d B %s rep %d: %.2f %s%s%s' % (
             scenario, case, size, system.name, rep + 1, r['value'], metric,
-            ''.join(', %s %.1f' % (COST_METRICS[k], r[k]) for k in COST_METRICS if k in r),
+            ''.join(', %s %.1f' % (COST_METRICS[k], r[k]) for k in COST_METRICS if k in r) +
+            ''.join(', %s %g' % (CONTEXT_KEYS[k], r[k]) for k in CONTEXT_KEYS if k in r),
             '' if res['steady'] else ' (no steady state before the window)'))
         if not res['steady']:
             self.notes.append('%s %s %d B %s rep %d: rate not steady before the window'
                               % (scenario, case, size, system.name, rep + 1))
+        if r.get('tx_idle_burst_pct', 0) >= TX_IDLE_NOTE_PCT:
+            self.notes.append('%s %s %d B %s rep %d: %d%% of the sender\'s TX bursts sent nothing '
+                              '(the receiver was the slower end): its tx-cycles/pkt counts them '
+                              'too' % (scenario, case, size, system.name, rep + 1,
+                                       r['tx_idle_burst_pct']))
 
     def latency(self, scenario, case, size, system, rep, res):
         r = self._row(scenario, case, size, system, rep)

@@ -195,7 +195,8 @@ COST_WORDS = {'Mpkt/CPU-s': 'M packets per CPU-second (higher is cheaper)',
               'Mpps': 'Mpps (context only)',
               'rx-cycles/pkt': 'receiver busy cycles per packet',
               'server-cycles/pkt': 'server end busy cycles per packet (RX + TX)',
-              'client-cycles/pkt': 'client end busy cycles per packet (RX + TX)'}
+              'client-cycles/pkt': 'client end busy cycles per packet (RX + TX)',
+              'tx-cycles/pkt': 'sender busy cycles per packet (TX alone)'}
 
 
 def cost_markdown(summary, index):

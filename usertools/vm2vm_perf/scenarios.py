@@ -12,8 +12,8 @@ import time
 
 from . import machine
 from . import systems as sysdefs
-from .counters import measure_rate, parse_busy_cycles, parse_pingpong
-from .record import CLIENT_CYCLES_KEY, SERVER_CYCLES_KEY
+from .counters import measure_rate, parse_busy_cycles, parse_idle_burst_pct, parse_pingpong
+from .record import CLIENT_CYCLES_KEY, SERVER_CYCLES_KEY, TX_CYCLES_KEY
 from .procs import StartError, wait_for
 from .runner import eal_args, rx_reader, start, thread_cpu, wait_links, wait_path
 
@@ -37,8 +37,10 @@ def stats_args(cfg):
 
 
 def testpmd_argv(cfg, prefix, main_cpu, fwd_cpu, end, mode, size, busy_cycles=False):
-    """busy_cycles: have testpmd count the cycles of the bursts that moved
-    packets (two TSC reads per burst), printed when it stops."""
+    """busy_cycles: have testpmd count the cycles of its bursts (rxonly and
+    io: those that received packets; txonly: every one) and how many packets
+    each burst moved (two TSC reads and one increment per burst), printed
+    when it stops."""
     argv = [cfg.testpmd] + eal_args(prefix, '0@%d,1@%d' % (main_cpu, fwd_cpu), cfg.mem, end.eal)
     for v in end.vdevs:
         argv += ['--vdev', v]
@@ -47,7 +49,7 @@ def testpmd_argv(cfg, prefix, main_cpu, fwd_cpu, end, mode, size, busy_cycles=Fa
              '--no-mlockall', '--total-num-mbufs=16384',
              '--disable-link-check'] + stats_args(cfg) + txpkts_args(size)
     if busy_cycles:
-        argv.append('--record-core-cycles')
+        argv += ['--record-core-cycles', '--record-burst-stats']
     return argv
 
 
@@ -57,23 +59,33 @@ def rotated(items, k):
     return items[k:] + items[:k]
 
 
+# One-way, server (the back-end) txonly into client rxonly, the cost read
+# at the sender: what sending alone costs the back-end.
+S2C_TX = 's2c-tx'
+
+
 def run_oneway(cfg, session, system, size, direction):
-    """Client -> server ('c2s') or server -> client ('s2c'), txonly into
-    rxonly; the receiver's RX rate in packets per second."""
+    """Client -> server ('c2s') or server -> client ('s2c', S2C_TX), txonly
+    into rxonly; the receiver's RX rate in packets per second, and the
+    receiver's busy cycles per packet (S2C_TX: the sender's, with the share
+    of its TX bursts that sent nothing)."""
     rx_cpu, tx_cpu = cfg.cpus
     c2s = direction == 'c2s'
+    tx_cost = direction == S2C_TX
     # The receiver's forwarding lcore runs on rx_cpu, the generator's on tx_cpu.
     srv_fwd, cli_fwd = (rx_cpu, tx_cpu) if c2s else (tx_cpu, rx_cpu)
     sp = session.prefix('srv')
     server = start(session, 'server-' + system.name,
                    testpmd_argv(cfg, sp, cli_fwd, srv_fwd, system.server,
-                                'rxonly' if c2s else 'txonly', size, busy_cycles=c2s), sp, 1)
+                                'rxonly' if c2s else 'txonly', size,
+                                busy_cycles=c2s or tx_cost), sp, 1)
     if system.server.socket:
         wait_path(system.server.socket, server.proc)
     cp = session.prefix('cli')
     client = start(session, 'client-' + system.name,
                    testpmd_argv(cfg, cp, srv_fwd, cli_fwd, system.client,
-                                'txonly' if c2s else 'rxonly', size, busy_cycles=not c2s), cp, 1)
+                                'txonly' if c2s else 'rxonly', size,
+                                busy_cycles=not (c2s or tx_cost)), cp, 1)
     wait_links(server, [0])
     wait_links(client, [0])
     rx = server if c2s else client
@@ -83,8 +95,23 @@ def run_oneway(cfg, session, system, size, direction):
         if not d.proc.alive():
             raise StartError('%s died during the measurement:\n%s'
                              % (d.proc.name, d.proc.log_tail()))
+    if tx_cost:
+        res[TX_CYCLES_KEY] = sender_busy_cycles(server.proc)
+        res['tx_idle_burst_pct'] = parse_idle_burst_pct(server.proc.log_text(), 'TX')
+        return res
     res['rx_cycles_per_pkt'] = receiver_busy_cycles(rx.proc, [(client if c2s else server).proc])
     return res
+
+
+def sender_busy_cycles(tx, timeout=5.0, wait=wait_for):
+    """The sender's busy cycles per packet (testpmd txonly counts every
+    burst, including those the receiver had no room for, over the packets
+    sent). SIGINT the sender while its receiver keeps draining: freezing the
+    receiver first would make the sender's last bursts fail and count. Only
+    for back-ends: virtio-user handles its back-end leaving. None if the
+    line does not come."""
+    tx.interrupt()
+    return wait(lambda: parse_busy_cycles(tx.log_text()), timeout)
 
 
 def receiver_busy_cycles(rx, others, timeout=5.0, wait=wait_for):
@@ -242,12 +269,14 @@ ECHO = 'echo'
 # loop (one lcore does one TX and one RX per packet) and the echo (each
 # process's lcore receives and sends back every packet). Back-end: the echo
 # (the back-end's lcore against the same virtio-user front-end) and the
-# receive-only cost of packets coming into the back-end. (An io loop of a
+# receive-only cost of packets coming into the back-end, and the send-only
+# cost of packets going out of it. (An io loop of a
 # back-end and virtio-user in one process is impossible with net_vhost:
 # DPDK 22.11's net_vhost creates its socket only once its port starts and
 # virtio-user's server mode blocks its probe until a peer connects.)
 COST_LINK_CASES = [('link ' + LOOP_CASE, None), ('link echo', ECHO)]
-COST_BACKEND_CASES = [('back-end echo', ECHO), ('into the back-end', 'c2s')]
+COST_BACKEND_CASES = [('back-end echo', ECHO), ('into the back-end', 'c2s'),
+                      ('out of the back-end', S2C_TX)]
 
 
 def cost_systems(cfg, session):
