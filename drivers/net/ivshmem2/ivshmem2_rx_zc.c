@@ -235,7 +235,9 @@ iv2_rx_zc_general(struct iv2_rxq *q, struct iv2_zc_block *blk, struct rte_mbuf *
 /*
  * The common case, single-descriptor frames, straight from the ring as
  * (pointer, length, id): no chain or segment records to write and read
- * back. Each slot keeps only the id and length its completion needs.
+ * back. A batch that was all copied, with nothing older still out, is
+ * completed at once; otherwise each slot keeps only the id and descriptor
+ * count its completion needs.
  */
 uint16_t
 iv2_rx_zc_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
@@ -246,7 +248,7 @@ iv2_rx_zc_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	void *src[IV2_BURST];
 	uint32_t len[IV2_BURST];
 	uint16_t id[IV2_BURST];
-	uint16_t i, n, got = 0, slot, mask;
+	uint16_t i, n, got = 0, slot, mask, ext = 0;
 	uint64_t bytes = 0, rearm, rearm_zc, olf;
 	uint32_t copy_max;
 	bool other;
@@ -286,8 +288,6 @@ iv2_rx_zc_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		const uint16_t s = (uint16_t)((slot + i) & mask);
 		const uint32_t l = len[i];
 
-		ch[s].id = id[i];
-		ch[s].ndesc = 1;
 		if (l <= copy_max) {
 			/* Small frame: a copy costs less than an external buffer. */
 			memcpy(&m->data_off, &rearm, sizeof(rearm)); /* the rearm_data word */
@@ -299,6 +299,7 @@ iv2_rx_zc_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 			blk->released[s] = 0;
 			rte_mbuf_ext_refcnt_set(sh, 1);
 			/* What rte_pktmbuf_reset() + rte_pktmbuf_attach_extbuf() would leave. */
+			ext++;
 			memcpy(&m->data_off, &rearm_zc, sizeof(rearm_zc));
 			m->ol_flags = RTE_MBUF_F_EXTERNAL;
 			m->buf_addr = src[i];
@@ -311,7 +312,18 @@ iv2_rx_zc_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		m->pkt_len = l;
 		bytes += l;
 	}
-	q->zc_pending = (uint16_t)(q->zc_pending + n);
+	if (ext == 0 && q->zc_pending == 0) {
+		/* All copied and nothing older out: complete the batch now, as copy RX does. */
+		pring_dev_complete_pending_in_order(&q->ring);
+		q->zc_head = (uint16_t)((slot + n) & mask);
+	} else {
+		/* Each slot keeps the id and descriptor count its completion needs. */
+		for (i = 0; i < n; i++) {
+			ch[(slot + i) & mask].id = id[i];
+			ch[(slot + i) & mask].ndesc = 1;
+		}
+		q->zc_pending = (uint16_t)(q->zc_pending + n);
+	}
 	got = n;
 out:
 	burst_gate_leave(&q->gate);
