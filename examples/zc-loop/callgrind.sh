@@ -24,7 +24,8 @@ log=$out.log
 shm=/dev/hugepages/$tag-link
 sock=/tmp/$tag-memif.sock
 iv2args=${ZCL_IV2_ARGS:-zero_copy=1,tx_pool=512}
-trap 'rm -f "$shm" "$sock"; rm -rf /var/run/dpdk/$tag-*' EXIT
+# memif runs without --huge-unlink (its zero-copy client shares the page files): remove them too
+trap 'rm -f "$shm" "$sock" /dev/hugepages/$tag-*; rm -rf /var/run/dpdk/$tag-*' EXIT
 case $kind in
 iv2) eal=(--file-prefix "$tag-iv2" -m 256 --huge-unlink -d "$build/drivers/librte_net_ivshmem2.so"
 	  --vdev "net_ivshmem2_0,shm=$shm,id=0,$iv2args" --vdev "net_ivshmem2_1,shm=$shm,id=1,$iv2args") ;;
