@@ -23,7 +23,8 @@ time=${ZCL_TIME:-5}
 iv2args=${ZCL_IV2_ARGS:-zero_copy=1,tx_pool=512}
 # ZCL_ARGS: options of dpdk-zc-loop for both (e.g. --fwd).
 read -r -a zclargs <<< "${ZCL_ARGS:-}"
-trap 'rm -f "$shm" "$sock"; rm -rf /var/run/dpdk/$tag-*' EXIT
+# memif runs without --huge-unlink (its zero-copy client shares the page files): remove them too
+trap 'rm -f "$shm" "$sock" /dev/hugepages/$tag-*; rm -rf /var/run/dpdk/$tag-*' EXIT
 
 run_iv2() {
 	"$bin" --lcores 0@1,1@0 --no-pci --file-prefix "$tag-iv2" -m 256 --huge-unlink \

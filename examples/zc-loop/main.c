@@ -30,7 +30,9 @@
  *
  * usage: dpdk-zc-loop [EAL args] -- [--size B] [--time S] [--warmup S]
  *        [--window N] [--ring N] [--no-tx-pool] [--fwd]
- * prints: "RESULT mpkt_per_cpu_s=X pkts=N cpu_s=Y zc_pool=0|1 size=B"
+ * prints: "RESULT mpkt_per_cpu_s=X pkts=N cpu_s=Y zc_pool=0|1 size=B bad=N total=N"
+ * (total: frames received since the loop started, warm-up included: the
+ * divisor for instruction counts of the whole loop, e.g. under callgrind)
  */
 
 #include <errno.h>
@@ -211,8 +213,10 @@ zcl_lcore(void *arg)
 		double cpu = zcl_thread_cpu() - cpu0;
 
 		printf("RESULT mpkt_per_cpu_s=%.3f pkts=%" PRIu64 " cpu_s=%.3f zc_pool=%d size=%u"
-		       " bad=%" PRIu64 "\n", cpu > 0 ? (double)pkts / cpu / 1e6 : 0.0, pkts, cpu,
-		       zc_pool, opts.size, dirs[0].bad + dirs[1].bad);
+		       " bad=%" PRIu64 " total=%" PRIu64 "\n", cpu > 0 ? (double)pkts / cpu / 1e6 : 0.0,
+		       pkts, cpu, zc_pool, opts.size, dirs[0].bad + dirs[1].bad,
+		       dirs[0].rcvd + dirs[1].rcvd);
+		fflush(stdout); /* seen even if the process is then killed (e.g. under valgrind) */
 	}
 	quit = true;
 	return 0;

@@ -337,6 +337,14 @@ uint16_t pring_dev_peek_flat(struct pring_dev *v, void **ptr, uint32_t *len, uin
 			     uint32_t max_len, bool *other);
 
 /**
+ * pring_dev_peek_flat() that also writes each buffer's id to @p id: for a
+ * caller that completes the buffers later and in runs of its own choosing
+ * (pring_dev_complete_run_in_order), so it needs the id of each.
+ */
+uint16_t pring_dev_peek_flat_id(struct pring_dev *v, void **ptr, uint32_t *len, uint16_t *id,
+				uint16_t n, uint32_t max_len, bool *other);
+
+/**
  * Complete every pending chain with a single used entry carrying the id of
  * the last one peeked (IN_ORDER batching, as pring_dev_complete_in_order).
  * Only valid when the driver end runs in order.
@@ -366,6 +374,18 @@ void pring_dev_complete_in_order(struct pring_dev *v, const struct pring_chain *
  * buffers are each one descriptor (a batch take guarantees it).
  */
 void pring_dev_complete_flat_in_order(struct pring_dev *v, uint16_t n, uint16_t last_id);
+
+/**
+ * pring_dev_complete_in_order() for the @p n oldest peeked chains, which
+ * hold @p ndesc descriptors in all, the last of them with id @p last_id:
+ * for a caller that kept each chain's id and length itself (zero-copy
+ * receive), so no chain array is built or walked. Only valid when the
+ * driver end runs in order. Counts that are not what is pending (more
+ * chains or descriptors than peeked, fewer descriptors than chains) are a
+ * caller bug: nothing is completed.
+ */
+void pring_dev_complete_run_in_order(struct pring_dev *v, uint16_t n, uint32_t ndesc,
+				     uint16_t last_id);
 
 /** True when the driver asked to be notified of what was completed since the last call. */
 bool pring_dev_need_call(struct pring_dev *v);

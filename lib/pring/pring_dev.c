@@ -259,8 +259,9 @@ uint16_t pring_dev_peek(struct pring_dev *v, struct pring_chain *chains, uint16_
  * test: anything it would refuse, or treat as more than one plain buffer,
  * stops the batch here unused and is left to pring_dev_peek.
  */
-uint16_t pring_dev_peek_flat(struct pring_dev *v, void **ptr, uint32_t *len, uint16_t n,
-			     uint32_t max_len, bool *other)
+static __attribute__((always_inline)) inline uint16_t
+dev_peek_flat(struct pring_dev *v, void **ptr, uint32_t *len, uint16_t *ids, uint16_t n,
+	      uint32_t max_len, bool *other)
 {
 	const uint16_t take = PRING_AVAIL_USED | PRING_DESC_F_NEXT | PRING_DESC_F_INDIRECT |
 			      PRING_DESC_F_WRITE;
@@ -325,6 +326,8 @@ uint16_t pring_dev_peek_flat(struct pring_dev *v, void **ptr, uint32_t *len, uin
 			}
 			ptr[k + j] = (void *)(uintptr_t)(delta + addr);
 			len[k + j] = l;
+			if (ids != NULL) /* a constant in each caller below */
+				ids[k + j] = id;
 			last = id;
 		}
 		k = (uint16_t)(k + j);
@@ -350,6 +353,18 @@ uint16_t pring_dev_peek_flat(struct pring_dev *v, void **ptr, uint32_t *len, uin
 	else
 		*other = capped;
 	return k;
+}
+
+uint16_t pring_dev_peek_flat(struct pring_dev *v, void **ptr, uint32_t *len, uint16_t n,
+			     uint32_t max_len, bool *other)
+{
+	return dev_peek_flat(v, ptr, len, NULL, n, max_len, other);
+}
+
+uint16_t pring_dev_peek_flat_id(struct pring_dev *v, void **ptr, uint32_t *len, uint16_t *id,
+				uint16_t n, uint32_t max_len, bool *other)
+{
+	return dev_peek_flat(v, ptr, len, id, n, max_len, other);
 }
 
 /* Step used_idx over @p ndesc slots. */
@@ -535,6 +550,28 @@ void pring_dev_complete_flat_in_order(struct pring_dev *v, uint16_t n, uint16_t 
 	v->pending_desc = (uint16_t)(n < v->pending_desc ? v->pending_desc - n : 0);
 	v->stats.bufs += n;
 	v->stats.descs += n;
+}
+
+void pring_dev_complete_run_in_order(struct pring_dev *v, uint16_t n, uint32_t ndesc,
+				     uint16_t last_id)
+{
+	uint16_t head = v->used_idx;
+	uint8_t head_wrap = v->used_wrap;
+	uint64_t head_lap = v->used_lap;
+
+	if (v->broken || n == 0)
+		return;
+	/* The caller's count of what it peeked: never more than is pending. */
+	if (n > v->pending || ndesc > v->pending_desc || ndesc < n)
+		return;
+	/* One entry, at the first chain's slot, naming the last: it completes them all. */
+	dev_write_used(v, last_id, 0, true);
+	dev_used_advance(v, ndesc);
+	dev_publish(v, head, head_wrap, head_lap, 0);
+	v->pending = (uint16_t)(v->pending - n);
+	v->pending_desc = (uint16_t)(v->pending_desc - ndesc);
+	v->stats.bufs += n;
+	v->stats.descs += ndesc;
 }
 
 void pring_dev_complete_pending_in_order(struct pring_dev *v)

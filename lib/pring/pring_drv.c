@@ -188,8 +188,14 @@ drv_post(struct pring_drv *d, const uint64_t *addr, const uint32_t *len, void *c
 uint16_t pring_drv_post(struct pring_drv *d, const uint64_t *addr, const uint32_t *len,
 			void *const *cookie, uint16_t n, bool write)
 {
-	if (d->in_order && !write && cookie == NULL)
-		return drv_post(d, addr, len, NULL, n, false, true);
+	/*
+	 * The two in-order read-only cases each get a loop of their own: a
+	 * copying transmitter (no cookies) and one posting its own buffers in
+	 * place with a cookie each (net_ivshmem2's TX pool).
+	 */
+	if (d->in_order && !write)
+		return cookie == NULL ? drv_post(d, addr, len, NULL, n, false, true) :
+					drv_post(d, addr, len, cookie, n, false, true);
 	return drv_post(d, addr, len, cookie, n, write, d->in_order);
 }
 

@@ -222,6 +222,53 @@ START_TEST(in_place_never_copied)
 END_TEST
 
 /*
+ * A pool mbuf the application still holds a reference to when it sends it
+ * (a refcnt taken, or a clone attached) is not put back when the peer
+ * completes it: the pool would hand out a buffer still in use. It goes back
+ * when the last reference is freed; plain ones in the same bursts go back
+ * at reap.
+ */
+START_TEST(shared_pool_mbuf_waits_for_last_reference)
+{
+	struct rte_mempool *pool = rte_pmd_ivshmem2_tx_pool_get(c0, 0);
+	struct rte_mbuf *tx[4], *rx[4], *held, *cloned, *clone;
+	uint16_t i;
+
+	ck_assert(link_is(c0, true, 10000));
+	ck_assert(link_is(c1, true, 10000));
+	drain(c1);
+	ck_assert(pool_full(pool, c0, 2000));
+	ck_assert_int_eq(rte_pktmbuf_alloc_bulk(pool, tx, 4), 0);
+	for (i = 0; i < 4; i++)
+		fill(tx[i], 400 + i, 77 + i);
+	held = tx[1];
+	rte_mbuf_refcnt_update(held, 1);
+	cloned = tx[2];
+	clone = rte_pktmbuf_clone(cloned, mp);
+	ck_assert_ptr_nonnull(clone);
+	ck_assert_uint_eq(rte_eth_tx_burst(c0, 0, tx, 4), 4);
+	ck_assert_uint_eq(rx_wait(c1, rx, 4, 2000), 4);
+	for (i = 0; i < 4; i++)
+		ck_assert(frame_ok(rx[i], 400 + i, 77 + i));
+	rte_pktmbuf_free_bulk(rx, 4);
+	drain(c1);
+	/* Completed and reaped: the two plain ones are back, the two others are not. */
+	for (i = 0; i < 200 && rte_mempool_avail_count(pool) != POOL - 2; i++) {
+		rte_eth_tx_done_cleanup(c0, 0, 0);
+		rte_delay_ms(1);
+	}
+	ck_assert_uint_eq(rte_mempool_avail_count(pool), POOL - 2);
+	ck_assert_uint_eq(rte_mbuf_refcnt_read(held), 1);
+	ck_assert(frame_ok(held, 401, 78));
+	ck_assert(frame_ok(clone, 402, 79));
+	rte_pktmbuf_free(held);
+	ck_assert_uint_eq(rte_mempool_avail_count(pool), POOL - 1);
+	rte_pktmbuf_free(clone);
+	ck_assert_uint_eq(rte_mempool_avail_count(pool), POOL);
+}
+END_TEST
+
+/*
  * A pool mbuf whose length reaches past its own buffer (an application bug)
  * is dropped and counted, not posted: the peer would read the next buffer,
  * another mbuf's data. The one after it, well-formed, still goes in place.
@@ -502,6 +549,7 @@ tx_pool_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, api_contract);
 	tcase_add_test(tc, in_place_never_copied);
+	tcase_add_test(tc, shared_pool_mbuf_waits_for_last_reference);
 	tcase_add_test(tc, in_place_stays_in_its_buffer);
 	tcase_add_test(tc, mixed_burst_keeps_order);
 	tcase_add_test(tc, bogus_id_completion);

@@ -418,6 +418,71 @@ START_TEST(flat_in_order_batches)
 }
 END_TEST
 
+/*
+ * pring_dev_peek_flat_id() hands out each buffer's id, and
+ * pring_dev_complete_run_in_order() completes runs of chains of any length
+ * the caller counted itself (zero-copy receive), across the ring's end;
+ * counts that are not what is pending complete nothing.
+ */
+START_TEST(run_in_order_completes_counted_runs)
+{
+	struct penv e;
+	struct pring_chain ch[4];
+	struct pring_seg seg[8];
+	void *ptr[8], *got[8];
+	uint32_t len[8];
+	uint16_t id[8];
+	uint64_t next = 1;
+	bool other;
+
+	penv_init(&e, 8, _i == SPLIT, true, false);
+	for (int round = 0; round < 4; round++) {
+		struct pring_sg sg[2] = {
+			{ .addr = penv_addr(512), .len = 16, .write = 0 },
+			{ .addr = penv_addr(528), .len = 16, .write = 0 },
+		};
+
+		/* 3 single buffers, then a chain of 2 */
+		for (int i = 0; i < 3; i++)
+			ck_assert_uint_eq(penv_post1(&e, 16u * (uint32_t)i, 16, false,
+						     (void *)ck(next + (uint64_t)i)), 1);
+		ck_assert_int_eq(pring_drv_post_chain(&e.d, sg, 2, (void *)ck(next + 3)), 1);
+		ck_assert_uint_eq(pring_dev_peek_flat_id(&e.v, ptr, len, id, 8, 64, &other), 3);
+		ck_assert(other); /* the chain is left to pring_dev_peek */
+		for (int i = 0; i < 3; i++) {
+			ck_assert_uint_eq(len[i], 16);
+			ck_assert_ptr_eq(ptr[i], e.data + 16 * i);
+		}
+		ck_assert_uint_eq(pring_dev_peek(&e.v, ch, 4, seg, 8), 1);
+		ck_assert_uint_eq(ch[0].ndesc, 2);
+		/* refused: more chains or descriptors than pending, fewer descriptors than chains */
+		pring_dev_complete_run_in_order(&e.v, 5, 5, ch[0].id);
+		pring_dev_complete_run_in_order(&e.v, 4, 6, ch[0].id);
+		pring_dev_complete_run_in_order(&e.v, 2, 1, id[1]);
+		ck_assert_uint_eq(e.v.pending, 4);
+		ck_assert_uint_eq(pring_drv_reap(&e.d, got, len, 8), 0);
+		/* the first two, then the rest (single + chain) */
+		pring_dev_complete_run_in_order(&e.v, 2, 2, id[1]);
+		ck_assert_uint_eq(pring_drv_reap(&e.d, got, len, 8), 2);
+		ck_assert_ptr_eq(got[0], (void *)ck(next));
+		ck_assert_ptr_eq(got[1], (void *)ck(next + 1));
+		pring_dev_complete_run_in_order(&e.v, 2, 3, ch[0].id);
+		ck_assert_uint_eq(e.v.pending, 0);
+		ck_assert_uint_eq(e.v.pending_desc, 0);
+		ck_assert_uint_eq(pring_drv_reap(&e.d, got, len, 8), 2);
+		ck_assert_ptr_eq(got[0], (void *)ck(next + 2));
+		ck_assert_ptr_eq(got[1], (void *)ck(next + 3));
+		ck_assert_uint_eq(e.v.used_idx, (5u * (round + 1)) % 8);
+		ck_assert_uint_eq(penv_errs(&e.d.stats), 0);
+		ck_assert_uint_eq(penv_errs(&e.v.stats), 0);
+		next += 4;
+	}
+	ck_assert_uint_eq(e.v.stats.bufs, 16);
+	ck_assert_uint_eq(e.v.stats.descs, 20);
+	penv_fini(&e);
+}
+END_TEST
+
 START_TEST(in_order_entry_completes_earlier)
 {
 	struct penv e;
@@ -745,6 +810,7 @@ static Suite *ring_suite(void)
 	tcase_add_loop_test(t, post_chain_rejects_malformed, 0, 2);
 	tcase_add_loop_test(t, in_order_batch, 0, 2);
 	tcase_add_loop_test(t, flat_in_order_batches, 0, 2);
+	tcase_add_loop_test(t, run_in_order_completes_counted_runs, 0, 2);
 	tcase_add_loop_test(t, in_order_entry_completes_earlier, 0, 2);
 	tcase_add_loop_test(t, out_of_order_completion, 0, 2);
 	tcase_add_loop_test(t, split_stale_used_slot, 0, 2);

@@ -120,6 +120,7 @@ struct iv2_txq {
 	/* tx_pool mode (ivshmem2_tx_pool.c): pool buffers posted in place */
 	uintptr_t pool_lo;           /**< first byte of this queue's pool buffers */
 	uintptr_t pool_span;         /**< their bytes: buf_addr - pool_lo < pool_span is ours */
+	struct rte_mempool *const *zc_pool; /**< &tx_pool[queue]: NULL until the app asks for it */
 	uint32_t copy_mask;          /**< copy buffers - 1 (a power of two) */
 	uint32_t copy_head;          /**< next copy buffer, masked on use */
 	uint32_t copy_out;           /**< copy buffers posted and not yet reaped */

