@@ -102,6 +102,32 @@ static void op_peek(struct world *w, struct input *in)
 		abort();
 }
 
+/*
+ * The flat peek (copy and zero-copy receive): single-descriptor buffers only,
+ * each with its id; kept in the fifo as one-descriptor chains.
+ */
+static void op_peek_flat(struct world *w, struct input *in)
+{
+	void *ptr[MAX_SIZE];
+	uint32_t len[MAX_SIZE];
+	uint16_t id[MAX_SIZE];
+	uint16_t max = take(in) % (MAX_SIZE + 1);
+	uint32_t max_len = 1 + take(in) * 2;
+	bool other = false;
+	uint16_t n = pring_dev_peek_flat_id(&w->v, ptr, len, id, max, max_len, &other);
+
+	if (n > max)
+		abort();
+	for (uint16_t i = 0; i < n; i++) {
+		struct pring_seg g = { .ptr = ptr[i], .len = len[i] };
+
+		check_seg(w, &g);
+		if (len[i] > max_len || id[i] >= w->l.size || w->nfifo >= MAX_SIZE)
+			abort();
+		w->fifo[w->nfifo++] = (struct pring_chain){ .id = id[i], .ndesc = 1, .rlen = len[i] };
+	}
+}
+
 static void drop_oldest(struct world *w, uint16_t n)
 {
 	memmove(w->fifo, w->fifo + n, (size_t)(w->nfifo - n) * sizeof(w->fifo[0]));
@@ -123,6 +149,44 @@ static void op_complete(struct world *w, struct input *in, bool in_order)
 		pring_dev_complete_in_order(&w->v, w->fifo, n);
 	else
 		pring_dev_complete(&w->v, w->fifo, n, written);
+	drop_oldest(w, n);
+}
+
+/*
+ * A run of the oldest peeked chains completed from the counts the caller
+ * kept (zero-copy receive); now and then counts that are not what is
+ * pending, which must complete nothing.
+ */
+static void op_complete_run(struct world *w, struct input *in)
+{
+	uint16_t n = take(in) % (MAX_SIZE + 1), i;
+	uint32_t ndesc = 0;
+	uint8_t lie = take(in);
+	uint16_t before = w->v.pending;
+
+	if (w->v.broken)
+		return;
+	if (n > w->nfifo)
+		n = w->nfifo;
+	if (n == 0)
+		return;
+	for (i = 0; i < n; i++)
+		ndesc += w->fifo[i].ndesc;
+	if (lie & 1) {
+		/* more chains or descriptors than are pending, or fewer descriptors than chains */
+		if ((lie >> 1) % 3 == 0)
+			pring_dev_complete_run_in_order(&w->v, (uint16_t)(before + 1), ndesc + 1, 0);
+		else if ((lie >> 1) % 3 == 1)
+			pring_dev_complete_run_in_order(&w->v, n, w->v.pending_desc + 1u, 0);
+		else
+			pring_dev_complete_run_in_order(&w->v, n, n - 1u, 0);
+		if (w->v.pending != before)
+			abort();
+		return;
+	}
+	pring_dev_complete_run_in_order(&w->v, n, ndesc, w->fifo[n - 1].id);
+	if (w->v.pending != before - n)
+		abort();
 	drop_oldest(w, n);
 }
 
@@ -149,7 +213,7 @@ static void op_honest(struct world *w, struct input *in)
 
 static void run_op(struct world *w, struct input *in)
 {
-	switch (take(in) % 9) {
+	switch (take(in) % 11) {
 	case 0:
 		op_peek(w, in);
 		break;
@@ -174,6 +238,12 @@ static void run_op(struct world *w, struct input *in)
 	case 7:
 		pring_dev_reset(&w->v);
 		w->nfifo = 0;
+		break;
+	case 9:
+		op_peek_flat(w, in);
+		break;
+	case 10:
+		op_complete_run(w, in);
 		break;
 	default:
 		op_honest(w, in);
