@@ -61,6 +61,31 @@ class Campaign(unittest.TestCase):
         self.assertTrue(self.fz.done(self.ledger('h'), 1000, 0))
         self.assertFalse(self.fz.done(self.ledger('h'), 1001, 0))
 
+    def test_progress_orders_the_furthest_from_goal_first(self):
+        self.fz.run_one('ahead', FAKE, None, [], 30, self.dir, max_execs=900)
+        self.fz.run_one('behind', FAKE, None, [], 30, self.dir, max_execs=100)
+        led = {n: self.ledger(n) for n in ('ahead', 'behind')}
+        self.assertAlmostEqual(self.fz.progress(led['ahead'], 1000, 0), 0.9)
+        self.assertAlmostEqual(self.fz.progress(led['behind'], 1000, 0), 0.1)
+        # whichever goal is nearer counts; never past 1
+        self.assertEqual(self.fz.progress({'executions': 5, 'cpu_seconds': 50}, 1000, 100), 0.5)
+        self.assertEqual(self.fz.progress({'executions': 5000, 'cpu_seconds': 0}, 1000, 100), 1.0)
+        # and a campaign starts with the one further behind, whatever the listing order
+        calls = []
+
+        def record(name, *args, **kw):
+            calls.append(name)
+            return 0, 0, '42', [], [], self.fz.read_ledger(self.dir, name)
+        hs = [('ahead', FAKE, None, []), ('behind', FAKE, None, [])]
+        argv = ['vm2vm-fuzz', '--corpus', self.dir, '--seconds', '1', '--goal-execs', '1000']
+        with mock.patch.object(self.fz, 'setup_build', lambda b: None), \
+                mock.patch.object(self.fz, 'harnesses', lambda b: hs), \
+                mock.patch.object(self.fz, 'run_one', record), \
+                mock.patch.object(sys, 'argv', argv), \
+                mock.patch('sys.stdout', new=open(os.devnull, 'w')):
+            self.assertEqual(self.fz.main(), 0)
+        self.assertEqual(calls, ['behind', 'ahead'])
+
     def test_finding_is_kept_and_reported(self):
         os.environ['FAKE_FINDING'] = '1'
         new, allf = self.fz.run_one('h', FAKE, None, [], 1, self.dir)[3:5]
