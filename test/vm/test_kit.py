@@ -2,19 +2,24 @@
 # Copyright(c) 2026 vm2vm authors
 """Unit tests of the guest kit's pure parts (no QEMU): the cpio writer, as
 busybox's own cpio reads it back; module load order; QEMU arguments; the
-CLI's NIC syntax."""
+CLI's NIC syntax; the command channel's silence hook and the QMP client,
+against scripted peers on unix sockets."""
 
+import json
 import os
+import socket
 import stat
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..',
                                 'usertools'))
 
-from vm2vm_guest import cpio, dpdk, kernel, qemu  # noqa: E402
+from vm2vm_guest import channel, cpio, dpdk, kernel, qemu, qmp  # noqa: E402
 from vm2vm_guest.cli import parse_nic  # noqa: E402
 from vm2vm_guest.image import Image  # noqa: E402
 from vm2vm_guest.initramfs import Initramfs  # noqa: E402
@@ -93,6 +98,11 @@ class QemuArgsTest(unittest.TestCase):
         with self.assertRaises(Exception):
             parse_nic('/s,bogus')
 
+    def test_qmp_socket(self):
+        a = qemu.command(self.img, 'tcg', 512, 2, '/con', '/cmd', [], qmp_sock='/q')
+        self.assertIn('unix:/q,server=on,wait=off', a)
+        self.assertNotIn('-qmp', qemu.command(self.img, 'tcg', 512, 2, '/con', '/cmd', []))
+
     def test_ivshmem_plain(self):
         shm = qemu.Shm('/dev/hugepages/f', 16 << 20, slot=0x11)
         a = ' '.join(qemu.command(self.img, 'tcg', 512, 2, '/con', '/cmd', [], shms=[shm]))
@@ -102,6 +112,102 @@ class QemuArgsTest(unittest.TestCase):
         self.assertEqual(shm.pci_addr, '0000:00:11.0')
         with self.assertRaises(ValueError):       # QEMU asserts a power-of-two BAR
             qemu.shm_args(0, qemu.Shm('/f', 10 << 20))
+
+
+class ChannelSilenceTest(unittest.TestCase):
+    """A guest that answers only once it has been nudged (a missed wakeup)."""
+
+    def setUp(self):
+        self.dir = tempfile.TemporaryDirectory()
+        self.path = os.path.join(self.dir.name, 'c.sock')
+        self.chan = channel.Channel(self.path)
+        self.old = channel.SILENCE_S, channel.ANSWER_SLACK_S
+        channel.SILENCE_S, channel.ANSWER_SLACK_S = 0.5, 2
+        self.guest = threading.Thread(target=self.stuck_guest, daemon=True)
+        self.guest.start()
+
+    def tearDown(self):
+        channel.SILENCE_S, channel.ANSWER_SLACK_S = self.old
+        self.chan.close()
+        self.guest.join(5)
+        self.dir.cleanup()
+
+    def stuck_guest(self):
+        with socket.socket(socket.AF_UNIX) as s:
+            s.connect(self.path)
+            f = s.makefile('rb')
+            verb, n = f.readline().split()[:2]
+            assert verb == b'RUN'
+            if f.readline() == b'\n':          # the nudge; EOF when the host gave up
+                s.sendall(b'@@VM2VM-BEGIN %s@@ b2sK @@VM2VM-END %s 0@@\n' % (n, n))
+
+    def test_nudge_on_silence_unsticks(self):
+        silences = []
+
+        def on_silence():
+            silences.append(time.monotonic())
+            self.chan.nudge()
+
+        self.assertEqual(self.chan.run('true', 2, lambda: True, on_silence), (0, 'ok\n'))
+        self.assertEqual(len(silences), 1)
+
+    def test_without_hook_it_times_out(self):
+        with self.assertRaises(TimeoutError):
+            self.chan.run('true', 1, lambda: True)
+        self.chan.close()        # the guest thread sees EOF and ends
+
+
+class QmpTest(unittest.TestCase):
+    """qmp.execute against a scripted QMP server: greeting, negotiation,
+    events between answers, errors."""
+
+    def serve(self, answers):
+        d = tempfile.mkdtemp()
+        path = os.path.join(d, 'q.sock')
+        srv = socket.socket(socket.AF_UNIX)
+        srv.bind(path)
+        srv.listen(1)
+        self.got = []
+
+        def run():
+            conn, _ = srv.accept()
+            with conn, conn.makefile('rwb') as f:
+                f.write(b'{"QMP": {"version": {}, "capabilities": []}}\n')
+                f.flush()
+                for a in answers:
+                    line = f.readline()
+                    if not line:
+                        return
+                    if a is None:           # a wedged QEMU: read, never answer
+                        f.read()
+                        return
+                    self.got.append(json.loads(line)['execute'])
+                    f.write(a.encode() + b'\n')
+                    f.flush()
+            srv.close()
+
+        t = threading.Thread(target=run, daemon=True)
+        t.start()
+        return path, t
+
+    def test_stop_cont_skips_events(self):
+        path, t = self.serve(['{"return": {}}',
+                              '{"event": "STOP"}\n{"return": {}}',
+                              '{"return": {}}\n{"event": "RESUME"}'])
+        self.assertEqual(qmp.execute(path, ['stop', 'cont']), [{}, {}])
+        t.join(5)
+        self.assertEqual(self.got, ['qmp_capabilities', 'stop', 'cont'])
+
+    def test_error_raises(self):
+        path, t = self.serve(['{"return": {}}', '{"error": {"class": "X", "desc": "no"}}'])
+        with self.assertRaisesRegex(qmp.QmpError, 'stop: no'):
+            qmp.execute(path, ['stop'])
+        t.join(5)
+
+    def test_silent_qemu_times_out(self):
+        path, t = self.serve(['{"return": {}}', None])
+        with self.assertRaises(TimeoutError):
+            qmp.execute(path, ['stop'], timeout=0.5)
 
 
 class DpdkStageTest(unittest.TestCase):

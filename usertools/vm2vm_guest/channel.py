@@ -20,6 +20,13 @@ import socket
 import time
 
 
+# A command that says nothing for this long may be one whose guest missed a
+# wakeup (see Guest.kick); the caller decides what to do about it.
+SILENCE_S = 15
+# What run() allows beyond the guest's own timeout: a slow serial line.
+ANSWER_SLACK_S = 30
+
+
 class ChannelError(Exception):
     pass
 
@@ -49,17 +56,22 @@ class Channel:
         if time.monotonic() > deadline:
             raise TimeoutError('guest did not answer in time')
 
-    def _read_until(self, pattern, deadline, alive):
+    def _read_until(self, pattern, deadline, alive, on_silence=None):
         """Read until pattern (bytes regex) matches; return the match and
-        drop everything up to its end from the buffer."""
+        drop everything up to its end from the buffer. on_silence() is
+        called each time SILENCE_S pass without a byte from the guest."""
         self._accept(deadline, alive)
         rx = re.compile(pattern, re.S)
+        heard = time.monotonic()
         while True:
             m = rx.search(self.buf)
             if m:
                 self.buf = self.buf[m.end():]
                 return m
             self._check(deadline, alive)
+            if on_silence is not None and time.monotonic() - heard >= SILENCE_S:
+                on_silence()
+                heard = time.monotonic()
             self.conn.settimeout(0.2)
             try:
                 data = self.conn.recv(65536)
@@ -68,12 +80,14 @@ class Channel:
             if not data:
                 raise ChannelError('guest closed the command channel')
             self.buf += data
+            heard = time.monotonic()
 
     def wait_ready(self, timeout, alive):
         self._read_until(rb'@@VM2VM-READY@@', time.monotonic() + timeout, alive)
 
-    def run(self, cmd, timeout, alive):
-        """Run cmd (a shell script) in the guest; return (status, output)."""
+    def run(self, cmd, timeout, alive, on_silence=None):
+        """Run cmd (a shell script) in the guest; return (status, output).
+        on_silence: see _read_until."""
         n, self.next_id = self.next_id, self.next_id + 1
         secs = max(1, int(timeout))
         script = base64.b64encode(cmd.encode()).decode()
@@ -81,9 +95,15 @@ class Channel:
         self.conn.sendall(f'RUN {n} {secs} {script}\n'.encode())
         # The guest kills the command at secs; allow for a slow serial line.
         m = self._read_until(rb'@@VM2VM-BEGIN %d@@(.*?)@@VM2VM-END %d (\d+)@@' % (n, n),
-                             time.monotonic() + secs + 30, alive)
+                             time.monotonic() + secs + ANSWER_SLACK_S, alive, on_silence)
         out = base64.b64decode(b''.join(m.group(1).split()))
         return int(m.group(2)), out.decode(errors='replace')
+
+    def nudge(self):
+        """An empty line: the guest's loop reads and ignores it, and its UART
+        takes a receive interrupt on the way."""
+        if self.conn is not None:
+            self.conn.sendall(b'\n')
 
     def poweroff(self, timeout, alive):
         n, self.next_id = self.next_id, self.next_id + 1

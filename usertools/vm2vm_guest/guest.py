@@ -12,12 +12,15 @@ import subprocess
 import time
 
 from . import accel as accel_mod
+from . import hoststate
 from . import image as image_mod
 from . import qemu
-from .channel import Channel, ChannelError
+from . import qmp
+from .channel import SILENCE_S, Channel, ChannelError
 from .qemu import Nic
 
 _guest_numbers = itertools.count(1)
+SLOW_ANSWER_S = 10
 PR_SET_PDEATHSIG = 1
 
 
@@ -53,6 +56,8 @@ class Guest:
         self.console_log = os.path.join(workdir, f'{name}.console.log')
         self.qemu_log = os.path.join(workdir, f'{name}.qemu.log')
         self.sock = os.path.join(workdir, f'{name}.cmd.sock')
+        self.qmp_sock = os.path.join(workdir, f'{name}.qmp.sock')
+        self.kicks = 0
         self.proc = None
         self.chan = None
         self.boot_seconds = None
@@ -64,7 +69,7 @@ class Guest:
             os.unlink(self.sock)
         self.chan = Channel(self.sock)
         argv = qemu.command(self.image, self.accel, self.mem_mb, self.smp, self.console_log,
-                            self.sock, self.nics, shms=self.shms)
+                            self.sock, self.nics, shms=self.shms, qmp_sock=self.qmp_sock)
         with open(self.qemu_log, 'w') as f:
             f.write(' '.join(argv) + '\n')
             f.flush()
@@ -77,8 +82,10 @@ class Guest:
     def alive(self):
         return self.proc is not None and self.proc.poll() is None
 
-    def _diagnose(self, what):
+    def _diagnose(self, what, timed_out=False):
         tail = ''
+        if timed_out and self.alive():
+            tail += '\n--- host state\n' + '\n'.join(hoststate.describe(self.proc.pid))
         for path in (self.qemu_log, self.console_log):
             try:
                 with open(path, errors='replace') as f:
@@ -92,7 +99,7 @@ class Guest:
         try:
             self.chan.wait_ready(timeout, self.alive)
         except (TimeoutError, ChannelError) as e:
-            raise self._diagnose(f'not ready: {e}') from None
+            raise self._diagnose(f'not ready: {e}', isinstance(e, TimeoutError)) from None
         self.boot_seconds = time.monotonic() - self.t0
         self.log(f'{self.name}: ready after {self.boot_seconds:.1f} s')
         return self.boot_seconds
@@ -100,10 +107,40 @@ class Guest:
     def run(self, cmd, timeout=60):
         """Run cmd with sh in the guest: (exit status, stdout+stderr).
         The guest kills cmd after timeout seconds (status 137)."""
+        t0 = time.monotonic()
         try:
-            return self.chan.run(cmd, timeout, self.alive)
+            answer = self.chan.run(cmd, timeout, self.alive, self.kick)
         except (TimeoutError, ChannelError) as e:
-            raise self._diagnose(f'command {cmd!r}: {e}') from None
+            raise self._diagnose(f'command {cmd!r}: {e}', isinstance(e, TimeoutError)) from None
+        took = time.monotonic() - t0
+        if took > SLOW_ANSWER_S:
+            # Logged so that a later timeout has a history: a guest that
+            # slows down before it stops answering, or one that stalls at once.
+            self.log(f'{self.name}: slow answer, {took:.1f} s: {cmd[:80]!r}')
+        return answer
+
+    def kick(self):
+        """Called when a command has been silent for channel.SILENCE_S.
+        Under TCG a guest now and then stops answering with both vCPUs
+        asleep in QEMU and its command done or never started (seen on
+        loaded 2-CPU hosts with QEMU 7.2, about once in a thousand
+        commands; a periodic guest tick does not prevent it). Wake every
+        vCPU (QMP stop and cont: each vCPU thread re-checks its pending
+        interrupts), then give the guest's UART a receive interrupt (an
+        empty line, which its command loop ignores). Both are harmless to
+        a guest that was merely busy. Logged, so a run shows how often."""
+        self.kicks += 1
+        state = ', '.join(hoststate.describe(self.proc.pid, 0.2)[1:]) if self.alive() else ''
+        try:
+            qmp.execute(self.qmp_sock, ['stop', 'cont'])
+            how = 'QMP stop/cont and an empty line'
+        except (OSError, TimeoutError, qmp.QmpError, ValueError) as e:
+            how = f'an empty line (QMP: {e})'
+        try:
+            self.chan.nudge()
+        except OSError:
+            pass
+        self.log(f'{self.name}: silent for {SILENCE_S} s, kick {self.kicks} ({how}); {state}')
 
     def check(self, cmd, timeout=60):
         """run(), raising GuestError unless the status is 0; returns the output."""
@@ -131,8 +168,9 @@ class Guest:
         if self.chan is not None:
             self.chan.close()
             self.chan = None
-        if os.path.exists(self.sock):
-            os.unlink(self.sock)
+        for path in (self.sock, self.qmp_sock):
+            if os.path.exists(path):
+                os.unlink(path)
 
     def __enter__(self):
         if self.proc is None:

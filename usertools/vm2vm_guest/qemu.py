@@ -92,9 +92,10 @@ def kernel_cmdline(nics, extra=''):
 
 
 def command(image, accel, mem_mb, smp, console_log, channel_sock, nics, append_extra='',
-            shms=()):
+            shms=(), qmp_sock=None):
     """argv for one guest. ttyS0 -> console_log; ttyS1 -> channel_sock
-    (a unix socket the host listens on, so nothing the guest says is lost)."""
+    (a unix socket the host listens on, so nothing the guest says is lost);
+    qmp_sock: QEMU listens there for QMP (see qmp.py)."""
     cpu = 'host' if accel == 'kvm' else 'max'
     argv = [QEMU, '-machine', f'pc,accel={accel}', '-cpu', cpu, '-m', str(mem_mb),
             '-smp', str(smp),
@@ -108,6 +109,8 @@ def command(image, accel, mem_mb, smp, console_log, channel_sock, nics, append_e
             '-chardev', f'file,id=con,path={console_log}', '-serial', 'chardev:con']
     if channel_sock:
         argv += ['-chardev', f'socket,id=cmd,path={channel_sock}', '-serial', 'chardev:cmd']
+    if qmp_sock:
+        argv += ['-qmp', f'unix:{qmp_sock},server=on,wait=off']
     for i, nic in enumerate(nics):
         argv += nic_args(i, nic, accel)
     for i, shm in enumerate(shms):
