@@ -130,7 +130,7 @@ class Guest:
         empty line, which its command loop ignores). Both are harmless to
         a guest that was merely busy. Logged, so a run shows how often."""
         self.kicks += 1
-        state = ', '.join(hoststate.describe(self.proc.pid, 0.2)[1:]) if self.alive() else ''
+        state = hoststate.summary(self.proc.pid) if self.alive() else 'QEMU gone'
         try:
             qmp.execute(self.qmp_sock, ['stop', 'cont'])
             how = 'QMP stop/cont and an empty line'

@@ -48,6 +48,27 @@ def _processes():
     return out
 
 
+def _sample(qemu_pid, interval):
+    t0, p0 = _threads(qemu_pid), _processes()
+    time.sleep(interval)
+    t1, p1 = _threads(qemu_pid), _processes()
+    scale = 100.0 / (_TICK * interval)
+    threads = [(tid, comm, state, (ticks - t0.get(tid, (comm, state, ticks))[2]) * scale)
+               for tid, (comm, state, ticks) in sorted(t1.items(), key=lambda kv: int(kv[0]))]
+    busy = sorted(((ticks - p0[pid][2]) * scale, pid, comm)
+                  for pid, (comm, _, ticks) in p1.items() if pid in p0)[::-1]
+    return threads, busy
+
+
+def summary(qemu_pid, interval=0.5):
+    """One line: QEMU's threads running and their CPU, the busiest processes."""
+    threads, busy = _sample(qemu_pid, interval)
+    running = sum(1 for t in threads if t[2] == 'R')
+    cpu = sum(t[3] for t in threads)
+    return (f'QEMU threads {running}/{len(threads)} running, {cpu:.0f}% CPU; busiest: ' +
+            ', '.join(f'{comm}[{pid}] {c:.0f}%' for c, pid, comm in busy[:4] if c > 0))
+
+
 def describe(qemu_pid, interval=1.0, top=6):
     """Text lines on the host's state over @interval seconds."""
     lines = []
@@ -56,17 +77,10 @@ def describe(qemu_pid, interval=1.0, top=6):
             lines.append('host load average: ' + ' '.join(f.read().split()[:3]))
     except OSError:
         pass
-    t0, p0 = _threads(qemu_pid), _processes()
-    time.sleep(interval)
-    t1, p1 = _threads(qemu_pid), _processes()
-    scale = 100.0 / (_TICK * interval)
-    if t1:
+    threads, busy = _sample(qemu_pid, interval)
+    if threads:
         lines.append(f'QEMU {qemu_pid} threads (name state cpu% over {interval:g} s):')
-        for tid, (comm, state, ticks) in sorted(t1.items(), key=lambda kv: int(kv[0])):
-            before = t0.get(tid, (comm, state, ticks))[2]
-            lines.append(f'  {tid} {comm} {state} {(ticks - before) * scale:.0f}%')
-    busy = sorted(((ticks - p0[pid][2]) * scale, pid, comm)
-                  for pid, (comm, _, ticks) in p1.items() if pid in p0)[::-1][:top]
+        lines += [f'  {tid} {comm} {state} {cpu:.0f}%' for tid, comm, state, cpu in threads]
     lines.append('busiest processes: ' +
-                 ', '.join(f'{comm}[{pid}] {cpu:.0f}%' for cpu, pid, comm in busy if cpu > 0))
+                 ', '.join(f'{comm}[{pid}] {cpu:.0f}%' for cpu, pid, comm in busy[:top] if cpu > 0))
     return lines
