@@ -86,6 +86,7 @@ class Guest:
         tail = ''
         if timed_out and self.alive():
             tail += '\n--- host state\n' + '\n'.join(hoststate.describe(self.proc.pid))
+            tail += '\n--- QEMU state\n' + self._qemu_state()
         for path in (self.qemu_log, self.console_log):
             try:
                 with open(path, errors='replace') as f:
@@ -94,6 +95,23 @@ class Guest:
             except OSError:
                 pass
         return GuestError(f'{self.name}: {what}{tail}')
+
+    def _qemu_state(self):
+        """What QEMU says of the vCPUs (halted or not, interrupts enabled or
+        not, where), the interrupt counts and the channel's chardev, so a
+        guest that stopped answering shows which side stopped."""
+        hmp = [{'execute': 'human-monitor-command', 'arguments': {'command-line': c}}
+               for c in ('info registers -a', 'info irq')]
+        try:
+            regs, irqs, chardevs = qmp.execute(self.qmp_sock, hmp + ['query-chardev'])
+        except (OSError, TimeoutError, qmp.QmpError, ValueError) as e:
+            return f'QMP: {e}'
+        keep = [ln.strip() for ln in regs.splitlines()
+                if ln.startswith(('CPU#', 'RIP=', 'RAX=')) or 'HLT=' in ln]
+        counts = ' '.join(''.join(ln.split()) if ln.strip()[:1].isdigit() else '| ' + ln.strip()
+                          for ln in irqs.splitlines() if ln.strip())
+        cmd = [c for c in chardevs if c.get('label') == 'cmd']
+        return '\n'.join(keep + [f'IRQ counts: {counts}', f'channel chardev: {cmd}'])
 
     def wait_ready(self, timeout=120):
         try:
