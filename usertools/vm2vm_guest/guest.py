@@ -139,10 +139,10 @@ class Guest:
 
     def kick(self):
         """Called when a command has been silent for channel.SILENCE_S.
-        Under TCG a guest now and then stops answering with both vCPUs
-        asleep in QEMU and its command done or never started (seen on
-        loaded 2-CPU hosts with QEMU 7.2, about once in a thousand
-        commands; a periodic guest tick does not prevent it). Wake every
+        Under TCG a guest now and then stops answering with every QEMU
+        thread asleep (seen on loaded 2-CPU hosts with QEMU 7.2, rarely;
+        a periodic guest tick does not prevent it; see doc/guides/qemu.md,
+        "Command channel"). Wake every
         vCPU (QMP stop and cont: each vCPU thread re-checks its pending
         interrupts), then give the guest's UART a receive interrupt (an
         empty line, which its command loop ignores). Both are harmless to
