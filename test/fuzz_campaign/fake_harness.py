@@ -5,7 +5,9 @@
 for -max_total_time seconds (or the FAKE_BURN seconds of CPU, if set), prints
 the final statistics libFuzzer prints, and on SIGINT prints them at once and
 exits 72, as libFuzzer does. With FAKE_FINDING set it writes a crash file
-under -artifact_prefix and exits 1."""
+(FAKE_FINDING=slow: a slow-unit file) under -artifact_prefix and exits 1.
+Given a file instead of options, it replays it as libFuzzer does: it prints
+'Executed <file> in FAKE_REPLAY_MS ms' (default 2)."""
 
 import os
 import signal
@@ -24,8 +26,12 @@ def final(code):
 
 
 signal.signal(signal.SIGINT, lambda s, f: final(72))
+if len(sys.argv) == 2 and os.path.isfile(sys.argv[1]):
+    print(f'Executed {sys.argv[1]} in {os.environ.get("FAKE_REPLAY_MS", "2")} ms')
+    sys.exit(0)
 if os.environ.get('FAKE_FINDING'):
-    with open(args['-artifact_prefix'] + 'crash-fake', 'w') as f:
+    kind = 'slow-unit-' if os.environ['FAKE_FINDING'] == 'slow' else 'crash-'
+    with open(args['-artifact_prefix'] + kind + 'fake', 'w') as f:
         f.write('x')
     os.environ.pop('FAKE_FINDING')
     execs = 7

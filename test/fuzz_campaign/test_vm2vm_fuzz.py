@@ -93,6 +93,20 @@ class Campaign(unittest.TestCase):
         self.assertEqual(allf, ['crash-fake'])
         self.assertTrue(os.path.exists(os.path.join(self.dir, 'h', 'findings', 'crash-fake')))
 
+    def test_slow_unit_fast_alone_is_the_loads(self):
+        os.environ['FAKE_FINDING'] = 'slow'
+        with mock.patch('sys.stdout', new=open(os.devnull, 'w')):
+            new, allf = self.fz.run_one('h', FAKE, None, [], 1, self.dir)[3:5]
+        self.assertEqual((new, allf), ([], []))
+        self.assertTrue(os.path.exists(os.path.join(self.dir, 'h', 'findings',
+                                                    'slow-under-load', 'slow-unit-fake')))
+
+    def test_slow_unit_slow_alone_stays_a_finding(self):
+        os.environ['FAKE_FINDING'] = 'slow'
+        os.environ['FAKE_REPLAY_MS'] = '4000'
+        new, allf = self.fz.run_one('h', FAKE, None, [], 1, self.dir)[3:5]
+        self.assertEqual((new, allf), (['slow-unit-fake'], ['slow-unit-fake']))
+
     def test_signal_pauses_and_keeps_executions(self):
         got = {}
 
