@@ -2,9 +2,11 @@
 # Copyright(c) 2026 vm2vm authors
 """Unit tests of the guest kit's pure parts (no QEMU): the cpio writer, as
 busybox's own cpio reads it back; module load order; QEMU arguments; the
-CLI's NIC syntax; the command channel's silence hook and the QMP client,
-against scripted peers on unix sockets."""
+CLI's NIC syntax; the command channel's recovery (a lost RUN line, a lost
+or damaged answer) and the QMP client, against scripted peers on unix
+sockets."""
 
+import base64
 import json
 import os
 import socket
@@ -114,17 +116,19 @@ class QemuArgsTest(unittest.TestCase):
             qemu.shm_args(0, qemu.Shm('/f', 10 << 20))
 
 
-class ChannelSilenceTest(unittest.TestCase):
-    """A guest that answers only once it has been nudged (a missed wakeup)."""
+class ChannelRecoveryTest(unittest.TestCase):
+    """The channel against a scripted guest that speaks init.sh's protocol and
+    loses one line or damages one answer: each command still runs once and
+    its answer comes back whole."""
 
     def setUp(self):
         self.dir = tempfile.TemporaryDirectory()
         self.path = os.path.join(self.dir.name, 'c.sock')
         self.chan = channel.Channel(self.path)
         self.old = channel.SILENCE_S, channel.ANSWER_SLACK_S
-        channel.SILENCE_S, channel.ANSWER_SLACK_S = 0.5, 2
-        self.guest = threading.Thread(target=self.stuck_guest, daemon=True)
-        self.guest.start()
+        channel.SILENCE_S, channel.ANSWER_SLACK_S = 0.3, 2
+        self.ran = []
+        self.silences = 0
 
     def tearDown(self):
         channel.SILENCE_S, channel.ANSWER_SLACK_S = self.old
@@ -132,29 +136,67 @@ class ChannelSilenceTest(unittest.TestCase):
         self.guest.join(5)
         self.dir.cleanup()
 
-    def stuck_guest(self):
-        with socket.socket(socket.AF_UNIX) as s:
+    def start(self, fault):
+        self.guest = threading.Thread(target=self.scripted_guest, args=(fault,), daemon=True)
+        self.guest.start()
+
+    def scripted_guest(self, fault):
+        kept = {}
+        with socket.socket(socket.AF_UNIX) as s, s.makefile('rb') as f:
             s.connect(self.path)
-            f = s.makefile('rb')
-            verb, n = f.readline().split()[:2]
-            assert verb == b'RUN'
-            if f.readline() == b'\n':          # the nudge; EOF when the host gave up
-                s.sendall(b'@@VM2VM-BEGIN %s@@ b2sK @@VM2VM-END %s 0@@\n' % (n, n))
+            for line in f:
+                words = line.split()
+                if len(words) < 2:
+                    continue
+                verb, n = words[0], int(words[1])
+                if verb == b'RUN':
+                    if fault == 'lose-run' and not self.ran and 'lost' not in kept:
+                        kept['lost'] = True          # as if the line never came
+                        continue
+                    self.ran.append(base64.b64decode(words[3]).decode())
+                    out = base64.b64encode(b'ok\n')
+                    kept[n] = b'@@VM2VM-BEGIN %d@@ %s @@VM2VM-END %d 0 3@@\n' % (n, out, n)
+                    if fault == 'lose-answer' and len(self.ran) == 1:
+                        continue
+                    if fault == 'damage' and len(self.ran) == 1:
+                        s.sendall(kept[n].replace(out, out[:-1]))
+                        continue
+                    if fault != 'deaf':
+                        s.sendall(kept[n])
+                elif verb == b'RESEND' and fault != 'deaf':
+                    s.sendall(kept.get(n, b'@@VM2VM-UNKNOWN %d@@\n' % n))
 
-    def test_nudge_on_silence_unsticks(self):
-        silences = []
+    def on_silence(self):
+        self.silences += 1
 
-        def on_silence():
-            silences.append(time.monotonic())
-            self.chan.nudge()
+    def run_twice(self):
+        for cmd in ('echo one', 'echo two'):
+            self.assertEqual(self.chan.run(cmd, 1, lambda: True, self.on_silence), (0, 'ok\n'))
+        self.assertEqual(self.ran, ['echo one', 'echo two'])     # each ran once
 
-        self.assertEqual(self.chan.run('true', 2, lambda: True, on_silence), (0, 'ok\n'))
-        self.assertEqual(len(silences), 1)
+    def test_answer_lost(self):
+        self.start('lose-answer')
+        self.run_twice()
+        self.assertEqual((self.chan.resends, self.chan.damaged), (1, 0))
+        self.assertGreaterEqual(self.silences, 1)
 
-    def test_without_hook_it_times_out(self):
+    def test_run_line_lost(self):
+        self.start('lose-run')
+        self.run_twice()
+        self.assertEqual(self.chan.resends, 1)
+
+    def test_damaged_answer(self):
+        self.start('damage')
+        self.run_twice()
+        self.assertEqual((self.chan.resends, self.chan.damaged), (1, 1))
+        self.assertEqual(self.silences, 0)      # asked again at once, no silence
+
+    def test_deaf_guest_times_out(self):
+        self.start('deaf')
         with self.assertRaises(TimeoutError):
-            self.chan.run('true', 1, lambda: True)
-        self.chan.close()        # the guest thread sees EOF and ends
+            self.chan.run('echo one', 1, lambda: True, self.on_silence)
+        self.assertEqual(self.chan.resends, 1)  # one RESEND per silence, not one per poll
+        self.chan.close()       # the guest thread sees EOF and ends
 
 
 class QmpTest(unittest.TestCase):

@@ -4,17 +4,27 @@
 
 Host -> guest, one line per request:
     RUN <id> <seconds> <base64 of a shell script>
+    RESEND <id>
     POWEROFF <id>
 Guest -> host:
     @@VM2VM-READY@@                       once, when the loop starts
-    @@VM2VM-BEGIN <id>@@ <base64 of stdout+stderr> @@VM2VM-END <id> <status>@@
+    @@VM2VM-BEGIN <id>@@ <base64 of stdout+stderr> @@VM2VM-END <id> <status> <bytes>@@
+    @@VM2VM-UNKNOWN <id>@@                to RESEND, when RUN <id> never came
     @@VM2VM-BYE <id>@@                    before powering off
 Base64 both ways keeps any command and any output (binary, '@@', long
 lines) from being mistaken for a marker; the guest kills a command after
-<seconds> (status 137) so the channel stays in step.
+<seconds> (status 137) so the channel stays in step. <bytes> is the output's
+length, so a damaged answer is not taken for a whole one.
+
+A command the host hears nothing of for SILENCE_S gets one RESEND: the guest
+sends its answer again, or UNKNOWN if the RUN line was lost on the way, and
+then the host sends the RUN line again (the command never ran, so it runs
+once). A busy guest reads the RESEND after the command and answers twice;
+the second copy is skipped like any text before a later answer.
 """
 
 import base64
+import binascii
 import re
 import socket
 import time
@@ -25,6 +35,8 @@ import time
 SILENCE_S = 15
 # What run() allows beyond the guest's own timeout: a slow serial line.
 ANSWER_SLACK_S = 30
+# RUN lines sent again (after UNKNOWN) and answers asked again (damaged).
+MAX_RESENDS = 3
 
 
 class ChannelError(Exception):
@@ -40,6 +52,8 @@ class Channel:
         self.conn = None
         self.buf = b''
         self.next_id = 1
+        self.resends = 0      # RESENDs sent (silences, damaged answers)
+        self.damaged = 0      # answers whose base64 or length did not check out
 
     def _accept(self, deadline, alive):
         while self.conn is None:
@@ -61,7 +75,7 @@ class Channel:
         drop everything up to its end from the buffer. on_silence() is
         called each time SILENCE_S pass without a byte from the guest."""
         self._accept(deadline, alive)
-        rx = re.compile(pattern, re.S)
+        rx = pattern if isinstance(pattern, re.Pattern) else re.compile(pattern, re.S)
         heard = time.monotonic()
         while True:
             m = rx.search(self.buf)
@@ -87,17 +101,50 @@ class Channel:
 
     def run(self, cmd, timeout, alive, on_silence=None):
         """Run cmd (a shell script) in the guest; return (status, output).
-        on_silence: see _read_until."""
+        on_silence() is called whenever the guest has been silent for
+        SILENCE_S; the first silence also sends RESEND (see above)."""
         n, self.next_id = self.next_id, self.next_id + 1
         secs = max(1, int(timeout))
         script = base64.b64encode(cmd.encode()).decode()
+        line = f'RUN {n} {secs} {script}\n'.encode()
         self._accept(time.monotonic() + secs, alive)
-        self.conn.sendall(f'RUN {n} {secs} {script}\n'.encode())
+        self.conn.sendall(line)
+        answer = rb'@@VM2VM-BEGIN %d@@(.*?)@@VM2VM-END %d (\d+)(?: (\d+))?@@' % (n, n)
+        either = re.compile(answer + rb'|@@VM2VM-UNKNOWN %d@@' % n, re.S)
+        asked = False
+
+        def ask():
+            nonlocal asked
+            asked = True
+            self.resends += 1
+            # The newline first ends whatever part of a line the guest holds.
+            self.conn.sendall(b'\nRESEND %d\n' % n)
+
+        def silent():
+            if on_silence is not None:
+                on_silence()
+            if not asked:
+                ask()
+
         # The guest kills the command at secs; allow for a slow serial line.
-        m = self._read_until(rb'@@VM2VM-BEGIN %d@@(.*?)@@VM2VM-END %d (\d+)@@' % (n, n),
-                             time.monotonic() + secs + ANSWER_SLACK_S, alive, on_silence)
-        out = base64.b64decode(b''.join(m.group(1).split()))
-        return int(m.group(2)), out.decode(errors='replace')
+        deadline = time.monotonic() + secs + ANSWER_SLACK_S
+        for _ in range(MAX_RESENDS + 1):
+            m = self._read_until(either, deadline, alive, silent)
+            if m.group(2) is None:
+                # UNKNOWN: the RUN line never arrived whole, so it never ran.
+                self.conn.sendall(b'\n' + line)
+                asked = False
+                deadline = time.monotonic() + secs + ANSWER_SLACK_S
+                continue
+            try:
+                out = base64.b64decode(b''.join(m.group(1).split()), validate=True)
+            except (binascii.Error, ValueError):
+                out = None
+            if out is not None and (m.group(3) is None or len(out) == int(m.group(3))):
+                return int(m.group(2)), out.decode(errors='replace')
+            self.damaged += 1           # damaged on the way: ask again
+            ask()
+        raise ChannelError(f'command {n}: no whole answer after {MAX_RESENDS} tries')
 
     def nudge(self):
         """An empty line: the guest's loop reads and ignores it, and its UART

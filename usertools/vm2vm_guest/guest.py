@@ -16,7 +16,8 @@ from . import hoststate
 from . import image as image_mod
 from . import qemu
 from . import qmp
-from .channel import SILENCE_S, Channel, ChannelError
+from . import channel as channel_mod
+from .channel import Channel, ChannelError
 from .qemu import Nic
 
 _guest_numbers = itertools.count(1)
@@ -87,6 +88,10 @@ class Guest:
         if timed_out and self.alive():
             tail += '\n--- host state\n' + '\n'.join(hoststate.describe(self.proc.pid))
             tail += '\n--- QEMU state\n' + self._qemu_state()
+            if self.chan is not None:
+                # Part of an answer here means bytes were lost on the way, not a stall.
+                tail += (f'\n--- channel: {self.chan.resends} RESEND(s), {self.chan.damaged} '
+                         f'damaged answer(s); unmatched input (tail): {self.chan.buf[-300:]!r}')
         for path in (self.qemu_log, self.console_log):
             try:
                 with open(path, errors='replace') as f:
@@ -142,11 +147,11 @@ class Guest:
         Under TCG a guest now and then stops answering with every QEMU
         thread asleep (seen on loaded 2-CPU hosts with QEMU 7.2, rarely;
         a periodic guest tick does not prevent it; see doc/guides/qemu.md,
-        "Command channel"). Wake every
-        vCPU (QMP stop and cont: each vCPU thread re-checks its pending
-        interrupts), then give the guest's UART a receive interrupt (an
-        empty line, which its command loop ignores). Both are harmless to
-        a guest that was merely busy. Logged, so a run shows how often."""
+        "Command channel"). The channel sends RESEND itself; this wakes
+        every vCPU (QMP stop and cont: each vCPU thread re-checks its
+        pending interrupts) and gives the guest's UART a receive interrupt
+        (an empty line, which its command loop ignores). Both are harmless
+        to a guest that was merely busy. Logged, so a run shows how often."""
         self.kicks += 1
         state = hoststate.summary(self.proc.pid) if self.alive() else 'QEMU gone'
         try:
@@ -158,7 +163,7 @@ class Guest:
             self.chan.nudge()
         except OSError:
             pass
-        self.log(f'{self.name}: silent for {SILENCE_S} s, kick {self.kicks} ({how}); {state}')
+        self.log(f'{self.name}: silent for {channel_mod.SILENCE_S:g} s, kick {self.kicks} ({how}); {state}')
 
     def check(self, cmd, timeout=60):
         """run(), raising GuestError unless the status is 0; returns the output."""

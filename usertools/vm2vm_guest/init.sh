@@ -62,6 +62,8 @@ say "ready"
 echo "@@VM2VM-READY@@"
 n=0
 while IFS=' ' read -r verb id secs b64; do
+	# Ids are the host's numbers; anything else is a damaged line.
+	case "$id" in ''|*[!0-9]*) continue ;; esac
 	case "$verb" in
 	RUN)
 		n=$((n + 1))
@@ -70,10 +72,25 @@ while IFS=' ' read -r verb id secs b64; do
 		# running keeps writing to its file, not to a later command's.
 		timeout -s KILL "$secs" sh /tmp/.cmd.$n < /dev/null > /tmp/.out.$n 2>&1
 		rc=$?
-		echo "@@VM2VM-BEGIN $id@@"
-		base64 < /tmp/.out.$n
-		echo "@@VM2VM-END $id $rc@@"
+		# The answer is kept until the next one, for RESEND; its byte count
+		# lets the host tell a damaged answer from a whole one.
+		rm -f /tmp/.ans.*
+		{
+			echo "@@VM2VM-BEGIN $id@@"
+			base64 < /tmp/.out.$n
+			echo "@@VM2VM-END $id $rc $(wc -c < /tmp/.out.$n)@@"
+		} > /tmp/.ans.$id
+		cat /tmp/.ans.$id
 		rm -f /tmp/.cmd.$n /tmp/.out.$n
+		;;
+	RESEND)
+		# The host heard nothing whole: the answer again, or UNKNOWN when
+		# its RUN line never arrived (so the host may send it again).
+		if [ -e /tmp/.ans.$id ]; then
+			cat /tmp/.ans.$id
+		else
+			echo "@@VM2VM-UNKNOWN $id@@"
+		fi
 		;;
 	POWEROFF)
 		echo "@@VM2VM-BYE $id@@"
