@@ -15,6 +15,7 @@
 #include <rte_memcpy.h>
 #include <rte_prefetch.h>
 
+#include "vp_batch.h"
 #include "vp_ring.h"
 
 #define VP_RX_SEGS 256
@@ -374,15 +375,14 @@ place(struct vp_queue *q, struct rte_mbuf *m, uint16_t want)
 	return PLACED;
 }
 
-/* One-segment mbuf @p m into stashed buffer @p u, whose first segment holds it (checked). */
+/* One-segment mbuf @p m, with its header, at @p dst: a buffer checked to hold it in its first segment. */
 static __rte_always_inline void
-place_one(struct vp_queue *q, const struct rte_mbuf *m, uint16_t u, uint8_t *dst, uint32_t need)
+place_one(const struct rte_mbuf *m, uint8_t *dst)
 {
 	static const struct vp_net_hdr one = { .num_buffers = 1 };
 
 	memcpy(dst, &one, VP_HDR_LEN);
 	rte_memcpy(dst + VP_HDR_LEN, rte_pktmbuf_mtod(m, const void *), m->data_len);
-	q->st_written[u] = need;
 }
 
 /*
@@ -409,13 +409,88 @@ place4(struct vp_queue *q, struct rte_mbuf *const *m, uint64_t *bytes)
 	      (s0->len < n0) | (s1->len < n1) | (s2->len < n2) | (s3->len < n3);
 	if (bad)
 		return false;
-	place_one(q, m[0], u, s0->ptr, n0);
-	place_one(q, m[1], u + 1, s1->ptr, n1);
-	place_one(q, m[2], u + 2, s2->ptr, n2);
-	place_one(q, m[3], u + 3, s3->ptr, n3);
+	place_one(m[0], s0->ptr);
+	place_one(m[1], s1->ptr);
+	place_one(m[2], s2->ptr);
+	place_one(m[3], s3->ptr);
+	q->st_written[u] = n0;
+	q->st_written[u + 1] = n1;
+	q->st_written[u + 2] = n2;
+	q->st_written[u + 3] = n3;
 	q->st_used = (uint16_t)(u + 4);
 	*bytes += (uint64_t)n0 + n1 + n2 + n3 - 4 * VP_HDR_LEN;
 	return true;
+}
+
+/* Record taken item @p it, @p w bytes written into it, as chain @p d for completion. */
+static __rte_always_inline void
+item_done(const struct vp_batch_item *it, uint32_t w, struct pring_chain *d, uint32_t *written)
+{
+	d->id = it->id;
+	d->ndesc = 1;
+	d->wlen = it->len;
+	*written = w;
+}
+
+/*
+ * place4() for buffers just taken as batch items (vp_batch_take checked
+ * them writable, one descriptor each, inside the region): the same checks
+ * on the packets and on each buffer's length. @return whether placed.
+ */
+static inline bool
+place4_items(struct rte_mbuf *const *m, const struct vp_batch_item *it, struct pring_chain *d,
+	     uint32_t *written, uint64_t *bytes)
+{
+	const uint32_t n0 = m[0]->pkt_len + VP_HDR_LEN, n1 = m[1]->pkt_len + VP_HDR_LEN,
+		       n2 = m[2]->pkt_len + VP_HDR_LEN, n3 = m[3]->pkt_len + VP_HDR_LEN;
+	unsigned int bad;
+
+	bad = (m[0]->nb_segs != 1) | (m[1]->nb_segs != 1) | (m[2]->nb_segs != 1) |
+	      (m[3]->nb_segs != 1) |
+	      (it[0].len < n0) | (it[1].len < n1) | (it[2].len < n2) | (it[3].len < n3);
+	if (bad)
+		return false;
+	place_one(m[0], it[0].ptr);
+	place_one(m[1], it[1].ptr);
+	place_one(m[2], it[2].ptr);
+	place_one(m[3], it[3].ptr);
+	item_done(&it[0], n0, &d[0], &written[0]);
+	item_done(&it[1], n1, &d[1], &written[1]);
+	item_done(&it[2], n2, &d[2], &written[2]);
+	item_done(&it[3], n3, &d[3], &written[3]);
+	*bytes += (uint64_t)n0 + n1 + n2 + n3 - 4 * VP_HDR_LEN;
+	return true;
+}
+
+/*
+ * A packed ring's burst without the stash, which must be empty: the
+ * front-end's rx buffers taken in whole batches, four packets placed
+ * straight from the items and completed. Items the next packets do not fit
+ * go to the stash, behind the completed ones in ring order, for place() to
+ * judge. @return packets placed, a multiple of four.
+ */
+static uint16_t
+tx_direct(struct vp_queue *q, struct rte_mbuf *const *pkts, uint16_t n, uint64_t *bytes)
+{
+	struct vp_batch_item it[VP_BURST];
+	struct pring_chain done[VP_BURST];
+	uint32_t written[VP_BURST];
+	uint16_t nt, i;
+
+	nt = vp_batch_take(&q->r.packed, it, RTE_MIN(n, VP_BURST) & ~(VP_BATCH - 1), 1,
+			   UINT32_MAX, true);
+	/* We are about to write into these buffers: fetch them for ownership now. */
+	for (i = 0; i < nt; i++)
+		rte_prefetch0_write(it[i].ptr);
+	for (i = 0; i < nt; i += VP_BATCH)
+		if (!place4_items(&pkts[i], &it[i], &done[i], &written[i], bytes))
+			break;
+	if (i)
+		pring_dev_complete(&q->r.packed, done, i, written);
+	if (i < nt)
+		vp_batch_to_chains(&it[i], (uint16_t)(nt - i), q->st_chain, q->st_seg, &q->st_nr,
+				   &q->st_segs);
+	return i;
 }
 
 /*
@@ -462,9 +537,14 @@ vp_tx_burst(void *qp, struct rte_mbuf **pkts, uint16_t n)
 		burst_gate_leave(&q->gate);
 		return 0;
 	}
-	/* Buffers for the whole burst up front, so the packets go in fours. */
-	if (q->st_nr - q->st_used < n)
-		stash_refill(q, (uint16_t)(n - (q->st_nr - q->st_used)));
+	if (q->packed && q->st_nr == 0) {
+		i = sent = tx_direct(q, pkts, n, &bytes);
+		if (i == n)
+			goto done;
+	}
+	/* Buffers for the rest of the burst up front, so the packets go in fours. */
+	if (q->st_nr - q->st_used < n - i)
+		stash_refill(q, (uint16_t)(n - i - (q->st_nr - q->st_used)));
 	while (n - i >= 4 && q->st_nr - q->st_used >= 4 && place4(q, &pkts[i], &bytes)) {
 		sent += 4;
 		i += 4;
@@ -482,6 +562,7 @@ vp_tx_burst(void *qp, struct rte_mbuf **pkts, uint16_t n)
 		}
 	}
 	stash_retire(q);
+done:
 	q->pkts += sent;
 	q->bytes += bytes;
 	if (sent)
