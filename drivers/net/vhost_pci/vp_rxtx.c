@@ -422,23 +422,13 @@ place4(struct vp_queue *q, struct rte_mbuf *const *m, uint64_t *bytes)
 	return true;
 }
 
-/* Record taken item @p it, @p w bytes written into it, as chain @p d for completion. */
-static __rte_always_inline void
-item_done(const struct vp_batch_item *it, uint32_t w, struct pring_chain *d, uint32_t *written)
-{
-	d->id = it->id;
-	d->ndesc = 1;
-	d->wlen = it->len;
-	*written = w;
-}
-
 /*
  * place4() for buffers just taken as batch items (vp_batch_take checked
  * them writable, one descriptor each, inside the region): the same checks
  * on the packets and on each buffer's length. @return whether placed.
  */
 static inline bool
-place4_items(struct rte_mbuf *const *m, const struct vp_batch_item *it, struct pring_chain *d,
+place4_items(struct rte_mbuf *const *m, const struct vp_batch_item *it, uint16_t *id,
 	     uint32_t *written, uint64_t *bytes)
 {
 	const uint32_t n0 = m[0]->pkt_len + VP_HDR_LEN, n1 = m[1]->pkt_len + VP_HDR_LEN,
@@ -454,10 +444,15 @@ place4_items(struct rte_mbuf *const *m, const struct vp_batch_item *it, struct p
 	place_one(m[1], it[1].ptr);
 	place_one(m[2], it[2].ptr);
 	place_one(m[3], it[3].ptr);
-	item_done(&it[0], n0, &d[0], &written[0]);
-	item_done(&it[1], n1, &d[1], &written[1]);
-	item_done(&it[2], n2, &d[2], &written[2]);
-	item_done(&it[3], n3, &d[3], &written[3]);
+	/* what completion reports: each buffer's id, and bytes written, checked above to fit it */
+	id[0] = it[0].id;
+	id[1] = it[1].id;
+	id[2] = it[2].id;
+	id[3] = it[3].id;
+	written[0] = n0;
+	written[1] = n1;
+	written[2] = n2;
+	written[3] = n3;
 	*bytes += (uint64_t)n0 + n1 + n2 + n3 - 4 * VP_HDR_LEN;
 	return true;
 }
@@ -473,7 +468,7 @@ static uint16_t
 tx_direct(struct vp_queue *q, struct rte_mbuf *const *pkts, uint16_t n, uint64_t *bytes)
 {
 	struct vp_batch_item it[VP_BURST];
-	struct pring_chain done[VP_BURST];
+	uint16_t id[VP_BURST];
 	uint32_t written[VP_BURST];
 	uint16_t nt, i;
 
@@ -483,10 +478,10 @@ tx_direct(struct vp_queue *q, struct rte_mbuf *const *pkts, uint16_t n, uint64_t
 	for (i = 0; i < nt; i++)
 		rte_prefetch0_write(it[i].ptr);
 	for (i = 0; i < nt; i += VP_BATCH)
-		if (!place4_items(&pkts[i], &it[i], &done[i], &written[i], bytes))
+		if (!place4_items(&pkts[i], &it[i], &id[i], &written[i], bytes))
 			break;
 	if (i)
-		pring_dev_complete(&q->r.packed, done, i, written);
+		pring_dev_complete_flat(&q->r.packed, id, written, i);
 	if (i < nt)
 		vp_batch_to_chains(&it[i], (uint16_t)(nt - i), q->st_chain, q->st_seg, &q->st_nr,
 				   &q->st_segs);
