@@ -79,11 +79,7 @@ batch_to_mbufs(struct vp_queue *q, const struct vp_batch_item *it, uint16_t nt,
 		batch_complete(q, it, nt);
 		return 0;
 	}
-	/* The front-end wrote these frames on another core: pull them in before copying. */
-	for (i = 0; i < nt; i++) {
-		rte_prefetch0(it[i].ptr);
-		rte_prefetch0(it[i].ptr + RTE_CACHE_LINE_SIZE);
-	}
+	/* the frames are on their way in: vp_batch_take() prefetched each batch it took */
 	for (i = 0; i < nt; i++) {
 		struct rte_mbuf *m = pkts[i];
 		uint32_t flen = it[i].len - VP_HDR_LEN;

@@ -474,9 +474,7 @@ tx_direct(struct vp_queue *q, struct rte_mbuf *const *pkts, uint16_t n, uint64_t
 
 	nt = vp_batch_take(&q->r.packed, it, RTE_MIN(n, VP_BURST) & ~(VP_BATCH - 1), 1,
 			   UINT32_MAX, true);
-	/* We are about to write into these buffers: fetch them for ownership now. */
-	for (i = 0; i < nt; i++)
-		rte_prefetch0_write(it[i].ptr);
+	/* vp_batch_take() prefetched each batch it took for writing: place them now */
 	for (i = 0; i < nt; i += VP_BATCH)
 		if (!place4_items(&pkts[i], &it[i], &id[i], &written[i], bytes))
 			break;
