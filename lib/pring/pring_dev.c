@@ -507,26 +507,34 @@ void pring_dev_complete(struct pring_dev *v, const struct pring_chain *chains, u
 
 /*
  * dev_write_tail() for single-descriptor buffers given by id and bytes
- * written: one slot each, so no chain to walk and no descriptor count.
+ * written: one slot each, so no chain to walk, and the entries up to the
+ * ring's end are known in advance: the lap is tested once per run of
+ * entries, not once per entry.
  */
 static inline void dev_write_tail_flat(struct pring_dev *v, const uint16_t *id,
 				       const uint32_t *written, uint16_t n)
 {
 	struct pring_desc *used = v->l.used;
 	const uint32_t size = v->l.size;
-	uint32_t idx = v->used_idx;
-	uint16_t bits = pring_used_bits(v->used_wrap);
+	uint32_t idx = v->used_idx, i = 1;
 
-	for (uint16_t i = 1; i < n; i++) {
-		uint32_t len = written[i];
+	while (i < n) {
+		/* idx < size: at least one entry fits before the ring's end */
+		uint32_t end = n - i < size - idx ? n : i + (size - idx);
+		struct pring_desc *e = &used[idx];
+		uint16_t bits = pring_used_bits(v->used_wrap);
 
-		pring_desc_tail_store(&used[idx], len, id[i],
-				      (uint16_t)(bits | (len != 0) * PRING_DESC_F_WRITE));
-		if (++idx == size) {
+		idx += end - i;
+		for (; i < end; i++, e++) {
+			uint32_t len = written[i];
+
+			pring_desc_tail_store(e, len, id[i],
+					      (uint16_t)(bits | (len != 0) * PRING_DESC_F_WRITE));
+		}
+		if (idx == size) {
 			idx = 0;
 			v->used_wrap ^= 1;
 			v->used_lap++;
-			bits = pring_used_bits(v->used_wrap);
 		}
 	}
 	v->used_idx = (uint16_t)idx;
