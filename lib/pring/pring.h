@@ -376,6 +376,16 @@ void pring_dev_complete_in_order(struct pring_dev *v, const struct pring_chain *
 void pring_dev_complete_flat_in_order(struct pring_dev *v, uint16_t n, uint16_t last_id);
 
 /**
+ * pring_dev_complete() for the @p n oldest peeked buffers, each one
+ * descriptor (a batch take guarantees it): buffer i has id @p id[i] and
+ * @p written[i] bytes were written into it, which the caller has bounded
+ * by the buffer's length (there is no chain array to bound it by). One
+ * used entry per buffer, in any driver mode; never more than is pending.
+ */
+void pring_dev_complete_flat(struct pring_dev *v, const uint16_t *id, const uint32_t *written,
+			     uint16_t n);
+
+/**
  * pring_dev_complete_in_order() for the @p n oldest peeked chains, which
  * hold @p ndesc descriptors in all, the last of them with id @p last_id:
  * for a caller that kept each chain's id and length itself (zero-copy

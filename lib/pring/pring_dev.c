@@ -505,6 +505,73 @@ void pring_dev_complete(struct pring_dev *v, const struct pring_chain *chains, u
 	v->stats.descs += ndesc;
 }
 
+/*
+ * dev_write_tail() for single-descriptor buffers given by id and bytes
+ * written: one slot each, so no chain to walk, and the entries up to the
+ * ring's end are known in advance: the lap is tested once per run of
+ * entries, not once per entry.
+ */
+static inline void dev_write_tail_flat(struct pring_dev *v, const uint16_t *id,
+				       const uint32_t *written, uint16_t n)
+{
+	struct pring_desc *used = v->l.used;
+	const uint32_t size = v->l.size;
+	uint32_t idx = v->used_idx, i = 1;
+
+	while (i < n) {
+		/* idx < size: at least one entry fits before the ring's end */
+		uint32_t end = n - i < size - idx ? n : i + (size - idx);
+		struct pring_desc *e = &used[idx];
+		uint16_t bits = pring_used_bits(v->used_wrap);
+
+		idx += end - i;
+		for (; i < end; i++, e++) {
+			uint32_t len = written[i];
+
+			pring_desc_tail_store(e, len, id[i],
+					      (uint16_t)(bits | (len != 0) * PRING_DESC_F_WRITE));
+		}
+		if (idx == size) {
+			idx = 0;
+			v->used_wrap ^= 1;
+			v->used_lap++;
+		}
+	}
+	v->used_idx = (uint16_t)idx;
+}
+
+void pring_dev_complete_flat(struct pring_dev *v, const uint16_t *id, const uint32_t *written,
+			     uint16_t n)
+{
+	uint16_t head = v->used_idx;
+	uint8_t head_wrap = v->used_wrap;
+	uint64_t head_lap = v->used_lap;
+
+	if (v->broken)
+		return;
+	if (n > v->pending)
+		n = v->pending;
+	if (n == 0)
+		return;
+	/* the head: id and len now, its flags (and lap) published last */
+	dev_write_used(v, id[0], written[0], true);
+	dev_used_advance(v, 1);
+	if (v->split) {
+		/* each entry carries its lap too: the general writer */
+		for (uint16_t i = 1; i < n; i++) {
+			dev_write_used(v, id[i], written[i], false);
+			dev_used_advance(v, 1);
+		}
+	} else {
+		dev_write_tail_flat(v, id, written, n);
+	}
+	dev_publish(v, head, head_wrap, head_lap, written[0]);
+	v->pending = (uint16_t)(v->pending - n);
+	v->pending_desc = (uint16_t)(n < v->pending_desc ? v->pending_desc - n : 0);
+	v->stats.bufs += n;
+	v->stats.descs += n;
+}
+
 void pring_dev_complete_in_order(struct pring_dev *v, const struct pring_chain *chains, uint16_t n)
 {
 	uint16_t head = v->used_idx;

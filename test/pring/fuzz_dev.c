@@ -153,6 +153,41 @@ static void op_complete(struct world *w, struct input *in, bool in_order)
 }
 
 /*
+ * The oldest peeked buffers completed by id and bytes written, in any
+ * order among them (a batch transmit): only a leading run of
+ * single-descriptor chains qualifies, each written within what it offered.
+ */
+static void op_complete_flat(struct world *w, struct input *in)
+{
+	uint16_t n = take(in) % (MAX_SIZE + 1), i, id[MAX_SIZE];
+	uint32_t written[MAX_SIZE];
+	uint16_t before = w->v.pending;
+
+	if (w->v.broken)
+		return;
+	if (n > w->nfifo)
+		n = w->nfifo;
+	for (i = 0; i < n && w->fifo[i].ndesc == 1; i++) {
+		uint32_t wlen = w->fifo[i].wlen;
+
+		written[i] = wlen ? take(in) % (wlen + 1) : 0;
+		id[i] = w->fifo[i].id;
+	}
+	n = i;
+	/* a swap now and then: the entries may name the buffers in any order */
+	if (n > 1 && (take(in) & 1)) {
+		uint16_t t = id[0];
+
+		id[0] = id[n - 1];
+		id[n - 1] = t;
+	}
+	pring_dev_complete_flat(&w->v, id, written, n);
+	if (w->v.pending != before - n)
+		abort();
+	drop_oldest(w, n);
+}
+
+/*
  * A run of the oldest peeked chains completed from the counts the caller
  * kept (zero-copy receive); now and then counts that are not what is
  * pending, which must complete nothing.
@@ -213,7 +248,7 @@ static void op_honest(struct world *w, struct input *in)
 
 static void run_op(struct world *w, struct input *in)
 {
-	switch (take(in) % 11) {
+	switch (take(in) % 12) {
 	case 0:
 		op_peek(w, in);
 		break;
@@ -244,6 +279,9 @@ static void run_op(struct world *w, struct input *in)
 		break;
 	case 10:
 		op_complete_run(w, in);
+		break;
+	case 11:
+		op_complete_flat(w, in);
 		break;
 	default:
 		op_honest(w, in);

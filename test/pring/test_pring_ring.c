@@ -161,6 +161,56 @@ START_TEST(batch_written_per_entry)
 }
 END_TEST
 
+/*
+ * pring_dev_complete_flat(): one used entry per single-descriptor buffer,
+ * with the id and byte count given, across the ring's end and in both
+ * layouts; never more entries than were peeked.
+ */
+START_TEST(flat_written_per_entry)
+{
+	static const uint32_t written[3] = { 5, 17, 0 };
+	struct penv e;
+	struct pring_chain ch[4];
+	struct pring_seg seg[4];
+	uint16_t id[4];
+	uint32_t len[4];
+	void *got[4];
+
+	penv_init(&e, 4, _i == SPLIT, false, false);
+	/* slots 0-2, then 3,0,1 and 2,3,0: the entries cross the ring's end */
+	for (int round = 0; round < 4; round++) {
+		for (uint16_t k = 0; k < 3; k++)
+			ck_assert_uint_eq(penv_post1(&e, 256u * k, 20, true,
+						     (void *)ck(10u * round + k + 1)), 1);
+		ck_assert_uint_eq(pring_dev_peek(&e.v, ch, 4, seg, 4), 3);
+		/* completed out of order: the ids say which buffer each entry is */
+		id[0] = ch[1].id;
+		id[1] = ch[0].id;
+		id[2] = ch[2].id;
+		/* asked for one more than was peeked: only the 3 pending are completed */
+		pring_dev_complete_flat(&e.v, id, written, 4);
+		ck_assert_uint_eq(e.v.pending, 0);
+		ck_assert_uint_eq(e.v.pending_desc, 0);
+		ck_assert_uint_eq(pring_drv_reap(&e.d, got, len, 4), 3);
+		ck_assert_ptr_eq(got[0], (void *)ck(10u * round + 2));
+		ck_assert_ptr_eq(got[1], (void *)ck(10u * round + 1));
+		ck_assert_ptr_eq(got[2], (void *)ck(10u * round + 3));
+		for (uint16_t k = 0; k < 3; k++)
+			ck_assert_uint_eq(len[k], written[k]);
+		ck_assert_uint_eq(penv_errs(&e.d.stats), 0);
+	}
+	ck_assert_uint_eq(e.v.used_idx, 0);
+	ck_assert_uint_eq(e.v.used_wrap, 0);
+	ck_assert_uint_eq(e.v.stats.bufs, 12);
+	ck_assert_uint_eq(e.v.stats.descs, 12);
+	/* nothing pending: nothing written */
+	pring_dev_complete_flat(&e.v, id, written, 2);
+	ck_assert_uint_eq(e.v.used_idx, 0);
+	ck_assert_uint_eq(pring_drv_reap(&e.d, got, len, 4), 0);
+	penv_fini(&e);
+}
+END_TEST
+
 /* Deterministic generator for the traffic tests. */
 static uint32_t rnd(uint64_t *s)
 {
@@ -805,6 +855,7 @@ static Suite *ring_suite(void)
 	tcase_add_loop_test(t, full_ring, 0, 2);
 	tcase_add_loop_test(t, writable_roundtrip, 0, 2);
 	tcase_add_loop_test(t, batch_written_per_entry, 0, 2);
+	tcase_add_loop_test(t, flat_written_per_entry, 0, 2);
 	tcase_add_loop_test(t, wrap_laps, 0, (int)(4 * sizeof(lap_sizes) / sizeof(lap_sizes[0])));
 	tcase_add_loop_test(t, chain_wraps_ring_end, 0, 2);
 	tcase_add_loop_test(t, post_chain_rejects_malformed, 0, 2);

@@ -42,4 +42,31 @@ struct vp_batch_item {
 uint16_t vp_batch_take(struct pring_dev *v, struct vp_batch_item *it, uint16_t max,
 			  uint32_t min_len, uint32_t max_len, bool write);
 
+/**
+ * Append @p nt taken writable items as one-segment chains at c[*n], their
+ * segments at s[*ns], as pring_dev_peek would have returned them.
+ */
+static inline void
+vp_batch_to_chains(const struct vp_batch_item *it, uint16_t nt, struct pring_chain *c,
+		   struct pring_seg *s, uint16_t *n, uint32_t *ns)
+{
+	uint16_t k;
+
+	for (k = 0; k < nt; k++) {
+		struct pring_chain *ch = &c[*n + k];
+		struct pring_seg *sg = &s[*ns + k];
+
+		ch->id = it[k].id;
+		ch->ndesc = 1;
+		ch->seg0 = *ns + k;
+		ch->rlen = 0;
+		ch->wlen = it[k].len;
+		sg->ptr = it[k].ptr;
+		sg->len = it[k].len;
+		sg->write = 1;
+	}
+	*n = (uint16_t)(*n + nt);
+	*ns += nt;
+}
+
 #endif /* VP_BATCH_H */

@@ -39,34 +39,53 @@ batch_complete(struct vp_queue *q, const struct vp_batch_item *it, uint16_t nt)
 	vp_ring_complete(q, done, nt, NULL);
 }
 
-/* Copy the taken items into fresh mbufs and complete them. @return mbufs written to @p pkts. */
+/*
+ * A fresh mbuf @p m holding one @p flen-byte segment at @p data_off: what
+ * rte_pktmbuf_reset() would set, with the packet's own lengths and port
+ * written once instead of reset first. next, nb_segs and refcnt are not
+ * written: a pool keeps them NULL, 1 and 1 in every free mbuf.
+ */
+static __rte_always_inline void
+mbuf_init(struct rte_mbuf *m, uint16_t data_off, uint16_t port, uint32_t flen)
+{
+	m->data_off = data_off;
+	m->port = port;
+	m->ol_flags &= RTE_MBUF_F_EXTERNAL;
+	m->packet_type = 0;
+	m->pkt_len = flen;
+	m->data_len = (uint16_t)flen;
+	m->vlan_tci = 0;
+	m->vlan_tci_outer = 0;
+	m->tx_offload = 0;
+}
+
+/*
+ * Copy the taken items into fresh mbufs and complete them. @p data_off:
+ * the pool's headroom, what rte_pktmbuf_reset() gives its mbufs.
+ * @return mbufs written to @p pkts.
+ */
 static uint16_t
 batch_to_mbufs(struct vp_queue *q, const struct vp_batch_item *it, uint16_t nt,
-	       struct rte_mbuf **pkts)
+	       struct rte_mbuf **pkts, uint16_t data_off)
 {
 	const uint16_t port = q->port_id; /* a local: the mbuf stores below cannot change it */
 	uint64_t bytes = 0;
 	uint16_t i;
 
-	if (unlikely(rte_pktmbuf_alloc_bulk(q->mb_pool, pkts, nt) != 0)) {
+	/* raw: mbuf_init() below sets every field rte_pktmbuf_alloc_bulk() would */
+	if (unlikely(rte_mempool_get_bulk(q->mb_pool, (void **)pkts, nt) != 0)) {
 		/* taken buffers must be completed: the packets are lost */
 		q->drop[VP_DROP_NOMBUF] += nt;
 		batch_complete(q, it, nt);
 		return 0;
 	}
-	/* The front-end wrote these frames on another core: pull them in before copying. */
-	for (i = 0; i < nt; i++) {
-		rte_prefetch0(it[i].ptr);
-		rte_prefetch0(it[i].ptr + RTE_CACHE_LINE_SIZE);
-	}
+	/* the frames are on their way in: vp_batch_take() prefetched each batch it took */
 	for (i = 0; i < nt; i++) {
 		struct rte_mbuf *m = pkts[i];
 		uint32_t flen = it[i].len - VP_HDR_LEN;
 
+		mbuf_init(m, data_off, port, flen);
 		rte_memcpy(rte_pktmbuf_mtod(m, void *), it[i].ptr + VP_HDR_LEN, flen);
-		m->data_len = (uint16_t)flen;
-		m->pkt_len = flen;
-		m->port = port;
 		bytes += flen;
 	}
 	batch_complete(q, it, nt);
@@ -84,6 +103,8 @@ vp_rx_packed(struct vp_queue *q, struct rte_mbuf **pkts, uint16_t n, uint16_t *n
 	/* a pool smaller than the headroom gets mbufs without tailroom: nothing qualifies */
 	uint32_t room = data_room > RTE_PKTMBUF_HEADROOM ? data_room - RTE_PKTMBUF_HEADROOM : 0;
 	uint32_t max_len = VP_HDR_LEN + RTE_MIN(room, q->max_frame);
+	/* rte_pktmbuf_reset_headroom()'s: every mbuf of a pool has the pool's data room */
+	uint16_t data_off = (uint16_t)RTE_MIN((uint32_t)RTE_PKTMBUF_HEADROOM, data_room);
 	uint16_t nb = *nbp, taken = 0, nt, gap;
 
 	/* taken bounds the loop: every buffer taken, packet or drop, fills a slot of pkts at most */
@@ -92,7 +113,7 @@ vp_rx_packed(struct vp_queue *q, struct rte_mbuf **pkts, uint16_t n, uint16_t *n
 		nt = vp_batch_take(&q->r.packed, it, (uint16_t)(n - taken), VP_HDR_LEN + 1,
 				   max_len, false);
 		if (nt != 0) {
-			nb += batch_to_mbufs(q, it, nt, &pkts[nb]);
+			nb += batch_to_mbufs(q, it, nt, &pkts[nb], data_off);
 			taken += nt;
 			if (taken >= n)
 				break;

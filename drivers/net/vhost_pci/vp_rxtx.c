@@ -15,6 +15,7 @@
 #include <rte_memcpy.h>
 #include <rte_prefetch.h>
 
+#include "vp_batch.h"
 #include "vp_ring.h"
 
 #define VP_RX_SEGS 256
@@ -374,15 +375,14 @@ place(struct vp_queue *q, struct rte_mbuf *m, uint16_t want)
 	return PLACED;
 }
 
-/* One-segment mbuf @p m into stashed buffer @p u, whose first segment holds it (checked). */
+/* One-segment mbuf @p m, with its header, at @p dst: a buffer checked to hold it in its first segment. */
 static __rte_always_inline void
-place_one(struct vp_queue *q, const struct rte_mbuf *m, uint16_t u, uint8_t *dst, uint32_t need)
+place_one(const struct rte_mbuf *m, uint8_t *dst)
 {
 	static const struct vp_net_hdr one = { .num_buffers = 1 };
 
 	memcpy(dst, &one, VP_HDR_LEN);
 	rte_memcpy(dst + VP_HDR_LEN, rte_pktmbuf_mtod(m, const void *), m->data_len);
-	q->st_written[u] = need;
 }
 
 /*
@@ -409,13 +409,111 @@ place4(struct vp_queue *q, struct rte_mbuf *const *m, uint64_t *bytes)
 	      (s0->len < n0) | (s1->len < n1) | (s2->len < n2) | (s3->len < n3);
 	if (bad)
 		return false;
-	place_one(q, m[0], u, s0->ptr, n0);
-	place_one(q, m[1], u + 1, s1->ptr, n1);
-	place_one(q, m[2], u + 2, s2->ptr, n2);
-	place_one(q, m[3], u + 3, s3->ptr, n3);
+	place_one(m[0], s0->ptr);
+	place_one(m[1], s1->ptr);
+	place_one(m[2], s2->ptr);
+	place_one(m[3], s3->ptr);
+	q->st_written[u] = n0;
+	q->st_written[u + 1] = n1;
+	q->st_written[u + 2] = n2;
+	q->st_written[u + 3] = n3;
 	q->st_used = (uint16_t)(u + 4);
 	*bytes += (uint64_t)n0 + n1 + n2 + n3 - 4 * VP_HDR_LEN;
 	return true;
+}
+
+/*
+ * place4() for buffers just taken as batch items (vp_batch_take checked
+ * them writable, one descriptor each, inside the region): the same checks
+ * on the packets and on each buffer's length. @return whether placed.
+ */
+static inline bool
+place4_items(struct rte_mbuf *const *m, const struct vp_batch_item *it, uint16_t *id,
+	     uint32_t *written, uint64_t *bytes)
+{
+	const uint32_t n0 = m[0]->pkt_len + VP_HDR_LEN, n1 = m[1]->pkt_len + VP_HDR_LEN,
+		       n2 = m[2]->pkt_len + VP_HDR_LEN, n3 = m[3]->pkt_len + VP_HDR_LEN;
+	unsigned int bad;
+
+	bad = (m[0]->nb_segs != 1) | (m[1]->nb_segs != 1) | (m[2]->nb_segs != 1) |
+	      (m[3]->nb_segs != 1) |
+	      (it[0].len < n0) | (it[1].len < n1) | (it[2].len < n2) | (it[3].len < n3);
+	if (bad)
+		return false;
+	place_one(m[0], it[0].ptr);
+	place_one(m[1], it[1].ptr);
+	place_one(m[2], it[2].ptr);
+	place_one(m[3], it[3].ptr);
+	/* what completion reports: each buffer's id, and bytes written, checked above to fit it */
+	id[0] = it[0].id;
+	id[1] = it[1].id;
+	id[2] = it[2].id;
+	id[3] = it[3].id;
+	written[0] = n0;
+	written[1] = n1;
+	written[2] = n2;
+	written[3] = n3;
+	*bytes += (uint64_t)n0 + n1 + n2 + n3 - 4 * VP_HDR_LEN;
+	return true;
+}
+
+/*
+ * A packed ring's burst without the stash, which must be empty: the
+ * front-end's rx buffers taken in whole batches, four packets placed
+ * straight from the items and completed. Items the next packets do not fit
+ * go to the stash, behind the completed ones in ring order, for place() to
+ * judge. @return packets placed, a multiple of four.
+ */
+static uint16_t
+tx_direct(struct vp_queue *q, struct rte_mbuf *const *pkts, uint16_t n, uint64_t *bytes)
+{
+	struct vp_batch_item it[VP_BURST];
+	uint16_t id[VP_BURST];
+	uint32_t written[VP_BURST];
+	uint16_t nt, i;
+
+	nt = vp_batch_take(&q->r.packed, it, RTE_MIN(n, VP_BURST) & ~(VP_BATCH - 1), 1,
+			   UINT32_MAX, true);
+	/* vp_batch_take() prefetched each batch it took for writing: place them now */
+	for (i = 0; i < nt; i += VP_BATCH)
+		if (!place4_items(&pkts[i], &it[i], &id[i], &written[i], bytes))
+			break;
+	if (i)
+		pring_dev_complete_flat(&q->r.packed, id, written, i);
+	if (i < nt)
+		vp_batch_to_chains(&it[i], (uint16_t)(nt - i), q->st_chain, q->st_seg, &q->st_nr,
+				   &q->st_segs);
+	return i;
+}
+
+/*
+ * rte_pktmbuf_free_bulk() for what applications usually send: direct,
+ * unshared, one-segment mbufs of one pool. For those, freeing changes
+ * nothing in the mbuf (refcnt 1, next NULL and nb_segs 1 are already the
+ * pool's invariants), so they go back with one mempool put; anything else
+ * takes DPDK's path, which handles every case.
+ */
+static inline void
+free_sent(struct rte_mbuf **pkts, uint16_t n)
+{
+	struct rte_mempool *mp;
+	uint64_t odd = 0;
+	uint16_t i;
+
+	if (n == 0)
+		return;
+	mp = pkts[0]->pool;
+	for (i = 0; i < n; i++) {
+		const struct rte_mbuf *m = pkts[i];
+
+		odd |= (m->ol_flags & (RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL)) |
+		       (uintptr_t)m->next | ((uintptr_t)m->pool ^ (uintptr_t)mp) |
+		       (uint16_t)(m->nb_segs ^ 1) | (uint16_t)(rte_mbuf_refcnt_read(m) ^ 1);
+	}
+	if (likely(odd == 0))
+		rte_mempool_put_bulk(mp, (void *const *)pkts, n);
+	else
+		rte_pktmbuf_free_bulk(pkts, n);
 }
 
 uint16_t
@@ -432,9 +530,14 @@ vp_tx_burst(void *qp, struct rte_mbuf **pkts, uint16_t n)
 		burst_gate_leave(&q->gate);
 		return 0;
 	}
-	/* Buffers for the whole burst up front, so the packets go in fours. */
-	if (q->st_nr - q->st_used < n)
-		stash_refill(q, (uint16_t)(n - (q->st_nr - q->st_used)));
+	if (q->packed && q->st_nr == 0) {
+		i = sent = tx_direct(q, pkts, n, &bytes);
+		if (i == n)
+			goto done;
+	}
+	/* Buffers for the rest of the burst up front, so the packets go in fours. */
+	if (q->st_nr - q->st_used < n - i)
+		stash_refill(q, (uint16_t)(n - i - (q->st_nr - q->st_used)));
 	while (n - i >= 4 && q->st_nr - q->st_used >= 4 && place4(q, &pkts[i], &bytes)) {
 		sent += 4;
 		i += 4;
@@ -452,12 +555,13 @@ vp_tx_burst(void *qp, struct rte_mbuf **pkts, uint16_t n)
 		}
 	}
 	stash_retire(q);
+done:
 	q->pkts += sent;
 	q->bytes += bytes;
 	if (sent)
 		vp_notify(q);
 	burst_gate_leave(&q->gate);
 	/* Copied (or dropped as too big): ours to free. */
-	rte_pktmbuf_free_bulk(pkts, i);
+	free_sent(pkts, i);
 	return i;
 }

@@ -15,30 +15,6 @@
 /* Largest chunk taken per vp_batch_take call: bounds the items array. */
 #define VP_TX_TAKE 32
 
-/* Append @p nt taken items as one-segment chains at c[*n], segments at s[*ns]. */
-static inline void
-items_to_chains(const struct vp_batch_item *it, uint16_t nt, struct pring_chain *c,
-		struct pring_seg *s, uint16_t *n, uint32_t *ns)
-{
-	uint16_t k;
-
-	for (k = 0; k < nt; k++) {
-		struct pring_chain *ch = &c[*n + k];
-		struct pring_seg *sg = &s[*ns + k];
-
-		ch->id = it[k].id;
-		ch->ndesc = 1;
-		ch->seg0 = *ns + k;
-		ch->rlen = 0;
-		ch->wlen = it[k].len;
-		sg->ptr = it[k].ptr;
-		sg->len = it[k].len;
-		sg->write = 1;
-	}
-	*n = (uint16_t)(*n + nt);
-	*ns += nt;
-}
-
 uint16_t
 vp_tx_peek(struct vp_queue *q, struct pring_chain *c, uint16_t max, struct pring_seg *s,
 	   uint32_t max_segs)
@@ -52,7 +28,7 @@ vp_tx_peek(struct vp_queue *q, struct pring_chain *c, uint16_t max, struct pring
 	while (n < max) {
 		nt = (uint16_t)RTE_MIN(RTE_MIN((uint32_t)(max - n), (uint32_t)VP_TX_TAKE), max_segs - ns);
 		nt = vp_batch_take(&q->r.packed, it, nt, 1, UINT32_MAX, true);
-		items_to_chains(it, nt, c, s, &n, &ns);
+		vp_batch_to_chains(it, nt, c, s, &n, &ns);
 		/*
 		 * The general path judges a chain longer than the segments it is
 		 * given as a violation: give it at least a whole chain's worth.
