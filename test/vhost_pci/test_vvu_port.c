@@ -358,6 +358,44 @@ START_TEST(tx_four_one_unfit)
 }
 END_TEST
 
+/*
+ * A one-segment mbuf whose data_len is beyond its pkt_len (the application's
+ * mistake): the fit is checked against what is copied, so nothing lands past
+ * the front-end's buffer; the frame goes out as pkt_len says. _i: four at a
+ * time (the batch paths) or one.
+ */
+START_TEST(tx_data_len_beyond_pkt_len)
+{
+	struct rte_mbuf *mb[4];
+	uint16_t k, n = _i == 0 ? 4 : 1;
+	uint32_t used_len;
+	uint8_t *f, *d;
+	int i;
+
+	frontend_connect();
+	for (k = 0; k < n; k++) {
+		memset(fe_mem(TX_BUF + 0x1000u * k), 0xee, 0x1000);
+		fe_offer(0, TX_BUF + 0x1000u * k, 12 + 100, true);
+		mb[k] = frame(100, (uint8_t)(0x10 * (k + 1)), 0);
+		d = (uint8_t *)rte_pktmbuf_append(mb[k], 200);
+		ck_assert_ptr_nonnull(d);
+		memset(d, 0x55, 200);
+		mb[k]->pkt_len = 100;		/* data_len stays 300 */
+	}
+	ck_assert_uint_eq(rte_eth_tx_burst(port, 0, mb, n), n);
+	ck_assert_uint_eq(fe_used_idx(0), n);
+	for (k = 0; k < n; k++) {
+		f = fe_mem(TX_BUF + 0x1000u * k);
+		memcpy(&used_len, fe_mem(ring_off(0) + 0x2000 + 4 + 8u * k + 4), 4);
+		ck_assert_uint_eq(used_len, 12 + 100);
+		for (i = 0; i < 100; i++)
+			ck_assert_uint_eq(f[12 + i], (uint8_t)((0x10 * (k + 1)) ^ i));
+		for (i = 12 + 100; i < 0x1000; i++)
+			ck_assert_uint_eq(f[i], 0xee);
+	}
+}
+END_TEST
+
 /* The front-end goes (the device clears both bits): rings detached, link down, no mbuf kept. */
 START_TEST(frontend_gone_leaves_nothing)
 {
@@ -468,6 +506,7 @@ main(void)
 	tcase_add_test(tc, rx_from_bar2_rings_doorbell);
 	tcase_add_test(tc, tx_into_bar2_rings_doorbell);
 	tcase_add_loop_test(tc, tx_four_one_unfit, 0, 3);
+	tcase_add_loop_test(tc, tx_data_len_beyond_pkt_len, 0, 2);
 	tcase_add_test(tc, frontend_gone_leaves_nothing);
 	tcase_add_test(tc, ring_violation_disconnects);
 	tcase_add_test(tc, message_violation_counted);

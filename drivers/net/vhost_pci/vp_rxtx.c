@@ -339,7 +339,8 @@ place(struct vp_queue *q, struct rte_mbuf *m, uint16_t want)
 	bool full;
 
 	k = chains_for(q, need, want, &full);
-	if (likely(k == 1 && m->nb_segs == 1)) {
+	/* the copy below is data_len bytes, checked as pkt_len: only when they agree */
+	if (likely(k == 1 && m->nb_segs == 1 && m->data_len == m->pkt_len)) {
 		/* Common case: one mbuf into one buffer whose first segment holds it all. */
 		const struct pring_chain *c = &q->st_chain[q->st_used];
 		const struct pring_seg *sg = &q->st_seg[c->seg0];
@@ -399,8 +400,9 @@ place4(struct vp_queue *q, struct rte_mbuf *const *m, uint64_t *bytes)
 	const struct pring_chain *c = &q->st_chain[u];
 	const struct pring_seg *s0 = &q->st_seg[c[0].seg0], *s1 = &q->st_seg[c[1].seg0],
 			       *s2 = &q->st_seg[c[2].seg0], *s3 = &q->st_seg[c[3].seg0];
-	const uint32_t n0 = m[0]->pkt_len + VP_HDR_LEN, n1 = m[1]->pkt_len + VP_HDR_LEN,
-		       n2 = m[2]->pkt_len + VP_HDR_LEN, n3 = m[3]->pkt_len + VP_HDR_LEN;
+	/* data_len: what place_one() copies, so what must fit (pkt_len is the same in a sane mbuf) */
+	const uint32_t n0 = m[0]->data_len + VP_HDR_LEN, n1 = m[1]->data_len + VP_HDR_LEN,
+		       n2 = m[2]->data_len + VP_HDR_LEN, n3 = m[3]->data_len + VP_HDR_LEN;
 	unsigned int bad;
 
 	bad = (m[0]->nb_segs != 1) | (m[1]->nb_segs != 1) | (m[2]->nb_segs != 1) |
@@ -431,8 +433,9 @@ static inline bool
 place4_items(struct rte_mbuf *const *m, const struct vp_batch_item *it, uint16_t *id,
 	     uint32_t *written, uint64_t *bytes)
 {
-	const uint32_t n0 = m[0]->pkt_len + VP_HDR_LEN, n1 = m[1]->pkt_len + VP_HDR_LEN,
-		       n2 = m[2]->pkt_len + VP_HDR_LEN, n3 = m[3]->pkt_len + VP_HDR_LEN;
+	/* data_len: what place_one() copies, so what must fit (pkt_len is the same in a sane mbuf) */
+	const uint32_t n0 = m[0]->data_len + VP_HDR_LEN, n1 = m[1]->data_len + VP_HDR_LEN,
+		       n2 = m[2]->data_len + VP_HDR_LEN, n3 = m[3]->data_len + VP_HDR_LEN;
 	unsigned int bad;
 
 	bad = (m[0]->nb_segs != 1) | (m[1]->nb_segs != 1) | (m[2]->nb_segs != 1) |
