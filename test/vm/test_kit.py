@@ -177,13 +177,13 @@ class ChannelRecoveryTest(unittest.TestCase):
     def test_answer_lost(self):
         self.start('lose-answer')
         self.run_twice()
-        self.assertEqual((self.chan.resends, self.chan.damaged), (1, 0))
+        self.assertEqual((self.chan.resends, self.chan.unknowns, self.chan.damaged), (1, 0, 0))
         self.assertGreaterEqual(self.silences, 1)
 
     def test_run_line_lost(self):
         self.start('lose-run')
         self.run_twice()
-        self.assertEqual(self.chan.resends, 1)
+        self.assertEqual((self.chan.resends, self.chan.unknowns), (1, 1))
 
     def test_damaged_answer(self):
         self.start('damage')

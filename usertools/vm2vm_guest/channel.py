@@ -54,6 +54,7 @@ class Channel:
         self.next_id = 1
         self.resends = 0      # RESENDs sent (silences, damaged answers)
         self.damaged = 0      # answers whose base64 or length did not check out
+        self.unknowns = 0     # RUN lines the guest never got (UNKNOWN to a RESEND)
 
     def _accept(self, deadline, alive):
         while self.conn is None:
@@ -132,6 +133,7 @@ class Channel:
             m = self._read_until(either, deadline, alive, silent)
             if m.group(2) is None:
                 # UNKNOWN: the RUN line never arrived whole, so it never ran.
+                self.unknowns += 1
                 self.conn.sendall(b'\n' + line)
                 asked = False
                 deadline = time.monotonic() + secs + ANSWER_SLACK_S

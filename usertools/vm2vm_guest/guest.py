@@ -131,6 +131,7 @@ class Guest:
         """Run cmd with sh in the guest: (exit status, stdout+stderr).
         The guest kills cmd after timeout seconds (status 137)."""
         t0 = time.monotonic()
+        before = (self.chan.resends, self.chan.unknowns, self.chan.damaged)
         try:
             answer = self.chan.run(cmd, timeout, self.alive, self.kick)
         except (TimeoutError, ChannelError) as e:
@@ -139,7 +140,11 @@ class Guest:
         if took > SLOW_ANSWER_S:
             # Logged so that a later timeout has a history: a guest that
             # slows down before it stops answering, or one that stalls at once.
-            self.log(f'{self.name}: slow answer, {took:.1f} s: {cmd[:80]!r}')
+            r, u, d = (a - b for a, b in zip(
+                (self.chan.resends, self.chan.unknowns, self.chan.damaged), before))
+            # RESEND with no UNKNOWN: the answer (or the guest) was stuck, not the RUN line.
+            self.log(f'{self.name}: slow answer, {took:.1f} s ({r} RESEND, {u} UNKNOWN, '
+                     f'{d} damaged): {cmd[:80]!r}')
         return answer
 
     def kick(self):
