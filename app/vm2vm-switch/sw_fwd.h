@@ -97,6 +97,15 @@ sw_poll_loop(struct sw_lcore *lc, sw_burst_fn fn)
 				st->port[port].rx += n;
 				fn(lc, port, pkts, n);
 				got = true;
+			} else if (lc->rxq[i].reap_port != SW_NO_PORT) {
+				/*
+				 * The queue receives into our tx queue's pool, whose
+				 * mbufs come back only when that tx queue reaps, which
+				 * net_ivshmem2 does in its bursts: a pool run dry
+				 * (slow peer) means nothing received, so no burst, so
+				 * no reap. Reap here, on an idle poll.
+				 */
+				rte_eth_tx_done_cleanup(lc->rxq[i].reap_port, lc->txq, 0);
 			}
 			t1 = rte_rdtsc();
 			if (n != 0)
