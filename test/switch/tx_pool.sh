@@ -63,19 +63,29 @@ integrity() {
 		-- --role "$role" --count $count --min 60 --max 1500 --timeout 60 > "${IV2_LOG[$name]}" 2>&1
 }
 
-# direction NAME FROM_LINK TO_LINK: $count frames FROM -> switch -> TO, checked at TO.
+# sw_lines REGEX: lines of the switch's log matching REGEX so far.
+sw_lines() {
+	grep -a -c -E "$1" "${IV2_LOG[sw]}"
+}
+
+# direction NAME FROM_LINK FROM_PORT TO_LINK TO_PORT: $count frames FROM -> switch -> TO,
+# checked at TO. The sender starts once the switch sees the receiver (its port up):
+# frames sent before would be dropped for a peer that is not there yet.
 direction() {
-	local name=$1 from=$2 to=$3 rc
+	local name=$1 from=$2 from_port=$3 to=$4 to_port=$5 rc ups downs
 	IV2_LOG[$name-rx]=$IV2_TMP/$name-rx.log
 	IV2_LOG[$name-tx]=$IV2_TMP/$name-tx.log
+	ups=$(sw_lines "^port $to_port: link up")
 	integrity "$name-rx" "$to" rx 1 &
 	IV2_PID[$name-rx]=$!
+	iv2_wait sw "^port $to_port: link up" $((ups + 1)) 30
 	integrity "$name-tx" "$from" tx 0 &
 	IV2_PID[$name-tx]=$!
 	wait "${IV2_PID[$name-rx]}"
 	rc=$?
 	unset "IV2_PID[$name-rx]"
 	# The sender stays attached until its peer (the switch) leaves: enough now.
+	downs=$(sw_lines "^port $from_port: link down")
 	kill -9 "${IV2_PID[$name-tx]}" 2>/dev/null
 	wait "${IV2_PID[$name-tx]}" 2>/dev/null
 	unset "IV2_PID[$name-tx]"
@@ -83,10 +93,12 @@ direction() {
 	[ "$rc" = 0 ] || iv2_fail "$name: receiver failed ($rc)"
 	grep -q " $count ok, 0 lost, 0 corrupt, 0 reordered" "${IV2_LOG[$name-rx]}" ||
 		iv2_fail "$name: frames lost or damaged through the switch"
+	# Both peers gone before the next direction reuses their links with swapped roles.
+	iv2_wait sw "^port $from_port: link down" $((downs + 1)) 30
 }
 
-direction a2b "$link_a" "$link_b"
-direction b2a "$link_b" "$link_a"
+direction a2b "$link_a" 0 "$link_b" 1
+direction b2a "$link_b" 1 "$link_a" 0
 
 kill -INT "${IV2_PID[sw]}"
 wait "${IV2_PID[sw]}"
