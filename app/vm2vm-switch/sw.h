@@ -145,6 +145,7 @@ void sw_rx_pools_plan(void);
 int sw_rx_queue_setup(uint16_t pid, uint16_t q, uint16_t nb_desc);
 void sw_rx_pools_bind(void);
 void sw_rx_pools_print(FILE *f);
+bool sw_rx_pools_in_use(void);
 
 /* sw_lcores.c */
 int sw_lcores_plan(const struct sw_map_entry *map, uint16_t nb_map, char *err, size_t errlen);

@@ -92,6 +92,17 @@ sw_port_rx_read_only(uint16_t pid)
 int
 sw_ports_check_mode(enum sw_fwd_mode m, char *err, size_t errlen)
 {
+	/*
+	 * An rx queue receiving into port D's TX pool puts every frame in D's
+	 * output section, which D's peer can read: right for io/mac, where
+	 * every frame is bound for D, a leak once l2learn sends it elsewhere.
+	 */
+	if (m == SW_FWD_L2LEARN && sw_rx_pools_in_use()) {
+		snprintf(err, errlen, "rx queues receive into the TX pools of their io/mac "
+			 "destinations, whose peers can read them: l2learn would show them other "
+			 "ports' frames; restart with --no-tx-pool to change modes at run time");
+		return -1;
+	}
 	for (uint16_t i = 0; m == SW_FWD_MAC && i < sw.nb_ports; i++) {
 		if (sw_port_rx_read_only(sw.port_ids[i])) {
 			snprintf(err, errlen, "port %u (%s) receives into the peer's read-only memory"

@@ -41,13 +41,14 @@ struct sw_rx_pool_use {
 
 static struct sw_rx_pool_use sw_rx_use[SW_MAX_PORTS][SW_MAX_QUEUES];
 
+/* Any flavour: net_ivshmem2 (host), net_ivshmem2_pci, net_ivshmem2_plain (guest). */
 static bool
 sw_port_is_ivshmem2(uint16_t pid)
 {
 	struct rte_eth_dev_info info;
 
 	return rte_eth_dev_info_get(pid, &info) == 0 && info.driver_name != NULL &&
-	       strcmp(info.driver_name, "net_ivshmem2") == 0;
+	       strncmp(info.driver_name, "net_ivshmem2", strlen("net_ivshmem2")) == 0;
 }
 
 /*
@@ -212,4 +213,14 @@ sw_rx_pools_print(FILE *f)
 					u->tx_port, u->txq, u->mp->name, u->mp->size);
 		}
 	}
+}
+
+bool
+sw_rx_pools_in_use(void)
+{
+	for (uint16_t p = 0; p < SW_MAX_PORTS; p++)
+		for (uint16_t q = 0; q < SW_MAX_QUEUES; q++)
+			if (sw_rx_use[p][q].mp != NULL)
+				return true;
+	return false;
 }

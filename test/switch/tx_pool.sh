@@ -9,7 +9,7 @@
 # frames of 60-1500 bytes A -> B, then B -> A (the peers are restarted with
 # the roles swapped); every frame must arrive intact and in order, and each
 # switch port's tx_zc_pkts must equal the frames the switch sent on it.
-#   on:    as above
+#   on:    as above; and at the command line, "set fwd l2learn" is refused
 #   off:   --no-tx-pool: the same frames, and tx_zc_pkts must stay 0
 #   small: tx_pool=64, too small for an rx queue: the switch says so, names
 #          the devarg to raise, falls back, and tx_zc_pkts stays 0
@@ -121,4 +121,17 @@ for p in 0 1; do
 		[ "${zc:-x}" = 0 ] || iv2_fail "port $p: tx_zc_pkts ${zc:-missing}, 0 expected ($variant)"
 	fi
 done
+if [ "$variant" = on ]; then
+	# l2learn would send pool frames to other ports while they lie in the
+	# destination's output section, readable by its peer: refused at run time.
+	IV2_LOG[swi]=$IV2_TMP/swi.log
+	printf 'set fwd l2learn\nset fwd %s\nquit\n' "$mode" |
+		timeout 60 "$sw" --lcores 0@0,1@1 --no-pci --file-prefix "$IV2_TAG-swi" -m 256 \
+		--huge-unlink -d "$IV2_SO" --vdev "net_ivshmem2_0,shm=$link_a,id=1,$pool" \
+		--vdev "net_ivshmem2_1,shm=$link_b,id=1,$pool" -- --forward-mode "$mode" -i \
+		> "${IV2_LOG[swi]}" 2>&1
+	grep -q 'refused: rx queues receive into the TX pools' "${IV2_LOG[swi]}" ||
+		iv2_fail "set fwd l2learn was not refused with rx queues on TX pools"
+	grep -q "forwarding mode: $mode" "${IV2_LOG[swi]}" || iv2_fail "set fwd $mode refused"
+fi
 echo "PASS: switch $mode mode, TX pool $variant: $count frames each way intact"
