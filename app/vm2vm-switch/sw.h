@@ -36,6 +36,8 @@
 struct sw_rxq {
 	uint16_t port;
 	uint16_t queue;
+	uint16_t reap_port; /**< its mbufs come from this port's pool of the lcore's tx
+			     * queue, reaped when the rx queue is empty; else SW_NO_PORT */
 };
 
 /** Why the switch dropped a frame. */
@@ -126,6 +128,7 @@ extern struct sw_state sw;
 
 /* sw_ports.c */
 int sw_ports_select(char *err, size_t errlen);
+bool sw_port_rx_read_only(uint16_t pid);
 int sw_ports_check_mode(enum sw_fwd_mode m, char *err, size_t errlen);
 int sw_ports_setup(void);
 void sw_ports_close(void);
@@ -136,6 +139,13 @@ void sw_ports_pair(void);
 int sw_port_stop(uint16_t port);
 int sw_port_start(uint16_t port);
 uint16_t sw_ports_first_stopped(void);
+
+/* sw_rx_pool.c: the pool each rx queue receives into */
+void sw_rx_pools_plan(void);
+int sw_rx_queue_setup(uint16_t pid, uint16_t q, uint16_t nb_desc);
+void sw_rx_pools_bind(void);
+void sw_rx_pools_print(FILE *f);
+bool sw_rx_pools_in_use(void);
 
 /* sw_lcores.c */
 int sw_lcores_plan(const struct sw_map_entry *map, uint16_t nb_map, char *err, size_t errlen);

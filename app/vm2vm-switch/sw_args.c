@@ -57,6 +57,7 @@ sw_config_defaults(struct sw_config *cfg)
 	cfg->fdb_aging_time = 300;
 	cfg->flood_unknown = true;
 	cfg->flood_multicast = true;
+	cfg->rx_tx_pool = true;
 }
 
 static int
@@ -157,7 +158,7 @@ enum {
 	OPT_NB_CORES = 256, OPT_RXQ, OPT_TXQ, OPT_RXD, OPT_TXD, OPT_BURST, OPT_PORTMASK,
 	OPT_STATS_PERIOD, OPT_FWD_MODE, OPT_MBUF_SIZE, OPT_TOTAL_MBUFS, OPT_MAX_PKT_LEN,
 	OPT_FDB_SIZE, OPT_FDB_AGING, OPT_NO_FLOOD, OPT_NO_MCAST_FLOOD, OPT_LCORE_MAP,
-	OPT_FDB_STATIC, OPT_ETH_PEER, OPT_RUN_TIME, OPT_FDB_PORT_LIMIT,
+	OPT_FDB_STATIC, OPT_ETH_PEER, OPT_RUN_TIME, OPT_FDB_PORT_LIMIT, OPT_NO_TX_POOL,
 };
 
 static const struct option long_opts[] = {
@@ -179,6 +180,7 @@ static const struct option long_opts[] = {
 	{ "fdb-port-limit", required_argument, NULL, OPT_FDB_PORT_LIMIT },
 	{ "no-flood", no_argument, NULL, OPT_NO_FLOOD },
 	{ "no-mcast-flood", no_argument, NULL, OPT_NO_MCAST_FLOOD },
+	{ "no-tx-pool", no_argument, NULL, OPT_NO_TX_POOL },
 	{ "lcore-map", required_argument, NULL, OPT_LCORE_MAP },
 	{ "fdb-static", required_argument, NULL, OPT_FDB_STATIC },
 	{ "eth-peer", required_argument, NULL, OPT_ETH_PEER },
@@ -265,6 +267,9 @@ parse_one(int c, const char *arg, struct sw_config *cfg, char *err, size_t errle
 		return 0;
 	case OPT_NO_MCAST_FLOOD:
 		cfg->flood_multicast = false;
+		return 0;
+	case OPT_NO_TX_POOL:
+		cfg->rx_tx_pool = false;
 		return 0;
 	case OPT_LCORE_MAP:
 		return sw_lcore_map_parse(arg, cfg, err, errlen);
@@ -404,6 +409,9 @@ sw_args_usage(const char *prog, void *stream)
 		"                        (0: unlimited, the default)\n"
 		"  --no-flood            drop unknown unicast instead of flooding it\n"
 		"  --no-mcast-flood      drop multicast (broadcast is still flooded)\n"
+		"  --no-tx-pool          io/mac modes: receive into the shared pool even where\n"
+		"                        the destination port has a zero-copy TX pool\n"
+		"                        (net_ivshmem2 tx_pool=), so frames are copied out\n"
 		"  --lcore-map MAP       (lcore,port,queue),... which lcore polls which rx queue\n"
 		"  --fdb-static MAC@PORT static FDB entry (repeatable)\n"
 		"  -h, --help            this text\n",

@@ -69,6 +69,7 @@ struct sw_config {
 	uint32_t fdb_port_limit;    /**< learned MACs per port (0: unlimited) */
 	bool flood_unknown;         /**< flood unknown unicast (else drop) */
 	bool flood_multicast;       /**< flood multicast (broadcast always floods) */
+	bool rx_tx_pool;            /**< io/mac: receive into the destination's TX pool */
 	uint16_t nb_map;
 	struct sw_map_entry map[SW_MAX_MAP];
 	uint16_t nb_static;

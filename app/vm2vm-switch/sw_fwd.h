@@ -15,6 +15,9 @@
 /* Rounds of final polling when forwarding stops, to drain the rx queues. */
 #define SW_DRAIN_ROUNDS 16
 
+/* Empty polls of an rx queue on a TX pool between two reaps of its tx queue (power of 2). */
+#define SW_IDLE_REAP_EVERY 64
+
 /* Send what is buffered for @p port; what the queue does not take is freed
  * (for a flooded mbuf, one reference) and counted. */
 static inline void
@@ -80,6 +83,7 @@ sw_poll_loop(struct sw_lcore *lc, sw_burst_fn fn)
 	struct sw_lcore_stats *st = &lc->stats;
 	const uint16_t burst = sw.cfg.burst;
 	uint64_t t0 = rte_rdtsc();
+	uint32_t empty_polls = 0;
 	int drain = SW_DRAIN_ROUNDS;
 
 	while (drain > 0) {
@@ -97,6 +101,17 @@ sw_poll_loop(struct sw_lcore *lc, sw_burst_fn fn)
 				st->port[port].rx += n;
 				fn(lc, port, pkts, n);
 				got = true;
+			} else if (lc->rxq[i].reap_port != SW_NO_PORT &&
+				   (++empty_polls & (SW_IDLE_REAP_EVERY - 1)) == 0) {
+				/*
+				 * The queue receives into our tx queue's pool, whose
+				 * mbufs come back only when that tx queue reaps, which
+				 * net_ivshmem2 does in its bursts: a pool run dry
+				 * (slow peer) means nothing received, so no burst, so
+				 * no reap. Reap here, on an idle poll; not on every
+				 * one, which cost more than the frames (callgrind).
+				 */
+				rte_eth_tx_done_cleanup(lc->rxq[i].reap_port, lc->txq, 0);
 			}
 			t1 = rte_rdtsc();
 			if (n != 0)

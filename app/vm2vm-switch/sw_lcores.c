@@ -84,7 +84,7 @@ sw_plan_explicit(const struct sw_map_entry *map, uint16_t nb_map, struct sw_lcor
 		if (k < 0)
 			return -1;
 		lc = list[k];
-		lc->rxq[lc->nb_rxq++] = (struct sw_rxq){ e->port, e->queue };
+		lc->rxq[lc->nb_rxq++] = (struct sw_rxq){ e->port, e->queue, SW_NO_PORT };
 	}
 	/* Every rx queue must have an owner, or its packets pile up unseen. */
 	for (uint16_t i = 0; i < sw.nb_ports; i++) {
@@ -135,7 +135,7 @@ sw_plan_auto(struct sw_lcore **list, uint16_t *n, char *err, size_t errlen)
 		for (uint16_t i = 0; i < sw.nb_ports; i++) {
 			struct sw_lcore *lc = list[k++ % nb];
 
-			lc->rxq[lc->nb_rxq++] = (struct sw_rxq){ sw.port_ids[i], q };
+			lc->rxq[lc->nb_rxq++] = (struct sw_rxq){ sw.port_ids[i], q, SW_NO_PORT };
 		}
 	}
 	return 0;
@@ -176,6 +176,7 @@ sw_lcores_plan(const struct sw_map_entry *map, uint16_t nb_map, char *err, size_
 	sw_lcores_free();
 	memcpy(sw.lcores, list, sizeof(list[0]) * n);
 	sw.nb_lcores = n;
+	sw_rx_pools_bind();
 	sw_ctl_unlock();
 	if (sw.txq == 0) {
 		sw.txq = sw.cfg.txq ? sw.cfg.txq : n;

@@ -64,7 +64,7 @@ sw_ports_select(char *err, size_t errlen)
  * peer's section is read-only), and a forwarding mode that writes into
  * frames would fault or corrupt the peer's buffers.
  */
-static bool
+bool
 sw_port_rx_read_only(uint16_t pid)
 {
 	struct rte_eth_dev_info info;
@@ -92,6 +92,17 @@ sw_port_rx_read_only(uint16_t pid)
 int
 sw_ports_check_mode(enum sw_fwd_mode m, char *err, size_t errlen)
 {
+	/*
+	 * An rx queue receiving into port D's TX pool puts every frame in D's
+	 * output section, which D's peer can read: right for io/mac, where
+	 * every frame is bound for D, a leak once l2learn sends it elsewhere.
+	 */
+	if (m == SW_FWD_L2LEARN && sw_rx_pools_in_use()) {
+		snprintf(err, errlen, "rx queues receive into the TX pools of their io/mac "
+			 "destinations, whose peers can read them: l2learn would show them other "
+			 "ports' frames; restart with --no-tx-pool to change modes at run time");
+		return -1;
+	}
 	for (uint16_t i = 0; m == SW_FWD_MAC && i < sw.nb_ports; i++) {
 		if (sw_port_rx_read_only(sw.port_ids[i])) {
 			snprintf(err, errlen, "port %u (%s) receives into the peer's read-only memory"
@@ -171,8 +182,7 @@ sw_port_setup(uint16_t pid)
 	if (ret == 0)
 		ret = rte_eth_dev_adjust_nb_rx_tx_desc(pid, &rxd, &txd);
 	for (uint16_t q = 0; ret == 0 && q < sw.rxq; q++)
-		ret = rte_eth_rx_queue_setup(pid, q, rxd, rte_eth_dev_socket_id(pid), NULL,
-					     sw.pool);
+		ret = sw_rx_queue_setup(pid, q, rxd);
 	for (uint16_t q = 0; ret == 0 && q < sw.txq; q++)
 		ret = rte_eth_tx_queue_setup(pid, q, txd, rte_eth_dev_socket_id(pid), NULL);
 	if (ret != 0)
@@ -200,6 +210,9 @@ sw_ports_setup(void)
 {
 	if (sw_mempool_create() != 0)
 		return -1;
+	/* Before the rx queues: where a port's frames go decides its rx pool. */
+	sw_ports_pair();
+	sw_rx_pools_plan();
 	rte_eth_dev_callback_register(RTE_ETH_ALL, RTE_ETH_EVENT_INTR_LSC, sw_lsc_event, NULL);
 	for (uint16_t i = 0; i < sw.nb_ports; i++) {
 		uint16_t pid = sw.port_ids[i];
@@ -212,7 +225,8 @@ sw_ports_setup(void)
 		}
 		sw_link_update(pid, true);
 	}
-	sw_ports_pair();
+	sw_rx_pools_bind();
+	sw_rx_pools_print(stdout);
 	return 0;
 }
 

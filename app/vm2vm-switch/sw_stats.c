@@ -49,6 +49,22 @@ sw_link_str(uint16_t pid)
 	return __atomic_load_n(&sw.up_mask, __ATOMIC_RELAXED) >> pid & 1 ? "up" : "down";
 }
 
+/*
+ * Frames a port sent without copying them (net_ivshmem2's xstat
+ * tx_zc_pkts): with rx queues receiving into its TX pool, this is what the
+ * pool saves. Ports without the xstat print nothing.
+ */
+static void
+sw_stats_print_tx_in_place(FILE *f, uint16_t pid)
+{
+	uint64_t id, v;
+
+	if (rte_eth_xstats_get_id_by_name(pid, "tx_zc_pkts", &id) != 0 ||
+	    rte_eth_xstats_get_by_id(pid, &id, &v, 1) != 1)
+		return;
+	fprintf(f, "  device: tx in place (tx_zc_pkts) %" PRIu64 "\n", v);
+}
+
 void
 sw_stats_print_ports(FILE *f)
 {
@@ -77,6 +93,7 @@ sw_stats_print_ports(FILE *f)
 			"  rx-nombuf %" PRIu64 "  tx-errors %" PRIu64 "\n",
 			hw.ipackets, hw.ibytes, hw.opackets, hw.obytes, hw.imissed, hw.ierrors,
 			hw.rx_nombuf, hw.oerrors);
+		sw_stats_print_tx_in_place(f, pid);
 	}
 }
 
@@ -146,6 +163,7 @@ sw_stats_print_port_info(FILE *f)
 			fprintf(f, "  %s mode: forwards to port %u\n", sw_fwd_mode_name(sw.mode),
 				sw.port[pid].peer);
 	}
+	sw_rx_pools_print(f);
 }
 
 static int

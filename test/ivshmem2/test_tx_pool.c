@@ -5,7 +5,8 @@
 /*
  * Zero-copy TX (tx_pool=, rte_pmd_ivshmem2_tx_pool_get) in one process:
  * link C has a sender with a TX pool and a zero-copy receiver; link D has
- * no TX pool. EAL without hugepages, so the sanitizers see it all.
+ * no TX pool; link E has a TX-pool sender whose peer never comes. EAL
+ * without hugepages, so the sanitizers see it all.
  */
 
 #include <stdio.h>
@@ -29,9 +30,9 @@
 #define POOL 128
 #define NB_MBUF 2047
 
-static uint16_t c0, c1, d0, d1;
+static uint16_t c0, c1, d0, d1, e0;
 static struct rte_mempool *mp;
-static char shm_c[64], shm_d[64];
+static char shm_c[64], shm_d[64], shm_e[64];
 
 static bool
 link_is(uint16_t port, bool up, unsigned int ms)
@@ -540,6 +541,29 @@ START_TEST(tx_pool_as_rx_pool)
 }
 END_TEST
 
+/*
+ * A TX-pool queue whose link never came up (never bound to a ring): a burst
+ * drops and frees what it is given. It used to read the queue's pool
+ * pointer before checking the queue was open, and crashed: a switch
+ * forwarding to a port whose peer had not attached yet did.
+ */
+START_TEST(never_linked_tx_drops)
+{
+	uint64_t down = xstat(e0, "tx_drop_peer_down");
+	unsigned int avail = rte_mempool_avail_count(mp);
+	struct rte_mbuf *tx[4];
+	uint16_t i;
+
+	ck_assert(!link_is(e0, true, 10));
+	ck_assert_int_eq(rte_pktmbuf_alloc_bulk(mp, tx, 4), 0);
+	for (i = 0; i < 4; i++)
+		fill(tx[i], 64, i);
+	ck_assert_uint_eq(rte_eth_tx_burst(e0, 0, tx, 4), 4);
+	ck_assert_uint_eq(xstat(e0, "tx_drop_peer_down"), down + 4);
+	ck_assert_uint_eq(rte_mempool_avail_count(mp), avail);
+}
+END_TEST
+
 static Suite *
 tx_pool_suite(void)
 {
@@ -558,6 +582,7 @@ tx_pool_suite(void)
 	tcase_add_test(tc, own_stop_returns_all);
 	tcase_add_test(tc, foreign_pool_copied);
 	tcase_add_test(tc, tx_pool_as_rx_pool);
+	tcase_add_test(tc, never_linked_tx_drops);
 	suite_add_tcase(s, tc);
 	return s;
 }
@@ -565,18 +590,21 @@ tx_pool_suite(void)
 static int
 setup(void)
 {
-	char va[200], vb[200], vc[200], vd[200], prefix[64];
+	char va[200], vb[200], vc[200], vd[200], ve[200], prefix[64];
 	char *argv[] = { "tx_pool", "--no-huge", "-m", "256", "--no-pci", "--no-shconf",
 			 "--no-telemetry", prefix, "--vdev", va, "--vdev", vb, "--vdev", vc,
-			 "--vdev", vd, "--log-level=pmd.net.ivshmem2:warning", NULL };
+			 "--vdev", vd, "--vdev", ve, "--log-level=pmd.net.ivshmem2:warning", NULL };
 
 	snprintf(shm_c, sizeof(shm_c), "/dev/shm/iv2-txpool-%d-c", getpid());
 	snprintf(shm_d, sizeof(shm_d), "/dev/shm/iv2-txpool-%d-d", getpid());
+	snprintf(shm_e, sizeof(shm_e), "/dev/shm/iv2-txpool-%d-e", getpid());
 	snprintf(prefix, sizeof(prefix), "--file-prefix=iv2txp%d", getpid());
 	snprintf(va, sizeof(va), "net_ivshmem2_c0,shm=%s,id=0,ring_size=%d,tx_pool=%d", shm_c, RING, POOL);
 	snprintf(vb, sizeof(vb), "net_ivshmem2_c1,shm=%s,id=1,ring_size=%d,zero_copy=1", shm_c, RING);
 	snprintf(vc, sizeof(vc), "net_ivshmem2_d0,shm=%s,id=0,ring_size=%d", shm_d, RING);
 	snprintf(vd, sizeof(vd), "net_ivshmem2_d1,shm=%s,id=1,ring_size=%d", shm_d, RING);
+	snprintf(ve, sizeof(ve), "net_ivshmem2_e0,shm=%s,id=0,ring_size=%d,tx_pool=%d", shm_e, RING,
+		 POOL);
 	if (rte_eal_init((int)RTE_DIM(argv) - 1, argv) < 0)
 		return -1;
 	mp = rte_pktmbuf_pool_create("txp", NB_MBUF, 0, 0, 2048 + RTE_PKTMBUF_HEADROOM, 0);
@@ -584,9 +612,10 @@ setup(void)
 	    rte_eth_dev_get_port_by_name("net_ivshmem2_c0", &c0) != 0 ||
 	    rte_eth_dev_get_port_by_name("net_ivshmem2_c1", &c1) != 0 ||
 	    rte_eth_dev_get_port_by_name("net_ivshmem2_d0", &d0) != 0 ||
-	    rte_eth_dev_get_port_by_name("net_ivshmem2_d1", &d1) != 0)
+	    rte_eth_dev_get_port_by_name("net_ivshmem2_d1", &d1) != 0 ||
+	    rte_eth_dev_get_port_by_name("net_ivshmem2_e0", &e0) != 0)
 		return -1;
-	return port_setup(c0) | port_setup(c1) | port_setup(d0) | port_setup(d1);
+	return port_setup(c0) | port_setup(c1) | port_setup(d0) | port_setup(d1) | port_setup(e0);
 }
 
 int
@@ -615,10 +644,11 @@ main(void)
 	rte_mempool_free(mp);
 	rte_eal_cleanup();
 	vm2vm_runtime_dir_remove(&rd);
-	if (access(shm_c, F_OK) == 0 || access(shm_d, F_OK) == 0) {
+	if (access(shm_c, F_OK) == 0 || access(shm_d, F_OK) == 0 || access(shm_e, F_OK) == 0) {
 		fprintf(stderr, "tx_pool: link file left behind\n");
 		unlink(shm_c);
 		unlink(shm_d);
+		unlink(shm_e);
 		failed++;
 	}
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;

@@ -62,6 +62,7 @@ START_TEST(defaults)
 	ck_assert_uint_eq(cfg.fdb_port_limit, 0);
 	ck_assert(cfg.flood_unknown);
 	ck_assert(cfg.flood_multicast);
+	ck_assert(cfg.rx_tx_pool);
 	ck_assert_uint_eq(cfg.nb_map, 0);
 	ck_assert_uint_eq(cfg.nb_static, 0);
 }
@@ -158,6 +159,17 @@ START_TEST(flood_flags)
 	ck_assert(cfg.flood_unknown);
 	ck_assert(!cfg.flood_multicast);
 	ck_fail_with("takes no value", "--no-flood=1");
+}
+END_TEST
+
+START_TEST(tx_pool_flag)
+{
+	ck_ok("--forward-mode", "io");
+	ck_assert(cfg.rx_tx_pool);
+	ck_ok("--no-tx-pool", "--forward-mode", "io");
+	ck_assert(!cfg.rx_tx_pool);
+	ck_assert_int_eq(cfg.fwd_mode, SW_FWD_IO);
+	ck_fail_with("takes no value", "--no-tx-pool=0");
 }
 END_TEST
 
@@ -289,6 +301,7 @@ main(void)
 	tcase_add_test(tc, portmask);
 	tcase_add_test(tc, interactive_and_modes);
 	tcase_add_test(tc, flood_flags);
+	tcase_add_test(tc, tx_pool_flag);
 	tcase_add_test(tc, fdb_port_limit);
 	tcase_add_test(tc, fdb_static);
 	tcase_add_test(tc, eth_peer);

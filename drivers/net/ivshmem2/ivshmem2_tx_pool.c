@@ -207,12 +207,17 @@ iv2_tx_pool_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	const uintptr_t pool_lo = q->pool_lo, pool_span = q->pool_span;
 	/* Where a pool buffer's offset in the pool area becomes a descriptor address. */
 	const uint64_t pool_off = q->bufs_off + (pool_lo - (uintptr_t)q->bufs);
-	/* Set once by rte_pmd_ivshmem2_tx_pool_get (control path), then never changed. */
-	const struct rte_mempool *mp = __atomic_load_n(q->zc_pool, __ATOMIC_RELAXED);
+	const struct rte_mempool *mp;
 	bool full = false;
 
 	if (unlikely(!burst_gate_enter(&q->gate)))
 		return iv2_tx_pool_drop(q, pkts, nb_pkts);
+	/*
+	 * Set once by rte_pmd_ivshmem2_tx_pool_get (control path), then never
+	 * changed; read only inside the gate, since zc_pool itself is bound
+	 * with the ring: before the link first came up it is NULL.
+	 */
+	mp = __atomic_load_n(q->zc_pool, __ATOMIC_RELAXED);
 	nb_pkts = RTE_MIN(nb_pkts, (uint16_t)IV2_BURST);
 	if (pring_drv_free_count(&q->ring) < q->reap_below)
 		iv2_tx_pool_reap(q, (uint16_t)(2 * nb_pkts));
