@@ -30,6 +30,7 @@
 #include "ivshmem2.h"
 #include "ivshmem2_burst.h"
 #include "ivshmem2_copy.h"
+#include "mbuf_free_bulk.h"
 
 /* ------------------------------------------------------------------ */
 /* TX                                                                  */
@@ -98,34 +99,6 @@ iv2_tx_copy_chain(struct iv2_txq *q, const struct rte_mbuf *m, uint32_t first, u
 	if (k + 1 != need)
 		return -EINVAL;
 	return pring_drv_post_chain(&q->ring, sg, need, cookie);
-}
-
-/*
- * Free sent mbufs. The usual batch (direct, one segment, sole reference,
- * one pool) goes back with one put; rte_pktmbuf_free_bulk would make the same
- * checks through a call and per-mbuf bookkeeping. From the first other mbuf
- * on, it does the work.
- */
-static __rte_always_inline void
-iv2_mbuf_free_bulk(struct rte_mbuf **pkts, uint16_t n)
-{
-	struct rte_mempool *mp;
-	uint16_t i;
-
-	if (n == 0)
-		return;
-	mp = pkts[0]->pool;
-	for (i = 0; i < n; i++) {
-		const struct rte_mbuf *m = pkts[i];
-
-		if (unlikely(m->pool != mp || m->next != NULL ||
-			     rte_mbuf_refcnt_read(m) != 1 ||
-			     (m->ol_flags & (RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL)) != 0))
-			break;
-	}
-	rte_mempool_put_bulk(mp, (void **)pkts, i);
-	if (unlikely(i < n))
-		rte_pktmbuf_free_bulk(pkts + i, (unsigned int)(n - i));
 }
 
 static uint16_t
@@ -242,7 +215,7 @@ eth_iv2_tx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		q->drops[IV2_DROP_RING_FULL] += nb_pkts - i;
 	q->pkts += sent;
 	q->bytes += bytes;
-	iv2_mbuf_free_bulk(pkts, i);
+	vm2vm_mbuf_free_bulk(pkts, i);
 	return i;
 }
 

@@ -15,6 +15,7 @@
 #include <rte_memcpy.h>
 #include <rte_prefetch.h>
 
+#include "mbuf_free_bulk.h"
 #include "vp_batch.h"
 #include "vp_ring.h"
 
@@ -489,36 +490,6 @@ tx_direct(struct vp_queue *q, struct rte_mbuf *const *pkts, uint16_t n, uint64_t
 	return i;
 }
 
-/*
- * rte_pktmbuf_free_bulk() for what applications usually send: direct,
- * unshared, one-segment mbufs of one pool. For those, freeing changes
- * nothing in the mbuf (refcnt 1, next NULL and nb_segs 1 are already the
- * pool's invariants), so they go back with one mempool put; anything else
- * takes DPDK's path, which handles every case.
- */
-static inline void
-free_sent(struct rte_mbuf **pkts, uint16_t n)
-{
-	struct rte_mempool *mp;
-	uint64_t odd = 0;
-	uint16_t i;
-
-	if (n == 0)
-		return;
-	mp = pkts[0]->pool;
-	for (i = 0; i < n; i++) {
-		const struct rte_mbuf *m = pkts[i];
-
-		odd |= (m->ol_flags & (RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL)) |
-		       (uintptr_t)m->next | ((uintptr_t)m->pool ^ (uintptr_t)mp) |
-		       (uint16_t)(m->nb_segs ^ 1) | (uint16_t)(rte_mbuf_refcnt_read(m) ^ 1);
-	}
-	if (likely(odd == 0))
-		rte_mempool_put_bulk(mp, (void *const *)pkts, n);
-	else
-		rte_pktmbuf_free_bulk(pkts, n);
-}
-
 uint16_t
 vp_tx_burst(void *qp, struct rte_mbuf **pkts, uint16_t n)
 {
@@ -565,6 +536,6 @@ done:
 		vp_notify(q);
 	burst_gate_leave(&q->gate);
 	/* Copied (or dropped as too big): ours to free. */
-	free_sent(pkts, i);
+	vm2vm_mbuf_free_bulk(pkts, i);
 	return i;
 }
