@@ -412,6 +412,15 @@ static inline void dev_write_used(struct pring_dev *v, uint16_t id, uint32_t len
  * belongs to the driver as soon as the flags say used, and a late store
  * would land on the descriptor it writes next.
  */
+/* @p bufs buffers of @p descs descriptors completed: what is left pending, the counters. */
+static inline void dev_completed(struct pring_dev *v, uint16_t bufs, uint32_t descs)
+{
+	v->pending = (uint16_t)(v->pending - bufs);
+	v->pending_desc = (uint16_t)(descs < v->pending_desc ? v->pending_desc - descs : 0);
+	v->stats.bufs += bufs;
+	v->stats.descs += descs;
+}
+
 static inline void dev_publish(struct pring_dev *v, uint16_t head, uint8_t wrap, uint64_t lap,
 			       uint32_t len)
 {
@@ -499,10 +508,7 @@ void pring_dev_complete(struct pring_dev *v, const struct pring_chain *chains, u
 		ndesc += dev_write_tail(v, chains, n, written);
 	}
 	dev_publish(v, head, head_wrap, head_lap, head_len);
-	v->pending = (uint16_t)(v->pending - n);
-	v->pending_desc = (uint16_t)(ndesc < v->pending_desc ? v->pending_desc - ndesc : 0);
-	v->stats.bufs += n;
-	v->stats.descs += ndesc;
+	dev_completed(v, n, ndesc);
 }
 
 /*
@@ -566,10 +572,7 @@ void pring_dev_complete_flat(struct pring_dev *v, const uint16_t *id, const uint
 		dev_write_tail_flat(v, id, written, n);
 	}
 	dev_publish(v, head, head_wrap, head_lap, written[0]);
-	v->pending = (uint16_t)(v->pending - n);
-	v->pending_desc = (uint16_t)(n < v->pending_desc ? v->pending_desc - n : 0);
-	v->stats.bufs += n;
-	v->stats.descs += n;
+	dev_completed(v, n, n);
 }
 
 void pring_dev_complete_in_order(struct pring_dev *v, const struct pring_chain *chains, uint16_t n)
@@ -591,10 +594,7 @@ void pring_dev_complete_in_order(struct pring_dev *v, const struct pring_chain *
 	dev_write_used(v, chains[n - 1].id, 0, true);
 	dev_used_advance(v, ndesc);
 	dev_publish(v, head, head_wrap, head_lap, 0);
-	v->pending = (uint16_t)(v->pending - n);
-	v->pending_desc = (uint16_t)(ndesc < v->pending_desc ? v->pending_desc - ndesc : 0);
-	v->stats.bufs += n;
-	v->stats.descs += ndesc;
+	dev_completed(v, n, ndesc);
 }
 
 void pring_dev_complete_flat_in_order(struct pring_dev *v, uint16_t n, uint16_t last_id)
@@ -613,10 +613,7 @@ void pring_dev_complete_flat_in_order(struct pring_dev *v, uint16_t n, uint16_t 
 	dev_write_used(v, last_id, 0, true);
 	dev_used_advance(v, n);
 	dev_publish(v, head, head_wrap, head_lap, 0);
-	v->pending = (uint16_t)(v->pending - n);
-	v->pending_desc = (uint16_t)(n < v->pending_desc ? v->pending_desc - n : 0);
-	v->stats.bufs += n;
-	v->stats.descs += n;
+	dev_completed(v, n, n);
 }
 
 void pring_dev_complete_run_in_order(struct pring_dev *v, uint16_t n, uint32_t ndesc,
@@ -635,10 +632,7 @@ void pring_dev_complete_run_in_order(struct pring_dev *v, uint16_t n, uint32_t n
 	dev_write_used(v, last_id, 0, true);
 	dev_used_advance(v, ndesc);
 	dev_publish(v, head, head_wrap, head_lap, 0);
-	v->pending = (uint16_t)(v->pending - n);
-	v->pending_desc = (uint16_t)(v->pending_desc - ndesc);
-	v->stats.bufs += n;
-	v->stats.descs += ndesc;
+	dev_completed(v, n, ndesc);
 }
 
 void pring_dev_complete_pending_in_order(struct pring_dev *v)
