@@ -224,6 +224,23 @@ tp_stat() {
 		'index($0, p) {f=1; v=""} f && $1 == k {v=$2; f=0} END {print v}' "${TP_LOG[$name]}"
 }
 
+# tp_wait_link NAME PORT SECONDS: 'show port info PORT' reports the link up.
+# Traffic started before both ends are up is dropped (counted as TX errors),
+# and a tx_first burst lost that way never comes back.
+tp_wait_link() {
+	local name=$1 port=$2 end=$((SECONDS + $3)) before st
+	while [ "$SECONDS" -lt "$end" ]; do
+		before=$(grep -a -c "Infos for port $port " "${TP_LOG[$name]}")
+		tp_cmd "$name" "show port info $port"
+		t_wait_log "$name" "Infos for port $port " $((before + 1)) 10
+		sleep 0.3 # the rest of the block
+		st=$(awk -v p="Infos for port $port " 'index($0, p) {f=1; v=""} f && /^Link status:/ {v=$3; f=0} END {print v}' "${TP_LOG[$name]}")
+		[ "$st" = up ] && return 0
+		sleep 0.5
+	done
+	t_fail "testpmd $name: port $port link not up after $3 s"
+}
+
 # tp_kill9 NAME: what a crash looks like to OVS.
 tp_kill9() {
 	local name=$1

@@ -31,6 +31,12 @@ tp_start peer '0@0,1@0' "${load_iv2[@]}" --single-file-segments \
 	--vdev "net_ivshmem2_0,shm=$shm,id=1,ring_size=256" \
 	--vdev "net_virtio_user0,path=$sock,packed_vq=1" -- --forward-mode=io
 grep -a -E 'Configuring Port 1' "${TP_LOG[both]}" > /dev/null || t_fail "both: second port missing"
+# Every end up first: a tx_first burst sent into a link that is not up yet
+# is dropped, and with nothing else generating, its loop stays empty.
+for p in 0 1; do
+	tp_wait_link both $p 30
+	tp_wait_link peer $p 30
+done
 tp_cmd both start
 tp_cmd peer "start tx_first"
 for p in 0 1; do
