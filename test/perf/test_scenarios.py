@@ -663,6 +663,69 @@ class TestReceiverCost(unittest.TestCase):
         self.assertIn('rx-cycles/pkt', report.table(rec.summary()))
 
 
+class TestVariants(unittest.TestCase):
+    """--variant NAME=BUILD: every system loading our PMDs gets a twin loading
+    another build's, compared with the same anchor; --cases narrows cost."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.other = os.path.join(self.tmp.name, 'b')
+        os.makedirs(os.path.join(self.other, 'drivers'))
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def test_twins_load_the_other_build(self):
+        cfg = cfg_for(['cost', '--build', '/b/main', '--variant', 'E=' + self.other])
+        s = systems.select(systems.backend_systems(cfg, '/w/v.sock'), ['vhost_pci'],
+                           cfg.variants)
+        self.assertEqual([x.name for x in s], ['vhost_pci', 'vhost_pci@E', 'net_vhost'])
+        twin = s[1]
+        self.assertEqual(twin.anchor, 'net_vhost')
+        so = twin.server.eal[twin.server.eal.index('-d') + 1]
+        self.assertEqual(so, os.path.join(self.other, 'drivers', 'librte_net_vhost_pci.so'))
+        # the original is untouched, and the anchor (DPDK's own PMD) gets no twin
+        self.assertEqual(s[0].server.eal[s[0].server.eal.index('-d') + 1],
+                         '/b/main/drivers/librte_net_vhost_pci.so')
+        link = systems.select(systems.link_systems(cfg, '/dev/hugepages/l', '/w/m.sock'), [],
+                              cfg.variants)
+        self.assertEqual([x.name for x in link],
+                         ['ivshmem2-copy', 'ivshmem2-copy@E', 'memif-copy', 'ivshmem2-zc',
+                          'ivshmem2-zc@E', 'memif-zc'])
+        both = [x for x in link if x.name == 'ivshmem2-copy@E'][0]
+        self.assertIn(os.path.join(self.other, 'drivers', 'librte_net_ivshmem2.so'),
+                      both.client.eal)
+
+    def test_bad_variant_and_cases_refused(self):
+        for bad in (['--variant', 'E'], ['--variant', '=x'], ['--variant', 'E=/nonexistent'],
+                    ['--variant', 'a b=' + self.other], ['--cases', 'into,sideways'],
+                    ['--cases', ',']):
+            with self.assertRaises(SystemExit, msg=bad), \
+                    mock.patch('sys.stderr', new=open(os.devnull, 'w')):
+                cli.parser().parse_args(['cost'] + bad)
+
+    def test_cases_narrow_cost_and_its_plan(self):
+        cfg = cfg_for(['cost', '--reps', '1', '--sizes', '64', '--systems', 'vhost_pci',
+                       '--cases', 'into', '--variant', 'E=' + self.other])
+        ran = []
+
+        def oneway(cfg_, session, system, size, direction):
+            ran.append((direction, system.name))
+            return dict(res(3), rx_cycles_per_pkt=50.0 if system.name == 'vhost_pci@E'
+                        else 100.0)
+        rec = record.Record(log=None)
+        with mock.patch.object(scenarios, 'run_oneway', oneway), \
+                mock.patch.object(scenarios, 'run_echo', lambda *a: self.fail('echo ran')), \
+                mock.patch.object(scenarios, 'run_loop', lambda *a: self.fail('loop ran')):
+            scenarios.cost(cfg, FakeSession(), rec)
+        self.assertEqual(sorted(ran), [('c2s', 'net_vhost'), ('c2s', 'vhost_pci'),
+                                       ('c2s', 'vhost_pci@E')])
+        self.assertEqual(cli.plan_text(cfg, ['cost'], False).split()[0], '3')
+        summ = {(x['system'], x['metric']): x for x in rec.summary()}
+        self.assertAlmostEqual(summ[('vhost_pci@E', 'rx-cycles/pkt')]['ratios']['net_vhost'],
+                               0.5)
+
+
 class TestCostView(unittest.TestCase):
     """The 'cost' scenario: which runs it makes, each end's cycles read while
     both run, per-repetition ratios in the table, the Markdown and plots."""

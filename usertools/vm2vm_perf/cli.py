@@ -49,6 +49,8 @@ class Config:
         self.cpus = args.cpus
         self.mem = args.mem
         self.systems = args.systems or []
+        self.variants = args.variant or []
+        self.cases = args.cases or []
         self.counters = args.counters
         if self.counters == 'stats':
             # testpmd prints its counters once a second: shorter intervals would see no change
@@ -96,6 +98,26 @@ def _ring(text):
     return v
 
 
+def _variant(text):
+    name, sep, build = text.partition('=')
+    if not sep or not name or not build or not name.replace('-', '').replace('_', '').isalnum():
+        raise argparse.ArgumentTypeError('expected NAME=BUILD_DIR (NAME: letters, digits, - _): %r'
+                                         % text)
+    build = os.path.abspath(build)
+    if not os.path.isdir(os.path.join(build, 'drivers')):
+        raise argparse.ArgumentTypeError('%s: no drivers/ directory (not a vm2vm build)' % build)
+    return name, build
+
+
+def _cost_cases(text):
+    v = [x for x in text.split(',') if x]
+    bad = [x for x in v if x not in scenarios.COST_CASE_KEYS]
+    if not v or bad:
+        raise argparse.ArgumentTypeError('cases: %s, not %r' % (','.join(scenarios.COST_CASE_KEYS),
+                                                                text))
+    return v
+
+
 def parser():
     p = argparse.ArgumentParser(
         prog='vm2vm-perf',
@@ -125,6 +147,12 @@ def parser():
                         '(default 0,1)')
     p.add_argument('--systems', type=lambda t: [x for x in t.split(',') if x],
                    help='only these systems (their anchors are kept), e.g. ivshmem2-zc,vhost_pci')
+    p.add_argument('--variant', type=_variant, action='append', metavar='NAME=BUILD',
+                   help='also run every system that loads our PMDs with the PMDs of another '
+                        'build directory, as SYSTEM@NAME beside the original (an A/B of two '
+                        'builds in one run); repeatable')
+    p.add_argument('--cases', type=_cost_cases,
+                   help='cost: only these cases, of %s' % ','.join(scenarios.COST_CASE_KEYS))
     p.add_argument('--quick', action='store_true',
                    help='a short run (under a minute for all): 64 B, 1 repetition, 1.5 s '
                         'windows sampled every 0.25 s')

@@ -254,13 +254,13 @@ BACKEND_CASES = [('virtio-user->backend', 'c2s'), ('backend->virtio-user', 's2c'
 def link(cfg, session, record):
     shm = session.path('link', in_huge=True)
     systems = sysdefs.select(sysdefs.link_systems(cfg, shm, session.path('memif.sock')),
-                             cfg.systems)
+                             cfg.systems, cfg.variants)
     _throughput(cfg, session, record, 'link', systems, link_cases(cfg))
 
 
 def backend(cfg, session, record):
     systems = sysdefs.select(sysdefs.backend_systems(cfg, session.path('vhost.sock')),
-                             cfg.systems)
+                             cfg.systems, cfg.variants)
     _throughput(cfg, session, record, 'backend', systems, BACKEND_CASES)
 
 
@@ -277,20 +277,32 @@ ECHO = 'echo'
 COST_LINK_CASES = [('link ' + LOOP_CASE, None), ('link echo', ECHO)]
 COST_BACKEND_CASES = [('back-end echo', ECHO), ('into the back-end', 'c2s'),
                       ('out of the back-end', S2C_TX)]
+# --cases: a short name for each cost case
+COST_CASE_KEYS = {'loop': 'link ' + LOOP_CASE, 'link-echo': 'link echo', 'echo': 'back-end echo',
+                  'into': 'into the back-end', 'out': 'out of the back-end'}
+
+
+def cost_cases(cfg, cases):
+    """cases narrowed to --cases (all when it names none)."""
+    if not cfg.cases:
+        return cases
+    wanted = {COST_CASE_KEYS[k] for k in cfg.cases}
+    return [c for c in cases if c[0] in wanted]
 
 
 def cost_systems(cfg, session):
     link_ = sysdefs.select(sysdefs.link_systems(cfg, session.path('cost-link', in_huge=True),
-                                                session.path('cost-memif.sock')), cfg.systems)
+                                                session.path('cost-memif.sock')),
+                           cfg.systems, cfg.variants)
     back = sysdefs.select(sysdefs.backend_systems(cfg, session.path('cost-vhost.sock')),
-                          cfg.systems)
+                          cfg.systems, cfg.variants)
     return link_, back
 
 
 def cost(cfg, session, record):
     link_, back = cost_systems(cfg, session)
-    _throughput(cfg, session, record, 'cost', link_, COST_LINK_CASES)
-    _throughput(cfg, session, record, 'cost', back, COST_BACKEND_CASES)
+    _throughput(cfg, session, record, 'cost', link_, cost_cases(cfg, COST_LINK_CASES))
+    _throughput(cfg, session, record, 'cost', back, cost_cases(cfg, COST_BACKEND_CASES))
 
 
 # ---------------------------------------------------------------- latency
@@ -328,7 +340,7 @@ def run_pingpong(cfg, session, system, size):
 
 def latency_systems(cfg, shm, memif_sock, vhost_sock):
     return sysdefs.select(sysdefs.link_systems(cfg, shm, memif_sock) +
-                          sysdefs.backend_systems(cfg, vhost_sock), cfg.systems)
+                          sysdefs.backend_systems(cfg, vhost_sock), cfg.systems, cfg.variants)
 
 
 def latency(cfg, session, record):
@@ -534,15 +546,16 @@ def plan(cfg, names, have_ovs):
             continue
         extra = 0.0
         if n == 'cost':
-            x_ = sysdefs.select(sysdefs.link_systems(cfg, x, x), cfg.systems)
-            b_ = sysdefs.select(sysdefs.backend_systems(cfg, x), cfg.systems)
-            k = len(x_) * len(COST_LINK_CASES) + len(b_) * len(COST_BACKEND_CASES)
+            x_ = sysdefs.select(sysdefs.link_systems(cfg, x, x), cfg.systems, cfg.variants)
+            b_ = sysdefs.select(sysdefs.backend_systems(cfg, x), cfg.systems, cfg.variants)
+            k = len(x_) * len(cost_cases(cfg, COST_LINK_CASES)) + \
+                len(b_) * len(cost_cases(cfg, COST_BACKEND_CASES))
         elif n == 'link':
-            k = len(sysdefs.select(sysdefs.link_systems(cfg, x, x), cfg.systems)) * \
-                len(link_cases(cfg))
+            k = len(sysdefs.select(sysdefs.link_systems(cfg, x, x), cfg.systems,
+                                   cfg.variants)) * len(link_cases(cfg))
         elif n == 'backend':
-            k = len(sysdefs.select(sysdefs.backend_systems(cfg, x), cfg.systems)) * \
-                len(BACKEND_CASES)
+            k = len(sysdefs.select(sysdefs.backend_systems(cfg, x), cfg.systems,
+                                   cfg.variants)) * len(BACKEND_CASES)
         else:
             names_ = switch_names(cfg, have_ovs)
             k = len(names_)

@@ -5,7 +5,8 @@ the two ends (server: the side that listens or creates the link; client:
 the side that connects), and the anchor it is compared with."""
 
 import math
-from dataclasses import dataclass, field
+import os
+from dataclasses import dataclass, field, replace
 
 
 @dataclass
@@ -70,15 +71,43 @@ def backend_systems(cfg, sock):
     ]
 
 
-def select(systems, wanted):
+def select(systems, wanted, variants=()):
     """Keep the systems named in wanted; anchors stay when a system compared
     with them is kept, so every ratio has its reference. A scenario none of
     whose systems is named runs in full (so `all --systems x` narrows only
-    the scenarios that have x)."""
+    the scenarios that have x). variants: (name, build directory) pairs,
+    each adding a twin of every kept system that loads one of our PMDs."""
     keep = set(wanted or []) & {s.name for s in systems}
-    if not keep:
-        return systems
+    if keep:
+        for s in systems:
+            if s.name in keep and s.anchor:
+                keep.add(s.anchor)
+        systems = [s for s in systems if s.name in keep]
+    out = []
     for s in systems:
-        if s.name in keep and s.anchor:
-            keep.add(s.anchor)
-    return [s for s in systems if s.name in keep]
+        out.append(s)
+        out += [twin for twin in (variant_of(s, n, d) for n, d in variants) if twin]
+    return out
+
+
+def _swap_pmd(end, build):
+    """end with every -d of one of our PMDs loading build's copy instead, or
+    None if it loads none."""
+    eal, hit = list(end.eal), False
+    for i in range(len(eal) - 1):
+        if eal[i] == '-d' and os.path.basename(eal[i + 1]).startswith('librte_net_'):
+            eal[i + 1] = os.path.join(build, 'drivers', os.path.basename(eal[i + 1]))
+            hit = True
+    return replace(end, eal=eal) if hit else None
+
+
+def variant_of(system, name, build):
+    """The same system with our PMDs taken from another build (an A/B of two
+    builds in one run), named SYSTEM@NAME and compared with the same anchor;
+    None for a system that loads none of our PMDs (the anchors)."""
+    server, client = _swap_pmd(system.server, build), _swap_pmd(system.client, build)
+    if server is None and client is None:
+        return None
+    return replace(system, name='%s@%s' % (system.name, name),
+                   label='%s @%s' % (system.label, name),
+                   server=server or system.server, client=client or system.client)
