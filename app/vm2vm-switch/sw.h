@@ -128,6 +128,7 @@ extern struct sw_state sw;
 
 /* sw_ports.c */
 int sw_ports_select(char *err, size_t errlen);
+bool sw_port_is_ivshmem2(uint16_t pid);
 bool sw_port_rx_read_only(uint16_t pid);
 int sw_ports_check_mode(enum sw_fwd_mode m, char *err, size_t errlen);
 int sw_ports_setup(void);

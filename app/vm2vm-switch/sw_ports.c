@@ -58,11 +58,21 @@ sw_ports_select(char *err, size_t errlen)
 	return 0;
 }
 
+/* Any flavour: net_ivshmem2 (host), net_ivshmem2_pci, net_ivshmem2_plain (guest). */
+bool
+sw_port_is_ivshmem2(uint16_t pid)
+{
+	struct rte_eth_dev_info info;
+
+	return rte_eth_dev_info_get(pid, &info) == 0 && info.driver_name != NULL &&
+	       strncmp(info.driver_name, "net_ivshmem2", strlen("net_ivshmem2")) == 0;
+}
+
 /*
  * Does port @p pid hand the application mbufs that point into the peer's
- * read-only memory? net_ivshmem2 does with zero_copy=1 (on the device the
- * peer's section is read-only), and a forwarding mode that writes into
- * frames would fault or corrupt the peer's buffers.
+ * read-only memory? net_ivshmem2 does with zero_copy=1, in every flavour
+ * (the PCI ones map the peer's section read-only), and a forwarding mode
+ * that writes into frames would fault or corrupt the peer's buffers.
  */
 bool
 sw_port_rx_read_only(uint16_t pid)
@@ -73,8 +83,8 @@ sw_port_rx_read_only(uint16_t pid)
 	const char *v;
 	bool ro = false;
 
-	if (rte_eth_dev_info_get(pid, &info) != 0 || info.device == NULL ||
-	    info.driver_name == NULL || strcmp(info.driver_name, "net_ivshmem2") != 0)
+	if (!sw_port_is_ivshmem2(pid) || rte_eth_dev_info_get(pid, &info) != 0 ||
+	    info.device == NULL)
 		return false;
 	da = rte_dev_devargs(info.device);
 	if (da == NULL || da->args == NULL)

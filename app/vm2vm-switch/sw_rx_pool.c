@@ -41,16 +41,6 @@ struct sw_rx_pool_use {
 
 static struct sw_rx_pool_use sw_rx_use[SW_MAX_PORTS][SW_MAX_QUEUES];
 
-/* Any flavour: net_ivshmem2 (host), net_ivshmem2_pci, net_ivshmem2_plain (guest). */
-static bool
-sw_port_is_ivshmem2(uint16_t pid)
-{
-	struct rte_eth_dev_info info;
-
-	return rte_eth_dev_info_get(pid, &info) == 0 && info.driver_name != NULL &&
-	       strncmp(info.driver_name, "net_ivshmem2", strlen("net_ivshmem2")) == 0;
-}
-
 /*
  * Why rx queues of port @p in cannot receive into the TX pool of queue
  * @p txq of port @p dst (NULL: they can, *mp is the pool). Only

@@ -290,6 +290,16 @@ def bad_inputs(s):
     expect(g.running('layout'), 'guest testpmd still running')
     expect(h.xstats().get('peer_incompatible', 0) > 0, 'host counted the incompatible peer')
     g.stop_testpmd('layout')
+    # 4. dpdk-vm2vm-switch in mac mode on a zero-copy port of the PCI flavour: mac mode
+    # rewrites frames in place, and these point into the peer's section, mapped read-only
+    # in the guest. It must refuse to start, as it does for the host flavour.
+    sw_eal = g.eal(layout_dev, f'id=1,{GUEST_SIZES},ring_size=512,zero_copy=1', 'sw')
+    rc, out = g.g.run(f'cd /tmp; {iv_plain.GUEST_SWITCH} {sw_eal} -d {iv_plain.GUEST_SO} '
+                      '-- --forward-mode mac < /dev/null', timeout=60)
+    log(f'switch, mac mode, zero_copy=1 (PCI flavour): exit {rc}: '
+        + ' | '.join(out.strip().splitlines()[-2:]))
+    expect(rc == 2 and 'receives into the peer\'s read-only memory (zero_copy=1)' in out,
+           'the switch refuses mac mode on a zero-copy port of the PCI flavour')
     expect(h.alive() and g.g.alive(), 'neither side crashed')
 
 

@@ -18,8 +18,11 @@ INTEGRITY = os.environ.get('IV2_INTEGRITY') or os.path.join(
     BUILD, 'examples', 'ivshmem2-integrity', 'ivshmem2-integrity')
 HOSTILE = os.environ.get('IV2_HOSTILE') or os.path.join(
     BUILD, 'test', 'ivshmem2', 'ivshmem2-hostile-peer')
+SWITCH = os.environ.get('VM2VM_SWITCH') or os.path.join(
+    BUILD, 'app', 'vm2vm-switch', 'dpdk-vm2vm-switch')
 GUEST_SO = '/opt/vm2vm/librte_net_ivshmem2.so'
 GUEST_INTEGRITY = '/opt/vm2vm/ivshmem2-integrity'
+GUEST_SWITCH = '/opt/vm2vm/dpdk-vm2vm-switch'
 
 # QEMU wants a power-of-two BAR; on 2 MiB hugepages every section is a
 # multiple of 2 MiB: 2 + 2 + 2 x 6 = 16 MiB. The guest derives out_size
@@ -42,7 +45,8 @@ def make_file(path, size=SHM_SIZE):
 
 
 def image():
-    return dpdk.build_image(log, files={GUEST_SO: IV2_SO, GUEST_INTEGRITY: INTEGRITY})
+    return dpdk.build_image(log, files={GUEST_SO: IV2_SO, GUEST_INTEGRITY: INTEGRITY,
+                                        GUEST_SWITCH: SWITCH})
 
 
 class HostPort(VpTestpmd):
