@@ -59,13 +59,19 @@ sw_ports_select(char *err, size_t errlen)
 }
 
 /* Any flavour: net_ivshmem2 (host), net_ivshmem2_pci, net_ivshmem2_plain (guest). */
+static bool
+driver_is_ivshmem2(const struct rte_eth_dev_info *info)
+{
+	return info->driver_name != NULL &&
+	       strncmp(info->driver_name, "net_ivshmem2", strlen("net_ivshmem2")) == 0;
+}
+
 bool
 sw_port_is_ivshmem2(uint16_t pid)
 {
 	struct rte_eth_dev_info info;
 
-	return rte_eth_dev_info_get(pid, &info) == 0 && info.driver_name != NULL &&
-	       strncmp(info.driver_name, "net_ivshmem2", strlen("net_ivshmem2")) == 0;
+	return rte_eth_dev_info_get(pid, &info) == 0 && driver_is_ivshmem2(&info);
 }
 
 /*
@@ -83,7 +89,7 @@ sw_port_rx_read_only(uint16_t pid)
 	const char *v;
 	bool ro = false;
 
-	if (!sw_port_is_ivshmem2(pid) || rte_eth_dev_info_get(pid, &info) != 0 ||
+	if (rte_eth_dev_info_get(pid, &info) != 0 || !driver_is_ivshmem2(&info) ||
 	    info.device == NULL)
 		return false;
 	da = rte_dev_devargs(info.device);

@@ -400,6 +400,15 @@ static inline void dev_write_used(struct pring_dev *v, uint16_t id, uint32_t len
 	}
 }
 
+/* @p bufs buffers of @p descs descriptors completed: what is left pending, the counters. */
+static inline void dev_completed(struct pring_dev *v, uint16_t bufs, uint32_t descs)
+{
+	v->pending = (uint16_t)(v->pending - bufs);
+	v->pending_desc = (uint16_t)(descs < v->pending_desc ? v->pending_desc - descs : 0);
+	v->stats.bufs += bufs;
+	v->stats.descs += descs;
+}
+
 /*
  * Publish a batch of used entries: the flags of its first entry with
  * release, after every other store of the batch. The driver polls the first
@@ -412,15 +421,6 @@ static inline void dev_write_used(struct pring_dev *v, uint16_t id, uint32_t len
  * belongs to the driver as soon as the flags say used, and a late store
  * would land on the descriptor it writes next.
  */
-/* @p bufs buffers of @p descs descriptors completed: what is left pending, the counters. */
-static inline void dev_completed(struct pring_dev *v, uint16_t bufs, uint32_t descs)
-{
-	v->pending = (uint16_t)(v->pending - bufs);
-	v->pending_desc = (uint16_t)(descs < v->pending_desc ? v->pending_desc - descs : 0);
-	v->stats.bufs += bufs;
-	v->stats.descs += descs;
-}
-
 static inline void dev_publish(struct pring_dev *v, uint16_t head, uint8_t wrap, uint64_t lap,
 			       uint32_t len)
 {
