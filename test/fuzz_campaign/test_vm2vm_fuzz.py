@@ -86,6 +86,30 @@ class Campaign(unittest.TestCase):
             self.assertEqual(self.fz.main(), 0)
         self.assertEqual(calls, ['behind', 'ahead'])
 
+    def test_turn_stops_at_the_missing_cpu_seconds(self):
+        for n in ('near', 'edge', 'far'):
+            os.makedirs(os.path.join(self.dir, n, 'corpus'))
+        self.fz.add_to_ledger(self.dir, 'near', 0, 95.0, '1')    # 5 s short of 100
+        self.fz.add_to_ledger(self.dir, 'edge', 0, 99.6, '1')    # under a second short
+        self.fz.add_to_ledger(self.dir, 'far', 0, 10.0, '1')
+        got = {}
+
+        def record(name, binary, seeds, extra, seconds, *args, **kw):
+            got[name] = seconds
+            return 0, 0, '42', [], [], self.fz.read_ledger(self.dir, name)
+        hs = [(n, FAKE, None, []) for n in ('near', 'edge', 'far')]
+        for goal, want in (('100', {'near': 5, 'edge': 1, 'far': 30}),
+                           ('0', {'near': 30, 'edge': 30, 'far': 30})):
+            got.clear()
+            argv = ['vm2vm-fuzz', '--corpus', self.dir, '--seconds', '30', '--goal-cpu', goal]
+            with mock.patch.object(self.fz, 'setup_build', lambda b: None), \
+                    mock.patch.object(self.fz, 'harnesses', lambda b: hs), \
+                    mock.patch.object(self.fz, 'run_one', record), \
+                    mock.patch.object(sys, 'argv', argv), \
+                    mock.patch('sys.stdout', new=open(os.devnull, 'w')):
+                self.assertEqual(self.fz.main(), 0)
+            self.assertEqual(got, want, f'--goal-cpu {goal}')
+
     def test_finding_is_kept_and_reported(self):
         os.environ['FAKE_FINDING'] = '1'
         new, allf = self.fz.run_one('h', FAKE, None, [], 1, self.dir)[3:5]
