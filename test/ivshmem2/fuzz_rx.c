@@ -23,13 +23,16 @@
  */
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <rte_eal.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 
+#include "../fuzz_eal_affinity.h"
 #include "ivshmem2.h"
 #include "runtime_dir.h"
 
@@ -67,12 +70,15 @@ fz_rearm(struct iv2_rxq *q)
 static int
 fz_setup(void)
 {
+	/* a prefix of its own: the seed replay and a campaign may run beside it */
+	char prefix[64];
 	char *argv[] = { "fuzz_rx", "--no-huge", "-m", "256", "--no-pci", "--no-shconf",
-			 "--no-telemetry", "--file-prefix=iv2fuzz", NULL };
+			 "--no-telemetry", prefix, NULL };
 	struct vm2vm_runtime_dir rd;
 	struct rte_mempool *mp;
 
-	if (rte_eal_init(8, argv) < 0)
+	snprintf(prefix, sizeof(prefix), "--file-prefix=iv2fuzz%d", (int)getpid());
+	if (fz_eal_init_unpinned(8, argv) < 0)
 		return -1;
 	/*
 	 * libFuzzer ends the process where we get no say, so remove the EAL
