@@ -7,7 +7,8 @@
  * one byte whose low nibble is the number of fds to attach (0..15, more than
  * a message may carry) and one byte of length; with bit 4 of the first byte
  * set, a second length byte follows (high byte), so messages of more than
- * 255 bytes (8-region memory tables: 276) are reached. Fds are modelled as integers;
+ * 255 bytes (8-region memory tables: 276) are reached. Fds are modelled as integers
+ * (an input that asks for more than the fake table holds ends there);
  * the harness checks that the state machine closes each exactly once and that
  * a ready vring always fits the memory table.
  */
@@ -63,7 +64,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		data += len;
 		size -= len;
 		for (i = 0; i < nfds; i++)
-			fds[i] = fake_fd_new(&ff);
+			if ((fds[i] = fake_fd_new(&ff)) < 0)
+				break;
+		if (i < nfds) {
+			/*
+			 * The fake fd table is full (an input can ask for
+			 * more fds than it holds): no real socket hands out
+			 * -1, so the input ends here, as if the connection
+			 * closed; the fds of this message were never handed on.
+			 */
+			while (i-- > 0)
+				fake_close(&ff, fds[i]);
+			break;
+		}
 		if (vhost_be_handle(&be, buf, len, fds, nfds, &reply, &rlen, &act) != VHOST_MSG_OK) {
 			vhost_be_reset(&be); /* the transport closes the connection */
 			continue;
