@@ -3,6 +3,7 @@
 """usertools/vm2vm-fuzz against fake_harness.py: ledgers, goals, findings,
 pausing with a signal, and CPU charged per harness with --jobs."""
 
+import contextlib
 import importlib.machinery
 import importlib.util
 import json
@@ -39,6 +40,21 @@ class Campaign(unittest.TestCase):
     def tearDown(self):
         self.env.stop()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+    def run_main(self, argv, hs, run_one=None):
+        """The command's main() with @p argv over the harnesses @p hs (no
+        build), @p run_one in place of the real one if given; @return its status."""
+        patches = [mock.patch.object(self.fz, 'setup_build', lambda b: None),
+                   mock.patch.object(self.fz, 'harnesses', lambda b: hs),
+                   mock.patch.object(sys, 'argv', ['vm2vm-fuzz', '--corpus', self.dir] + argv)]
+        if run_one is not None:
+            patches.append(mock.patch.object(self.fz, 'run_one', run_one))
+        with contextlib.ExitStack() as stack:
+            devnull = stack.enter_context(open(os.devnull, 'w'))
+            patches.append(mock.patch('sys.stdout', new=devnull))
+            for p in patches:
+                stack.enter_context(p)
+            return self.fz.main()
 
     def ledger(self, name):
         with open(os.path.join(self.dir, name, 'ledger.json')) as f:
@@ -77,13 +93,7 @@ class Campaign(unittest.TestCase):
             calls.append(name)
             return 0, 0, '42', [], [], self.fz.read_ledger(self.dir, name)
         hs = [('ahead', FAKE, None, []), ('behind', FAKE, None, [])]
-        argv = ['vm2vm-fuzz', '--corpus', self.dir, '--seconds', '1', '--goal-execs', '1000']
-        with mock.patch.object(self.fz, 'setup_build', lambda b: None), \
-                mock.patch.object(self.fz, 'harnesses', lambda b: hs), \
-                mock.patch.object(self.fz, 'run_one', record), \
-                mock.patch.object(sys, 'argv', argv), \
-                mock.patch('sys.stdout', new=open(os.devnull, 'w')):
-            self.assertEqual(self.fz.main(), 0)
+        self.assertEqual(self.run_main(['--seconds', '1', '--goal-execs', '1000'], hs, record), 0)
         self.assertEqual(calls, ['behind', 'ahead'])
 
     def test_turn_stops_at_the_missing_cpu_seconds(self):
@@ -101,13 +111,7 @@ class Campaign(unittest.TestCase):
         for goal, want in (('100', {'near': 5, 'edge': 1, 'far': 30}),
                            ('0', {'near': 30, 'edge': 30, 'far': 30})):
             got.clear()
-            argv = ['vm2vm-fuzz', '--corpus', self.dir, '--seconds', '30', '--goal-cpu', goal]
-            with mock.patch.object(self.fz, 'setup_build', lambda b: None), \
-                    mock.patch.object(self.fz, 'harnesses', lambda b: hs), \
-                    mock.patch.object(self.fz, 'run_one', record), \
-                    mock.patch.object(sys, 'argv', argv), \
-                    mock.patch('sys.stdout', new=open(os.devnull, 'w')):
-                self.assertEqual(self.fz.main(), 0)
+            self.assertEqual(self.run_main(['--seconds', '30', '--goal-cpu', goal], hs, record), 0)
             self.assertEqual(got, want, f'--goal-cpu {goal}')
 
     def test_finding_is_kept_and_reported(self):
@@ -153,12 +157,7 @@ class Campaign(unittest.TestCase):
         # (what RUSAGE_CHILDREN would give) would charge the later one about 2 s
         os.environ['FAKE_BURN'] = '1.0'
         hs = [('a', FAKE, None, []), ('b', FAKE, None, [])]
-        argv = ['vm2vm-fuzz', '--corpus', self.dir, '--seconds', '60', '--jobs', '2']
-        with mock.patch.object(self.fz, 'setup_build', lambda b: None), \
-                mock.patch.object(self.fz, 'harnesses', lambda b: hs), \
-                mock.patch.object(sys, 'argv', argv), \
-                mock.patch('sys.stdout', new=open(os.devnull, 'w')):
-            self.assertEqual(self.fz.main(), 0)
+        self.assertEqual(self.run_main(['--seconds', '60', '--jobs', '2'], hs), 0)
         for n in ('a', 'b'):
             cpu = self.ledger(n)['cpu_seconds']
             self.assertGreaterEqual(cpu, 0.9, n)
