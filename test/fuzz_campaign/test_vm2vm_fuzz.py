@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Copyright(c) 2026 vm2vm authors
 """usertools/vm2vm-fuzz against fake_harness.py: ledgers, goals, findings,
-pausing with a signal, and CPU charged per harness with --jobs."""
+pausing with a signal, CPU charged per harness with --jobs, and a campaign
+saved to a kept directory and restored on another machine."""
 
 import contextlib
 import importlib.machinery
@@ -151,6 +152,70 @@ class Campaign(unittest.TestCase):
         self.assertGreater(got['r'][0], 0)          # the interrupted run's executions
         self.assertEqual(self.ledger('h')['executions'], got['r'][0])
         self.assertEqual(got['r'][3], [])            # an interruption is not a finding
+
+    def put(self, name, sub, files):
+        d = os.path.join(self.dir, name, sub)
+        os.makedirs(d, exist_ok=True)
+        for f, data in files.items():
+            with open(os.path.join(d, f), 'w') as o:
+                o.write(data)
+
+    def campaign_to_save(self):
+        """A harness 'h' with one run in its ledger, a corpus of three inputs
+        (two alike) and one open finding; @return the kept directory to use."""
+        self.fz.run_one('h', FAKE, None, [], 1, self.dir)
+        self.put('h', 'corpus', {'u1': 'abc', 'u2': 'abc', 'u3': 'xyz'})
+        self.put('h', 'findings', {'crash-1': 'boom'})
+        return os.path.join(self.dir, 'kept')
+
+    def test_save_keeps_ledger_findings_and_minimized_corpus(self):
+        keep = self.campaign_to_save()
+        hs = [('h', FAKE, None, [])]
+        self.assertEqual(self.run_main(['--save', keep], hs), 0)
+        with open(os.path.join(keep, 'h', 'ledger.json')) as f:
+            self.assertEqual(json.load(f), self.ledger('h'))
+        self.assertEqual(len(os.listdir(os.path.join(keep, 'h', 'corpus'))), 2)
+        self.assertEqual(os.listdir(os.path.join(keep, 'h', 'findings')), ['crash-1'])
+        # the finding fixed (moved away) and saved again: no longer kept
+        os.rename(os.path.join(self.dir, 'h', 'findings', 'crash-1'),
+                  os.path.join(self.dir, 'h', 'crash-1.fixed'))
+        self.assertEqual(self.run_main(['--save', keep], hs), 0)
+        self.assertFalse(os.path.exists(os.path.join(keep, 'h', 'findings')))
+        self.assertFalse(os.path.exists(os.path.join(keep, 'h', 'corpus.merging')))
+
+    def test_failed_merge_leaves_the_kept_copy_as_it_was(self):
+        keep = self.campaign_to_save()
+        hs = [('h', FAKE, None, [])]
+        self.assertEqual(self.run_main(['--save', keep], hs), 0)
+        kept = sorted(os.listdir(os.path.join(keep, 'h', 'corpus')))
+        self.put('h', 'corpus', {'u4': 'new'})
+        os.environ['FAKE_MERGE_FAIL'] = '1'
+        self.assertEqual(self.run_main(['--save', keep], hs), 1)
+        self.assertEqual(sorted(os.listdir(os.path.join(keep, 'h', 'corpus'))), kept)
+        self.assertFalse(os.path.exists(os.path.join(keep, 'h', 'corpus.merging')))
+
+    def test_restore_goes_on_with_the_kept_campaign(self):
+        keep = self.campaign_to_save()
+        self.assertEqual(self.run_main(['--save', keep], [('h', FAKE, None, [])]), 0)
+        kept = self.ledger('h')
+        # a new machine: an empty corpus directory
+        shutil.rmtree(os.path.join(self.dir, 'h'))
+        self.assertEqual(self.run_main(['--restore', keep], []), 0)
+        self.assertEqual(self.ledger('h'), kept)
+        self.assertEqual(len(os.listdir(os.path.join(self.dir, 'h', 'corpus'))), 2)
+        self.assertEqual(os.listdir(os.path.join(self.dir, 'h', 'findings')), ['crash-1'])
+        execs = self.fz.run_one('h', FAKE, None, [], 1, self.dir)[0]
+        led = self.ledger('h')
+        self.assertEqual(led['executions'], kept['executions'] + execs)
+        self.assertEqual(len(led['runs']), 2)
+
+    def test_restore_keeps_a_ledger_already_there(self):
+        keep = self.campaign_to_save()
+        self.assertEqual(self.run_main(['--save', keep], [('h', FAKE, None, [])]), 0)
+        self.fz.run_one('h', FAKE, None, [], 1, self.dir)
+        newer = self.ledger('h')
+        self.assertEqual(self.run_main(['--restore', keep], []), 0)
+        self.assertEqual(self.ledger('h'), newer)
 
     def test_jobs_charge_each_harness_its_own_cpu(self):
         # each fake burns 1 s of CPU and stops: summing the children's CPU
