@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import threading
@@ -216,6 +217,30 @@ class Campaign(unittest.TestCase):
         newer = self.ledger('h')
         self.assertEqual(self.run_main(['--restore', keep], []), 0)
         self.assertEqual(self.ledger('h'), newer)
+
+    def test_ci_run_replays_the_kept_corpus(self):
+        # test/fuzz-run.sh (CI's bounded run) hands libFuzzer the campaign's
+        # kept corpus after the seeds, and its own corpus first (the one
+        # libFuzzer writes to); no kept corpus, no extra directory
+        bindir = os.path.join(self.dir, 'bin')
+        os.makedirs(bindir)
+        harness = os.path.join(bindir, 'h_fuzz')
+        with open(harness, 'w') as f:
+            f.write('#!/bin/sh\nprintf "%s\\n" "$@"\n')
+        os.chmod(harness, 0o755)
+        seeds = os.path.join(self.dir, 'seeds')
+        os.makedirs(seeds)
+        run = os.path.join(HERE, '..', 'fuzz-run.sh')
+        env = dict(os.environ, VM2VM_FUZZ_KEPT=os.path.join(self.dir, 'state'))
+
+        def args():
+            return subprocess.run([run, harness, seeds, '-x=1'], env=env, check=True,
+                                  capture_output=True, text=True).stdout.split('\n')[:-1]
+        plain = args()
+        self.assertEqual(plain[-2:], [os.path.join(bindir, 'corpus-h_fuzz'), seeds])
+        kept = os.path.join(self.dir, 'state', 'h_fuzz', 'corpus')
+        os.makedirs(kept)
+        self.assertEqual(args(), plain + [kept])
 
     def test_jobs_charge_each_harness_its_own_cpu(self):
         # each fake burns 1 s of CPU and stops: summing the children's CPU
