@@ -242,6 +242,37 @@ class Campaign(unittest.TestCase):
         os.makedirs(kept)
         self.assertEqual(args(), plain + [kept])
 
+    def test_until_done_runs_rounds_until_every_goal_is_reached(self):
+        # a 1 s turn gives a harness about 1 CPU s: a goal of 1.5 takes two rounds
+        hs = [('a', FAKE, None, []), ('b', FAKE, None, [])]
+        self.assertEqual(self.run_main(['--seconds', '1', '--jobs', '2', '--goal-cpu', '1.5',
+                                        '--until-done'], hs), 0)
+        for n in ('a', 'b'):
+            self.assertGreaterEqual(self.ledger(n)['cpu_seconds'], 1.5, n)
+            self.assertGreaterEqual(len(self.ledger(n)['runs']), 2, n)
+
+    def test_without_until_done_one_round(self):
+        hs = [('a', FAKE, None, [])]
+        self.assertEqual(self.run_main(['--seconds', '1', '--goal-cpu', '1.5'], hs), 0)
+        self.assertEqual(len(self.ledger('a')['runs']), 1)
+        self.assertLess(self.ledger('a')['cpu_seconds'], 1.5)
+
+    def test_until_done_stops_when_a_round_runs_nothing(self):
+        # harnesses that fail at once must not make it loop for ever
+        calls = []
+
+        def nothing(name, *args, **kw):
+            calls.append(name)
+            return 0, 0, '?', [], [], self.fz.read_ledger(self.dir, name)
+        hs = [('a', FAKE, None, []), ('b', FAKE, None, [])]
+        self.assertEqual(self.run_main(['--goal-cpu', '10', '--until-done'], hs, nothing), 0)
+        self.assertEqual(sorted(calls), ['a', 'b'])
+
+    def test_until_done_wants_a_goal(self):
+        with self.assertRaises(SystemExit) as e:
+            self.run_main(['--until-done'], [('a', FAKE, None, [])])
+        self.assertIn('--goal', str(e.exception.code))
+
     def test_jobs_charge_each_harness_its_own_cpu(self):
         # each fake burns 1 s of CPU and stops: summing the children's CPU
         # (what RUSAGE_CHILDREN would give) would charge the later one about 2 s
