@@ -125,7 +125,7 @@ class Campaign(unittest.TestCase):
 
     def test_slow_unit_fast_alone_is_the_loads(self):
         os.environ['FAKE_FINDING'] = 'slow'
-        with mock.patch('sys.stdout', new=open(os.devnull, 'w')):
+        with open(os.devnull, 'w') as devnull, mock.patch('sys.stdout', new=devnull):
             new, allf = self.fz.run_one('h', FAKE, None, [], 1, self.dir)[3:5]
         self.assertEqual((new, allf), ([], []))
         self.assertTrue(os.path.exists(os.path.join(self.dir, 'h', 'findings',
@@ -217,6 +217,29 @@ class Campaign(unittest.TestCase):
         newer = self.ledger('h')
         self.assertEqual(self.run_main(['--restore', keep], []), 0)
         self.assertEqual(self.ledger('h'), newer)
+
+    def test_save_replaces_findings_a_save_cut_short_left(self):
+        keep = self.campaign_to_save()
+        os.makedirs(os.path.join(keep, 'h', 'findings.new'))
+        with open(os.path.join(keep, 'h', 'findings.new', 'crash-stale'), 'w') as f:
+            f.write('old')
+        self.assertEqual(self.run_main(['--save', keep], [('h', FAKE, None, [])]), 0)
+        self.assertEqual(os.listdir(os.path.join(keep, 'h', 'findings')), ['crash-1'])
+        self.assertFalse(os.path.exists(os.path.join(keep, 'h', 'findings.new')))
+
+    def test_restore_refuses_a_kept_ledger_it_cannot_read(self):
+        keep = self.campaign_to_save()
+        self.assertEqual(self.run_main(['--save', keep], [('h', FAKE, None, [])]), 0)
+        shutil.copytree(os.path.join(keep, 'h'), os.path.join(keep, 'g'))
+        for bad in ('{"executions": 12', '[]', '{"executions": "12", "cpu_seconds": 1, "runs": []}'):
+            with open(os.path.join(keep, 'g', 'ledger.json'), 'w') as f:
+                f.write(bad)
+            shutil.rmtree(os.path.join(self.dir, 'h'), ignore_errors=True)
+            self.assertEqual(self.run_main(['--restore', keep], []), 1, bad)
+            self.assertFalse(os.path.exists(os.path.join(self.dir, 'g', 'ledger.json')), bad)
+            # the other harness is restored all the same
+            self.assertEqual(self.ledger('h')['runs'][0]['executions'],
+                             self.ledger('h')['executions'])
 
     def test_ci_run_replays_the_kept_corpus(self):
         # test/fuzz-run.sh (CI's bounded run) hands libFuzzer the campaign's
