@@ -24,17 +24,17 @@ VP_STDIN=$fifo vp_ours ours 60 "iface=$sock" -- -i --forward-mode=$mode --total-
 vp_wait_file "$sock" 15 || vp_fail "our socket never appeared"
 pid=$VP_PID_ours
 echo "start" >&3
-sleep 0.5
+vp_wait_log "$VP_TMP/ours.log" "$VP_FWD_STARTED" 1 15 "$pid" || vp_fail "forwarding did not start"
 
 rc=0
 "$attack" "$sock" "$pid" "$case" || rc=1
 if [ $mode != rxonly ]; then # the good front-end needs us receiving
 	printf 'stop\nset fwd rxonly\nstart\n' >&3
-	sleep 1
+	vp_wait_log "$VP_TMP/ours.log" "$VP_FWD_STARTED" 2 15 "$pid" || { rc=1; echo "FAIL: forwarding did not restart"; }
 fi
 "$client" "$sock" "$pid" good || { rc=1; echo "FAIL: a valid front-end was refused after $case"; }
+# testpmd runs its commands in order: the xstats are printed before it quits
 echo "show port xstats 0" >&3
-sleep 1
 echo "quit" >&3
 exec 3>&-
 # bounded: a wedged testpmd is killed by vp_start's timeout

@@ -15,12 +15,19 @@ VP_PREFIXES=()
 vp_fail() { echo "FAIL: $*" >&2; exit 1; }
 
 vp_cleanup() {
-	local p
+	local p i alive=()
 	for p in "${VP_PIDS[@]}"; do
-		kill -INT "$p" 2>/dev/null
+		kill -INT "$p" 2>/dev/null && alive+=("$p")
 	done
-	sleep 0.5
-	for p in "${VP_PIDS[@]}"; do
+	# up to 0.5 s to quit on SIGINT (a test that waited for its testpmds waits no more)
+	for i in 1 2 3 4 5; do
+		[ ${#alive[@]} -gt 0 ] || break
+		sleep 0.1
+		for p in "${!alive[@]}"; do
+			kill -0 "${alive[$p]}" 2>/dev/null || unset "alive[$p]"
+		done
+	done
+	for p in "${alive[@]}"; do
 		kill -KILL "$p" 2>/dev/null
 	done
 	for p in "${VP_PREFIXES[@]}"; do
@@ -79,6 +86,20 @@ vp_wait_file() {
 	done
 	return 1
 }
+
+# Wait until PATTERN (grep -E) has appeared COUNT times in LOG, for up to
+# SECONDS; fails at once when PID (the testpmd writing LOG) has exited.
+vp_wait_log() { # LOG PATTERN COUNT SECONDS PID
+	local n end=$((SECONDS + $4))
+	while n=$(grep -a -c -E "$2" "$1" 2>/dev/null); [ "${n:-0}" -lt "$3" ]; do
+		kill -0 "$5" 2>/dev/null || return 1
+		[ "$SECONDS" -lt "$end" ] || return 1
+		sleep 0.1
+	done
+}
+
+# testpmd's line for a 'start' of forwarding
+VP_FWD_STARTED='packet forwarding - ports='
 
 # Wait for a process to exit; status in $?
 vp_wait() { wait "$1"; }

@@ -23,13 +23,13 @@ VP_STDIN=$fifo vp_ours ours 60 "iface=$sock" -- -i --forward-mode=rxonly --total
 vp_wait_file "$sock" 15 || vp_fail "our socket never appeared"
 pid=$VP_PID_ours
 echo "start" >&3
-sleep 0.5
+vp_wait_log "$VP_TMP/ours.log" "$VP_FWD_STARTED" 1 15 "$pid" || vp_fail "forwarding did not start"
 
 rc=0
 "$client" "$sock" "$pid" "$case" || rc=1
 "$client" "$sock" "$pid" good || { rc=1; echo "FAIL: a valid front-end was refused after $case"; }
+# testpmd runs its commands in order: the xstats are printed before it quits
 echo "show port xstats 0" >&3
-sleep 1
 echo "quit" >&3
 exec 3>&-
 wait "$pid"

@@ -33,8 +33,14 @@ cq=""
 
 vp_ours ours 10 "iface=$sock,queues=$queues" -- --forward-mode=$ours "${qargs[@]}" "${first[@]}"
 vp_wait_file "$sock" 10 || vp_fail "our socket never appeared"
-sleep 1
-vp_peer peer 6 "path=$sock,packed_vq=$packed,queues=$queues,mrg_rxbuf=$mrg$cq" -- \
+if [ "$dir" = io ]; then
+	# --tx-first turns testpmd's link-status interrupt off: it polls the link
+	# for up to 9 s before it forwards, so it starts once the front-end is there
+	sleep 1
+else
+	vp_wait_log "$VP_TMP/ours.log" "$VP_FWD_STARTED" 1 10 "$VP_PID_ours" || vp_fail "we did not start forwarding"
+fi
+vp_peer peer 4 "path=$sock,packed_vq=$packed,queues=$queues,mrg_rxbuf=$mrg$cq" -- \
 	--forward-mode=$peer "${pargs[@]}" "${first[@]}"
 vp_wait "$VP_PID_peer"; peer_rc=$?
 # The peer's run is the measurement: stop ours now rather than at its timeout

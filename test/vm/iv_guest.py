@@ -36,6 +36,9 @@ from vmtest import log, remove_dpdk_leftovers, require_qemu, vm2vm_guest, workdi
 from vp_backend import eal_args
 
 MIN_FRAMES = 10000
+# How long traffic runs before it is counted: DPDK in a TCG guest moves millions
+# of frames a second here, so even a hundredth of that passes MIN_FRAMES at once.
+TRAFFIC_S = 3
 HEARTBEAT_S = 3          # IV2_HEARTBEAT_TIMEOUT_MS
 LINK_TIMEOUT = 180       # guest EAL start-up under TCG on a loaded machine
 
@@ -98,7 +101,7 @@ def guest_tx(s, h=None, g=None):
     probe = g.wait_log('ivshmem-plain flavour', 30)
     expect('BAR2 16777216 bytes (state 2097152, rw 2097152, out 6291456)' in probe,
            'guest laid the host\'s sections out over BAR2: ' + probe.strip().split('): ')[-1])
-    time.sleep(10)
+    time.sleep(TRAFFIC_S)
     totals, text = g.stop_testpmd()
     expect('read-only' not in text, 'the peer\'s section is read-only in the guest\'s mapping')
     h.wait_link(False, timeout=30)
@@ -115,7 +118,7 @@ def guest_rx(s, h=None, g=None):
     base = h.port_stats()['TX-packets']
     g.start_testpmd('rxonly', f'id=1,{GUEST_SIZES}')
     h.wait_link(True, timeout=LINK_TIMEOUT)
-    time.sleep(10)
+    time.sleep(TRAFFIC_S)
     totals, _ = g.stop_testpmd()
     h.wait_link(False, timeout=30)
     tx = h.port_stats()['TX-packets'] - base
@@ -156,7 +159,7 @@ def kill(s):
     a = s.guest('a')
     a.start_testpmd('txonly', f'id=1,{GUEST_SIZES}')
     h.wait_link(True, timeout=LINK_TIMEOUT)
-    time.sleep(5)
+    time.sleep(TRAFFIC_S)
     rx1 = h.port_stats()['RX-packets']
     expect(rx1 > 0, f'{rx1} frames received from guest a')
     a.kill()                                    # SIGKILL to QEMU, mid-traffic
@@ -169,7 +172,7 @@ def kill(s):
     b = s.guest('b')
     b.start_testpmd('txonly', f'id=1,{GUEST_SIZES}')
     h.wait_link(True, timeout=LINK_TIMEOUT)
-    time.sleep(5)
+    time.sleep(TRAFFIC_S)
     totals, _ = b.stop_testpmd()
     h.wait_link(False, timeout=30)
     rx2 = h.port_stats()['RX-packets'] - rx1
@@ -198,7 +201,7 @@ def two_guests(s):
     a.start_testpmd('txonly', f'id=0,queues=2,{GUEST_SIZES}', extra=queues)
     b.wait_log('link state change event', LINK_TIMEOUT)
     a.wait_log('link state change event', 60)
-    time.sleep(10)
+    time.sleep(TRAFFIC_S)
     ta, _ = a.stop_testpmd()
     tb, text = b.stop_testpmd()
     per_q = GuestPort.stream_rx(text)

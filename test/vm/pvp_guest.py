@@ -21,6 +21,7 @@ from vmtest import TESTPMD, log, require_qemu, vm2vm_guest, workdir
 from vp_backend import VP_SO, DpdkProcess, VpTestpmd, eal_args, violations
 
 MIN_FRAMES = 10000
+TRAFFIC_S = 3          # a TCG guest's DPDK passes MIN_FRAMES in well under a second
 VIRTIO_NET = ('0x1af4', '0x1000')      # QEMU's transitional virtio-net-pci
 VIRTIO_F_RING_PACKED = 34
 
@@ -67,7 +68,7 @@ def run(ring, wdir, img, parts):
                      '--log-level pmd.net.virtio.init:debug')
     g.wait_log('link state change event|Start|packet forwarding', 120)
     host.wait_link(True, timeout=120)
-    time.sleep(10)
+    time.sleep(TRAFFIC_S)
     totals, text = g.stop_testpmd()
     hs = {k: v - base.get(k, 0) for k, v in host.port_stats().items()}
     log(f'guest TX {totals["TX-packets"]} RX {totals["RX-packets"]}; '
