@@ -16,7 +16,7 @@ n=0
 # expect_fail NAME "VDEV ARGS" "REGEX OF THE REASON"
 expect_fail() {
 	local name=$1 args=$2 re=$3 log=$IV2_TMP/$1.log
-	(sleep 1; echo quit) | timeout 30 "$TESTPMD" --lcores '0@1,1@0' --no-pci --no-huge -m 64 \
+	echo quit | timeout 30 "$TESTPMD" --lcores '0@1,1@0' --no-pci --no-huge -m 64 \
 		--file-prefix "$IV2_TAG-$name" -d "$IV2_SO" --vdev "net_ivshmem2_0${args:+,$args}" \
 		-- -i --total-num-mbufs=2048 > "$log" 2>&1
 	grep -a -q -E "$re" "$log" || { cat "$log"; iv2_fail "$name: reason '$re' not reported"; }
@@ -43,8 +43,7 @@ rm -f "$IV2_SHM"
 
 # Both peers id 0: the second must be refused while the first is attached.
 iv2_start first '0@1,1@0' "id=0"
-sleep 2
-kill -0 "${IV2_PID[first]}" || iv2_fail "first peer did not start"
+iv2_wait first '^Port 0: ([0-9A-F]{2}:){5}[0-9A-F]{2}' 1 30 # configured: the file is attached
 # iv2_start used hugepages for EAL; the link file itself is on /dev/shm.
 expect_fail both-id-0 "shm=$IV2_SHM,id=0" 'id=0 on .* is already attached by another process'
 # Second peer with other sizes than the file was created with.

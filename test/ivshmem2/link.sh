@@ -36,7 +36,7 @@ iv2_wait p1 'Port 0: link state change event' 1 30
 
 iv2_cmd p0 start
 if [ "$mode" = io ]; then iv2_cmd p1 "start tx_first"; else iv2_cmd p1 start; fi
-sleep 3
+sleep 1 # millions of frames a second here: min is passed in a fraction of it
 rx0=$(iv2_stat p0 RX-packets)
 tx1=$(iv2_stat p1 TX-packets)
 echo "p0 RX-packets $rx0, p1 TX-packets $tx1"
