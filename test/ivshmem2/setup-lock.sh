@@ -14,6 +14,9 @@ iv2_init "$1"
 
 holder_pid=
 hold() { # a POSIX record lock on byte 0 conflicts with the PMD's OFD lock
+	# The log is truncated by the background child, maybe after the wait below
+	# looks: an earlier holder's "held" must not be read as this one's.
+	rm -f "$IV2_TMP/holder.log"
 	python3 -c 'import fcntl, os, sys, time
 fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o600)
 fcntl.lockf(fd, fcntl.LOCK_EX, 1, 0)
