@@ -88,7 +88,8 @@ vp_wait_file() {
 }
 
 # Wait until PATTERN (grep -E) has appeared COUNT times in LOG, for up to
-# SECONDS; fails at once when PID (the testpmd writing LOG) has exited.
+# SECONDS; status 1 on timeout, or at once when PID (the testpmd writing LOG)
+# has exited.
 vp_wait_log() { # LOG PATTERN COUNT SECONDS PID
 	local n end=$((SECONDS + $4))
 	while n=$(grep -a -c -E "$2" "$1" 2>/dev/null); [ "${n:-0}" -lt "$3" ]; do
