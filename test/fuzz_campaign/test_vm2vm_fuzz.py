@@ -265,8 +265,8 @@ class Campaign(unittest.TestCase):
         os.makedirs(kept)
         self.assertEqual(args(), plain + [kept])
 
-    def test_until_done_runs_rounds_until_every_goal_is_reached(self):
-        # a 1 s turn gives a harness about 1 CPU s: a goal of 1.5 takes two rounds
+    def test_until_done_runs_turns_until_every_goal_is_reached(self):
+        # a 1 s turn gives a harness about 1 CPU s: a goal of 1.5 takes two turns
         hs = [('a', FAKE, None, []), ('b', FAKE, None, [])]
         self.assertEqual(self.run_main(['--seconds', '1', '--jobs', '2', '--goal-cpu', '1.5',
                                         '--until-done'], hs), 0)
@@ -280,7 +280,7 @@ class Campaign(unittest.TestCase):
         self.assertEqual(len(self.ledger('a')['runs']), 1)
         self.assertLess(self.ledger('a')['cpu_seconds'], 1.5)
 
-    def test_until_done_stops_when_a_round_runs_nothing(self):
+    def test_until_done_stops_when_a_turn_runs_nothing(self):
         # harnesses that fail at once must not make it loop for ever
         calls = []
 
@@ -290,6 +290,66 @@ class Campaign(unittest.TestCase):
         hs = [('a', FAKE, None, []), ('b', FAKE, None, [])]
         self.assertEqual(self.run_main(['--goal-cpu', '10', '--until-done'], hs, nothing), 0)
         self.assertEqual(sorted(calls), ['a', 'b'])
+
+    def test_a_job_does_not_wait_for_a_longer_turn(self):
+        # 'long' reaches the goal in one 1.5 s turn, 'short' needs three turns of
+        # 0.1 s: the other job runs all of them while 'long' runs (in rounds, the
+        # second would wait for the end of 'long''s), one at a time
+        turns = []
+
+        def turn(name, *args, **kw):
+            os.makedirs(os.path.join(self.dir, name, 'corpus'), exist_ok=True)
+            start = time.monotonic()
+            time.sleep(1.5 if name == 'long' else 0.1)
+            turns.append((name, start, time.monotonic()))
+            led = self.fz.add_to_ledger(self.dir, name, 1, 3.0 if name == 'long' else 1.0, '1')
+            return 1, 0, '1', [], [], led
+        hs = [('long', FAKE, None, []), ('short', FAKE, None, [])]
+        self.assertEqual(self.run_main(['--goal-cpu', '3', '--jobs', '2', '--until-done'],
+                                       hs, turn), 0)
+        short = sorted(t for t in turns if t[0] == 'short')
+        (long_turn,) = [t for t in turns if t[0] == 'long']
+        self.assertEqual(len(short), 3)
+        self.assertLess(short[-1][2], long_turn[2])
+        for before, after in zip(short, short[1:]):
+            self.assertLessEqual(before[2], after[1])     # never two turns at once
+
+    def test_ledger_names_the_commit_the_harnesses_were_built_from(self):
+        # the build's own source tree, not the tree of the vm2vm-fuzz that runs it
+        src = os.path.join(self.dir, 'src')
+        os.makedirs(src)
+        git = ['git', '-C', src, '-c', 'user.name=t', '-c', 'user.email=t@t']
+        subprocess.run(git + ['init', '-q'], check=True)
+        with open(os.path.join(src, 'f'), 'w') as f:
+            f.write('1')
+        subprocess.run(git + ['add', 'f'], check=True)
+        subprocess.run(git + ['commit', '-qm', 'c'], check=True)
+        head = subprocess.run(git + ['rev-parse', '--short', 'HEAD'], check=True,
+                              capture_output=True, text=True).stdout.strip()
+        build = os.path.join(self.dir, 'build')
+        os.makedirs(os.path.join(build, 'meson-info'))
+        with open(os.path.join(build, 'meson-info', 'meson-info.json'), 'w') as f:
+            json.dump({'directories': {'source': src, 'build': build}}, f)
+        self.assertEqual(self.fz.source_commit(build), head)
+        with open(os.path.join(src, 'f'), 'w') as f:
+            f.write('2')
+        self.assertEqual(self.fz.source_commit(build), head + '-dirty')
+        self.assertEqual(self.fz.source_commit(os.path.join(self.dir, 'nobuild')), '?')
+        hs = [('h', FAKE, None, [])]
+        self.assertEqual(self.run_main(['--build', build, '--seconds', '1'], hs), 0)
+        self.assertEqual(self.ledger('h')['runs'][-1]['commit'], head + '-dirty')
+
+    def test_output_into_a_closed_pipe_ends_quietly(self):
+        # `vm2vm-fuzz --table | grep -q open`: grep leaves at the first match
+        os.makedirs(os.path.join(self.dir, 'h'))
+        self.fz.add_to_ledger(self.dir, 'h', 0, 1.0, '1')
+        r, w = os.pipe()
+        os.close(r)
+        p = subprocess.run([sys.executable, TOOL, '--corpus', self.dir, '--table'],
+                           stdout=w, stderr=subprocess.PIPE, text=True, timeout=60)
+        os.close(w)
+        self.assertEqual(p.returncode, 1)
+        self.assertEqual(p.stderr, '')
 
     def test_until_done_wants_a_goal(self):
         with self.assertRaises(SystemExit) as e:
