@@ -314,7 +314,7 @@ class Campaign(unittest.TestCase):
         for before, after in zip(short, short[1:]):
             self.assertLessEqual(before[2], after[1])     # never two turns at once
 
-    def test_ledger_names_the_commit_the_harnesses_were_built_from(self):
+    def test_ledger_names_the_commit_the_harnesses_were_built_from_and_the_machine(self):
         # the build's own source tree, not the tree of the vm2vm-fuzz that runs it
         src = os.path.join(self.dir, 'src')
         os.makedirs(src)
@@ -337,7 +337,10 @@ class Campaign(unittest.TestCase):
         self.assertEqual(self.fz.source_commit(os.path.join(self.dir, 'nobuild')), '?')
         hs = [('h', FAKE, None, [])]
         self.assertEqual(self.run_main(['--build', build, '--seconds', '1'], hs), 0)
-        self.assertEqual(self.ledger('h')['runs'][-1]['commit'], head + '-dirty')
+        run = self.ledger('h')['runs'][-1]
+        self.assertEqual(run['commit'], head + '-dirty')
+        self.assertTrue(run['machine'].endswith(f' x{os.cpu_count()}'), run['machine'])
+        self.assertNotIn('?', run['machine'])
 
     def test_output_into_a_closed_pipe_ends_quietly(self):
         # `vm2vm-fuzz --table | grep -q open`: grep leaves at the first match
